@@ -1,0 +1,1 @@
+"""Pure domain code: figures, units, verdicts, fiscal periods, tickers, market time. No I/O."""

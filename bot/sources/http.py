@@ -1,0 +1,100 @@
+"""The shared HTTP client for data providers: timeouts, gzip, a request budget, no secrets in logs.
+
+    limiter = RateLimiter(per_second=5)
+    client = make_client(user_agent="Jane Doe jane@example.com")
+    response = await get(client, url, limiter=limiter, source="sec")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from bot.errors import SourceUnavailable
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+_SECRET_QUERY = re.compile(r"(?i)((?:token|apikey|api_key|key)=)[^&\s]+")
+_BOT_TOKEN = re.compile(r"/bot\d+:[A-Za-z0-9_-]+")
+
+
+def redact(text: str) -> str:
+    """Remove API keys and bot tokens from a URL or message."""
+    return _BOT_TOKEN.sub("/bot<token>", _SECRET_QUERY.sub(r"\1<secret>", text))
+
+
+def make_client(
+    *, user_agent: str | None = None, headers: Mapping[str, str] | None = None,
+    timeout: httpx.Timeout = DEFAULT_TIMEOUT, transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.AsyncClient:
+    """Create an AsyncClient with gzip and explicit timeouts; proxies from the environment off."""
+    base_headers = {"Accept-Encoding": "gzip, deflate"}
+    if user_agent:
+        base_headers["User-Agent"] = user_agent
+    base_headers.update(headers or {})
+    return httpx.AsyncClient(
+        headers=base_headers, timeout=timeout, transport=transport, trust_env=False,
+        follow_redirects=True,
+        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+    )
+
+
+class RateLimiter:
+    """Spaces requests so that at most `per_second` start in any second (shared by all callers)."""
+
+    def __init__(self, per_second: float) -> None:
+        self.interval = 1.0 / per_second
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+        self.requests = 0
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            now = time.monotonic()
+            wait = self._next - now
+            if wait > 0:
+                await asyncio.sleep(wait)
+                now = time.monotonic()
+            self._next = max(now, self._next) + self.interval
+            self.requests += 1
+
+
+async def get(
+    client: httpx.AsyncClient, url: str, *, source: str, limiter: RateLimiter | None = None,
+    params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None,
+) -> httpx.Response:
+    """GET url; network errors, 429 and 5xx become SourceUnavailable. Other statuses are returned."""
+    if limiter is not None:
+        await limiter.acquire()
+    try:
+        response = await client.get(url, params=params, headers=headers)
+    except httpx.HTTPError as exc:
+        raise SourceUnavailable(f"{source}: {type(exc).__name__} for {redact(url)}") from exc
+    if response.status_code == 429 or response.status_code >= 500:
+        retry_after = _retry_after(response)
+        raise SourceUnavailable(
+            f"{source}: HTTP {response.status_code} for {redact(str(response.url))}",
+            retry_after=retry_after,
+        )
+    return response
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+def quiet_http_logs() -> None:
+    """Keep httpx and httpcore from logging request URLs (they carry the bot token)."""
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)

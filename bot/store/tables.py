@@ -1,0 +1,279 @@
+"""SQLModel tables: the bot's whole state. Migrations (alembic/) are the only thing that creates them.
+
+Every stage writes here before the next reads, so a crash resumes from the tables, never memory.
+Enumerations are stored as short strings (no database ENUM types to migrate).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.domain.figures import Basis, Expectation, Figure, Reported, Unit
+from bot.domain.market_time import utc_now
+from bot.store.types import DecimalText, UtcDateTime
+
+
+def _fk(target: str, *, nullable: bool = False, index: bool = True) -> Column[int]:
+    return Column(
+        Integer, ForeignKey(target, ondelete="CASCADE"), nullable=nullable, index=index
+    )
+
+
+def _timestamp(*, nullable: bool = False, index: bool = False) -> Column[datetime]:
+    return Column(UtcDateTime(), nullable=nullable, index=index)
+
+
+class FilerKind(StrEnum):
+    DOMESTIC = "domestic"  # files 8-K
+    FOREIGN = "foreign"  # files 6-K
+
+
+class Company(SQLModel, table=True):
+    """A listed company; ticker normalised (BRK.B = BRK-B = BRK/B)."""
+
+    __tablename__ = "company"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticker: str = Field(max_length=16, unique=True, index=True)
+    name: str = Field(max_length=200)
+    cik: int | None = Field(default=None, index=True)
+    exchange: str | None = Field(default=None, max_length=32)
+    currency: str = Field(default="USD", max_length=3)
+    filer_kind: str = Field(default=FilerKind.DOMESTIC, max_length=16)
+    fiscal_year_end_month: int | None = None
+    updated_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
+
+
+class EventState(StrEnum):
+    SCHEDULED = "scheduled"
+    REPORTED = "reported"
+    CANCELLED = "cancelled"
+
+
+class DateStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    ESTIMATED = "estimated"
+
+
+class EarningsEvent(SQLModel, table=True):
+    """One company's report for one fiscal quarter (key: the quarter's end month, '2025-01')."""
+
+    __tablename__ = "earnings_event"
+    __table_args__ = (UniqueConstraint("company_id", "fiscal_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(sa_column=_fk("company.id"))
+    fiscal_period: str = Field(max_length=16)
+    fiscal_year: int | None = None
+    fiscal_quarter: int | None = None
+    period_label: str = Field(max_length=40)
+    report_date: date | None = Field(default=None, index=True)
+    timing: str = Field(default="unknown", max_length=8)
+    date_status: str = Field(default=DateStatus.ESTIMATED, max_length=12)
+    state: str = Field(default=EventState.SCHEDULED, max_length=12, index=True)
+    reported_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    updated_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
+
+
+class ExpectationRow(SQLModel, table=True):
+    """One expected value. History is kept: a changed value is a new row with a later as_of."""
+
+    __tablename__ = "expectation"
+    __table_args__ = (Index("ix_expectation_event_metric", "event_id", "metric"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(sa_column=_fk("earnings_event.id", index=False))
+    metric: str = Field(max_length=64)
+    basis: str = Field(max_length=12)
+    unit: str = Field(max_length=12)
+    currency: str | None = Field(default=None, max_length=3)
+    value: Decimal = Field(sa_column=Column(DecimalText(), nullable=False))
+    source: str = Field(max_length=64)
+    estimates: int | None = None
+    as_of: datetime = Field(sa_column=_timestamp())
+    frozen_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+    def to_domain(self) -> Expectation:
+        figure = Figure(self.metric, Basis(self.basis), Unit(self.unit), self.currency, self.value)
+        return Expectation(figure, self.source, self.as_of, self.estimates)
+
+
+class ReportedFigure(SQLModel, table=True):
+    """One reported value; a revision updates it and bumps `revision`."""
+
+    __tablename__ = "reported_figure"
+    __table_args__ = (UniqueConstraint("event_id", "metric", "basis", "source"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(sa_column=_fk("earnings_event.id", index=False))
+    metric: str = Field(max_length=64)
+    basis: str = Field(max_length=12)
+    unit: str = Field(max_length=12)
+    currency: str | None = Field(default=None, max_length=3)
+    value: Decimal = Field(sa_column=Column(DecimalText(), nullable=False))
+    source: str = Field(max_length=64)
+    reported_at: datetime = Field(sa_column=_timestamp())
+    accession: str | None = Field(default=None, max_length=25)
+    revision: int = 1
+    previous_value: Decimal | None = Field(
+        default=None, sa_column=Column(DecimalText(), nullable=True)
+    )
+
+    def to_domain(self) -> Reported:
+        figure = Figure(self.metric, Basis(self.basis), Unit(self.unit), self.currency, self.value)
+        return Reported(figure, self.source, self.reported_at)
+
+
+class FilingKind(StrEnum):
+    EARNINGS_RELEASE = "earnings_release"
+    ANNOUNCEMENT = "announcement"
+    OTHER = "other"
+
+
+class FilingState(StrEnum):
+    SEEN = "seen"  # detected; the "just filed" alert is written
+    DONE = "done"  # figures extracted (or known to be absent)
+    FAILED = "failed"  # gave up after repeated errors; kept for /status
+
+
+class Filing(SQLModel, table=True):
+    """An SEC filing seen, keyed by accession: one filing, one alert."""
+
+    __tablename__ = "filing"
+
+    id: int | None = Field(default=None, primary_key=True)
+    accession: str = Field(max_length=25, unique=True, index=True)
+    company_id: int | None = Field(default=None, sa_column=_fk("company.id", nullable=True))
+    cik: int = Field(index=True)
+    form: str = Field(max_length=16)
+    items: str = Field(default="", max_length=120)
+    accepted_at: datetime = Field(sa_column=_timestamp())
+    url: str = Field(max_length=300)
+    kind: str = Field(default=FilingKind.OTHER, max_length=20)
+    state: str = Field(default=FilingState.SEEN, max_length=12, index=True)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+    seen_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
+
+
+class ChatStatus(StrEnum):
+    ACTIVE = "active"
+    STOPPED = "stopped"  # the user sent /stop
+    BLOCKED = "blocked"  # 403 / chat not found / lost rights
+
+
+class Chat(SQLModel, table=True):
+    """A Telegram chat that talks to the bot. chat_id is 64-bit."""
+
+    __tablename__ = "chat"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, unique=True, index=True, nullable=False))
+    kind: str = Field(default="private", max_length=16)
+    title: str | None = Field(default=None, max_length=200)
+    timezone: str = Field(default="America/New_York", max_length=64)
+    status: str = Field(default=ChatStatus.ACTIVE, max_length=12, index=True)
+    announcement_items: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
+    updated_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
+
+
+class Watch(SQLModel, table=True):
+    """Chat X watches company Y."""
+
+    __tablename__ = "watch"
+    __table_args__ = (UniqueConstraint("chat_pk", "company_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_pk: int = Field(sa_column=_fk("chat.id", index=False))
+    company_id: int = Field(sa_column=_fk("company.id"))
+    created_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
+
+
+class AlertKind(StrEnum):
+    RESULT = "result"
+    FILING = "filing"
+    ANNOUNCEMENT = "announcement"
+    CORRECTION = "correction"
+    DATE_CHANGE = "date_change"
+    REMINDER = "reminder"
+    DIGEST = "digest"
+    BROADCAST = "broadcast"
+
+
+# Lower drains first: results are worth the most in the first minute.
+ALERT_PRIORITY = {
+    AlertKind.RESULT: 0,
+    AlertKind.CORRECTION: 0,
+    AlertKind.FILING: 1,
+    AlertKind.ANNOUNCEMENT: 2,
+    AlertKind.DATE_CHANGE: 3,
+    AlertKind.BROADCAST: 3,
+    AlertKind.REMINDER: 4,
+    AlertKind.DIGEST: 5,
+}
+
+
+class Alert(SQLModel, table=True):
+    """One thing worth telling, rendered once; dedup_key makes it happen once."""
+
+    __tablename__ = "alert"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    dedup_key: str = Field(max_length=160, unique=True, index=True)
+    company_id: int | None = Field(default=None, sa_column=_fk("company.id", nullable=True))
+    event_id: int | None = Field(default=None, sa_column=_fk("earnings_event.id", nullable=True))
+    filing_id: int | None = Field(default=None, sa_column=_fk("filing.id", nullable=True))
+    priority: int = 5
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # request may be on the wire: retried at most once after a crash
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Delivery(SQLModel, table=True):
+    """Alert A for chat C: the outbox row."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "chat_pk"),
+        Index("ix_delivery_due", "status", "priority", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(sa_column=_fk("alert.id", index=False))
+    chat_pk: int = Field(sa_column=_fk("chat.id"))
+    status: str = Field(default=DeliveryStatus.PENDING, max_length=12)
+    priority: int = 5
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    sent_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+class SourceState(SQLModel, table=True):
+    """Per source: cursor, last success, last error, backoff."""
+
+    __tablename__ = "source_state"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True, index=True)
+    cursor: str | None = Field(default=None, max_length=200)
+    last_success_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    last_error: str | None = Field(default=None, max_length=500)
+    last_error_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    backoff_until: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    failures: int = 0
