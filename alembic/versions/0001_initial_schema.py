@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 18:24:53.587584
+Create Date: 2026-11-29 18:29:52.146610
 """
 from alembic import op
 import sqlalchemy as sa
@@ -49,6 +49,16 @@ def upgrade() -> None:
     with op.batch_alter_table('company', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_company_cik'), ['cik'], unique=False)
         batch_op.create_index(batch_op.f('ix_company_ticker'), ['ticker'], unique=True)
+
+    op.create_table('flood_wait',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('occurred_at', bot.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('retry_after', sa.Float(), nullable=False),
+    sa.Column('method', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('flood_wait', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_flood_wait_occurred_at'), ['occurred_at'], unique=False)
 
     op.create_table('source_state',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -129,12 +139,14 @@ def upgrade() -> None:
     sa.Column('company_id', sa.Integer(), nullable=True),
     sa.Column('event_id', sa.Integer(), nullable=True),
     sa.Column('filing_id', sa.Integer(), nullable=True),
+    sa.Column('replaces_alert_id', sa.Integer(), nullable=True),
     sa.Column('priority', sa.Integer(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('created_at', bot.store.types.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['event_id'], ['earnings_event.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['filing_id'], ['filing.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['replaces_alert_id'], ['alert.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('alert', schema=None) as batch_op:
@@ -187,7 +199,10 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', bot.store.types.UtcDateTime(timezone=True), nullable=False),
     sa.Column('message_id', sa.BigInteger(), nullable=True),
+    sa.Column('message_parts', sa.Integer(), nullable=False),
     sa.Column('sent_at', bot.store.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('edited_at', bot.store.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('in_doubt', sa.Boolean(), nullable=False),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.ForeignKeyConstraint(['alert_id'], ['alert.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['chat_pk'], ['chat.id'], ondelete='CASCADE'),
@@ -241,6 +256,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_source_state_key'))
 
     op.drop_table('source_state')
+    with op.batch_alter_table('flood_wait', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_flood_wait_occurred_at'))
+
+    op.drop_table('flood_wait')
     with op.batch_alter_table('company', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_company_ticker'))
         batch_op.drop_index(batch_op.f('ix_company_cik'))

@@ -230,6 +230,10 @@ class Alert(SQLModel, table=True):
     company_id: int | None = Field(default=None, sa_column=_fk("company.id", nullable=True))
     event_id: int | None = Field(default=None, sa_column=_fk("earnings_event.id", nullable=True))
     filing_id: int | None = Field(default=None, sa_column=_fk("filing.id", nullable=True))
+    # A correction names the alert it revises: its sent messages are edited in place.
+    replaces_alert_id: int | None = Field(
+        default=None, sa_column=_fk("alert.id", nullable=True, index=False)
+    )
     priority: int = 5
     text: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
@@ -260,8 +264,22 @@ class Delivery(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
     message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    message_parts: int = 1  # a long message went out split; message_id is its first part
     sent_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    edited_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    in_doubt: bool = False  # was on the wire when a process died: never retried after a second crash
     last_error: str | None = Field(default=None, max_length=500)
+
+
+class FloodWait(SQLModel, table=True):
+    """One 429 from Telegram: every send paused for retry_after seconds."""
+
+    __tablename__ = "flood_wait"
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = Field(sa_column=_timestamp(index=True))
+    retry_after: float
+    method: str = Field(default="sendMessage", max_length=32)
 
 
 class SourceState(SQLModel, table=True):
