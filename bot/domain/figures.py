@@ -33,8 +33,10 @@ class Unit(StrEnum):
     PERCENT = "percent"
 
 
-# How each vendor's numbers are meant: Nasdaq (Zacks) and Finnhub both publish adjusted EPS.
 HEADLINE_METRICS = (Metric.EPS, Metric.REVENUE)
+
+# Revenue has one basis in practice: GAAP revenue is what vendors estimate, whatever they call it.
+BASIS_NEUTRAL_METRICS = frozenset({Metric.REVENUE, Metric.REVENUE_GUIDANCE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +54,10 @@ class Figure:
 
     def comparable_with(self, other: Figure) -> bool:
         """Return True when both values measure the same thing in the same terms."""
+        same_basis = self.basis == other.basis or self.metric in BASIS_NEUTRAL_METRICS
         return (
             self.metric == other.metric
-            and self.basis == other.basis
+            and same_basis
             and self.unit == other.unit
             and (self.currency or "").upper() == (other.currency or "").upper()
         )

@@ -1,0 +1,205 @@
+"""Render alerts as Telegram HTML. Pure functions: data in, text out; every dynamic string escaped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from html import escape
+
+from bot.domain.figures import Basis, Figure, Metric, Unit
+from bot.domain.market_time import NEW_YORK, TIMING_LABELS, Timing
+from bot.domain.verdicts import Comparison, EventVerdict, Verdict
+
+CURRENCY_PREFIX = {"USD": "$", "CNY": "RMB", "RMB": "RMB", "EUR": "€", "GBP": "£", "JPY": "¥", "HKD": "HK$"}
+VERDICT_MARK = {
+    Verdict.BEAT: "✅ beat",
+    Verdict.MISS: "❌ miss",
+    Verdict.IN_LINE: "➖ in line",
+    Verdict.NOT_COMPARABLE: "⚠️ not comparable",
+}
+HEADLINE_MARK = {
+    EventVerdict.BEAT: "🟢",
+    EventVerdict.MISS: "🔴",
+    EventVerdict.MIXED: "🟡",
+    EventVerdict.IN_LINE: "⚪",
+    EventVerdict.REPORTED: "📣",
+}
+METRIC_NAMES = {
+    Metric.EPS: "EPS",
+    Metric.REVENUE: "Revenue",
+    Metric.NET_INCOME: "Net income",
+    Metric.REVENUE_GUIDANCE: "Revenue outlook",
+}
+VENDOR_NAMES = {"nasdaq": "Nasdaq", "finnhub": "Finnhub", "sec": "SEC filing", "admin": "admin"}
+
+
+def _quantize(value: Decimal, places: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def format_money(value: Decimal, currency: str | None) -> str:
+    """Return '$39.33B', '-$12.5M', 'RMB280.15B'."""
+    prefix = CURRENCY_PREFIX.get((currency or "").upper(), f"{currency} " if currency else "")
+    sign = "-" if value < 0 else ""
+    magnitude = abs(value)
+    for threshold, suffix in ((Decimal(10) ** 12, "T"), (Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M"),
+                              (Decimal(10) ** 3, "K")):
+        if magnitude >= threshold:
+            scaled = _quantize(magnitude / threshold, 2)
+            return f"{sign}{prefix}{scaled}{suffix}"
+    return f"{sign}{prefix}{_quantize(magnitude, 2)}"
+
+
+def format_per_share(value: Decimal, currency: str | None) -> str:
+    """Return '$0.89', '-$0.11', 'RMB20.39'."""
+    prefix = CURRENCY_PREFIX.get((currency or "").upper(), f"{currency} " if currency else "")
+    sign = "-" if value < 0 else ""
+    return f"{sign}{prefix}{_quantize(abs(value), 2)}"
+
+
+def format_value(figure: Figure) -> str:
+    """Return the figure's value as users read it, with its unit."""
+    if figure.unit is Unit.PERCENT:
+        return f"{_quantize(figure.value, 1)}%"
+    if figure.unit in (Unit.PER_SHARE, Unit.PER_ADS):
+        text = format_per_share(figure.value, figure.currency)
+        return text + ("/ADS" if figure.unit is Unit.PER_ADS else "")
+    return format_money(figure.value, figure.currency)
+
+
+def format_surprise(comparison: Comparison) -> str:
+    """Return '+6.0%', or the absolute difference when the expectation was zero."""
+    if comparison.surprise_percent is not None:
+        return f"{_quantize(comparison.surprise_percent, 1):+}%"
+    if comparison.difference is None:
+        return ""
+    diff = Figure(comparison.actual.metric, comparison.actual.basis, comparison.actual.unit,
+                  comparison.actual.currency, comparison.difference)
+    sign = "+" if comparison.difference >= 0 else ""
+    return f"{sign}{format_value(diff)} vs zero"
+
+
+def metric_name(metric: str) -> str:
+    """Return 'EPS', 'Revenue' or a KPI's readable name."""
+    if metric in METRIC_NAMES:
+        return METRIC_NAMES[Metric(metric)]
+    return metric.removeprefix("kpi:").replace("_", " ").capitalize()
+
+
+def source_name(source: str) -> str:
+    """Return a vendor's display name; a chat's own number is 'your estimate'."""
+    if source.startswith("chat:"):
+        return "your estimate"
+    return VENDOR_NAMES.get(source, source)
+
+
+def _basis_label(figure: Figure) -> str:
+    if figure.metric == Metric.EPS:
+        return "GAAP" if figure.basis is Basis.GAAP else "adjusted"
+    return ""
+
+
+def comparison_line(comparison: Comparison) -> str:
+    """Return 'EPS $0.89 vs $0.84 est. (+6.0%) ✅ beat · adjusted, Nasdaq (14 est.)'."""
+    actual, expected = comparison.actual, comparison.expectation.figure
+    name = metric_name(actual.metric)
+    surprise = format_surprise(comparison)
+    mark = VERDICT_MARK[comparison.verdict]
+    details = [part for part in (_basis_label(expected), source_name(comparison.expectation.source)) if part]
+    if comparison.expectation.estimates:
+        details[-1] += f" ({comparison.expectation.estimates} est.)"
+    if comparison.verdict is Verdict.NOT_COMPARABLE:
+        reported = f"{_basis_label(actual)} {format_value(actual)}".strip()
+        est = f"{_basis_label(expected)} {format_value(expected)}".strip()
+        return escape(f"{name} {reported} vs {est} est. {mark} · {', '.join(details[1:] or details)}")
+    text = f"{name} {format_value(actual)} vs {format_value(expected)} est."
+    if surprise:
+        text += f" ({surprise})"
+    return escape(f"{text} {mark} · {', '.join(details)}")
+
+
+@dataclass(frozen=True)
+class ResultReport:
+    """Everything a result alert says, gathered by the engine."""
+
+    ticker: str
+    company_name: str
+    period_label: str
+    timing: Timing
+    verdict: EventVerdict
+    headline: list[Comparison]
+    others: list[Comparison]
+    reported: list[Figure]
+    uncompared: list[Figure] = field(default_factory=list)
+    source_url: str | None = None
+    source_label: str | None = None
+    reported_at: datetime | None = None
+    revision: int = 1
+
+
+def render_result(report: ResultReport) -> str:
+    """Return the HTML of a result alert: headline, headline metrics, other expectations, facts."""
+    mark = HEADLINE_MARK[report.verdict]
+    verb = "reported" if report.verdict is EventVerdict.REPORTED else report.verdict.value
+    title = f"{mark} <b>{escape(report.ticker)} {escape(verb)}: {escape(report.period_label)}</b>"
+    if report.revision > 1:
+        title += " (updated)"
+    lines = [title]
+    subtitle = escape(report.company_name)
+    if report.reported_at is not None:
+        local = report.reported_at.astimezone(NEW_YORK)
+        subtitle += f" · {local:%b %d %H:%M} ET"
+    elif report.timing is not Timing.UNKNOWN:
+        subtitle += f" · {escape(TIMING_LABELS[report.timing])}"
+    lines.append(f"<i>{subtitle}</i>")
+    lines.extend(comparison_line(c) for c in report.headline)
+    if report.others:
+        lines.append("")
+        lines.append("<b>Other expectations</b>")
+        lines.extend(comparison_line(c) for c in report.others)
+    facts = [f"{_fact_name(f)} {format_value(f)}" for f in report.uncompared]
+    if facts:
+        lines.append("")
+        lines.append("Reported: " + escape(" · ".join(facts)))
+    if report.source_url:
+        label = escape(report.source_label or "Source")
+        lines.append(f'<a href="{escape(report.source_url, quote=True)}">{label}</a>')
+    return "\n".join(lines)
+
+
+def _fact_name(figure: Figure) -> str:
+    basis = _basis_label(figure)
+    name = metric_name(figure.metric)
+    return f"{basis} {name}" if basis else name
+
+
+@dataclass(frozen=True)
+class FilingNotice:
+    """A "just filed" notice: the figures follow when known."""
+
+    ticker: str
+    company_name: str
+    form: str
+    items: tuple[str, ...]
+    accepted_at: datetime
+    url: str
+    is_results: bool
+    item_titles: tuple[str, ...] = ()
+
+
+def render_filing(notice: FilingNotice) -> str:
+    """Return 'NVDA has just filed its results (8-K Item 2.02)' with the link."""
+    local = notice.accepted_at.astimezone(NEW_YORK)
+    what = "its results" if notice.is_results else "an announcement"
+    items = ", ".join(f"Item {i}" for i in notice.items)
+    form = f"{notice.form} {items}".strip()
+    lines = [
+        f"📄 <b>{escape(notice.ticker)}</b> has just filed {what} ({escape(form)})",
+        f"<i>{escape(notice.company_name)} · accepted {local:%b %d %H:%M:%S} ET</i>",
+    ]
+    lines.extend(escape(t) for t in notice.item_titles)
+    if notice.is_results:
+        lines.append("Figures follow as soon as they are read from the release.")
+    lines.append(f'<a href="{escape(notice.url, quote=True)}">Filing on SEC EDGAR</a>')
+    return "\n".join(lines)

@@ -1,0 +1,143 @@
+"""Calendar polling: which companies to ask about, how often, and what to do with the answers.
+
+A watched event that is due (report date today or a few days overdue, not yet reported) is polled at
+the active interval whatever the hour or weekday; the full calendar window is refreshed at the idle
+interval. Every stage writes to the database before the next reads it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from bot.domain.market_time import new_york_date, utc_now
+from bot.engine.evaluate import evaluate_event
+from bot.engine.sync import SyncReport, apply_calendar_rows
+from bot.errors import SourceError
+from bot.sources.calendar import CalendarRow, CalendarSource
+from bot.store.db import session_scope
+from bot.store.source_state import record_source_error, record_source_success
+from bot.store.tables import Chat, ChatStatus, Company, EarningsEvent, EventState, Watch
+
+logger = logging.getLogger(__name__)
+
+OVERDUE_DAYS = 3
+LOOKAHEAD_DAYS = 28
+
+
+@dataclass
+class PollOutcome:
+    """What one poll did."""
+
+    mode: str  # "active", "full" or "idle"
+    rows: int = 0
+    alerts: int = 0
+    errors: list[str] = field(default_factory=list)
+    sync: SyncReport | None = None
+
+
+def watched_companies(session: Session) -> list[Company]:
+    """Return the companies at least one active chat watches."""
+    return list(
+        session.exec(
+            select(Company)
+            .join(Watch, col(Watch.company_id) == col(Company.id))
+            .join(Chat, col(Chat.id) == col(Watch.chat_pk))
+            .where(Chat.status == ChatStatus.ACTIVE)
+            .distinct()
+        ).all()
+    )
+
+
+def due_events(session: Session, today: date, *, overdue_days: int = OVERDUE_DAYS) -> list[EarningsEvent]:
+    """Return watched, unreported events whose report date is today or a few days past."""
+    return list(
+        session.exec(
+            select(EarningsEvent)
+            .join(Watch, col(Watch.company_id) == col(EarningsEvent.company_id))
+            .join(Chat, col(Chat.id) == col(Watch.chat_pk))
+            .where(
+                Chat.status == ChatStatus.ACTIVE,
+                EarningsEvent.state == EventState.SCHEDULED,
+                col(EarningsEvent.report_date) <= today,
+                col(EarningsEvent.report_date) >= today - timedelta(days=overdue_days),
+            )
+            .distinct()
+        ).all()
+    )
+
+
+class CalendarPoller:
+    """Polls the calendar sources and turns what they say into events, figures and alerts."""
+
+    def __init__(
+        self, engine: Engine, sources: Sequence[CalendarSource], *, idle_seconds: float,
+        clock: Callable[[], datetime] = utc_now, on_alerts: Callable[[], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.sources = list(sources)
+        self.idle_seconds = idle_seconds
+        self.clock = clock
+        self.on_alerts = on_alerts
+        self._last_full: datetime | None = None
+
+    async def tick(self) -> PollOutcome:
+        """Poll due events now; refresh the whole window when the idle interval has passed."""
+        now = self.clock()
+        today = new_york_date(now)
+        with session_scope(self.engine) as session:
+            tickers = sorted(c.ticker for c in watched_companies(session))
+            due = due_events(session, today)
+            due_dates = sorted({e.report_date for e in due if e.report_date})
+        if not tickers:
+            return PollOutcome("idle")
+        full_due = self._last_full is None or (now - self._last_full).total_seconds() >= self.idle_seconds
+        if full_due:
+            outcome = await self.poll(today - timedelta(days=OVERDUE_DAYS), today + timedelta(days=LOOKAHEAD_DAYS),
+                                      tickers, mode="full")
+            self._last_full = now
+            return outcome
+        if due_dates:
+            return await self.poll(due_dates[0], today, tickers, mode="active")
+        return PollOutcome("idle")
+
+    async def poll(self, start: date, end: date, tickers: list[str], *, mode: str) -> PollOutcome:
+        """Fetch [start, end] from every source for these tickers, store it, evaluate what reported."""
+        outcome = PollOutcome(mode)
+        rows: list[CalendarRow] = []
+        for source in self.sources:
+            try:
+                fetched = await source.fetch(start, end, tickers)
+            except SourceError as exc:
+                logger.warning("calendar source failed source=%s error=%s", source.name, exc)
+                outcome.errors.append(f"{source.name}: {exc}")
+                with session_scope(self.engine) as session:
+                    retry_after = getattr(exc, "retry_after", None)
+                    until = self.clock() + timedelta(seconds=retry_after) if retry_after else None
+                    record_source_error(session, source.name, self.clock(), error=str(exc), backoff_until=until)
+                continue
+            rows.extend(fetched)
+            with session_scope(self.engine) as session:
+                record_source_success(session, source.name, self.clock())
+        outcome.rows = len(rows)
+        outcome.alerts, outcome.sync = self.store(rows)
+        return outcome
+
+    def store(self, rows: list[CalendarRow]) -> tuple[int, SyncReport]:
+        """Apply rows and evaluate every event that got new reported figures; return alerts written."""
+        now = self.clock()
+        alerts = 0
+        with session_scope(self.engine) as session:
+            report = apply_calendar_rows(session, rows, now=now)
+            for event_id in sorted(report.reported_events):
+                event = session.get(EarningsEvent, event_id)
+                if event is not None and evaluate_event(session, event, now=now).alert is not None:
+                    alerts += 1
+        if alerts and self.on_alerts is not None:
+            self.on_alerts()
+        return alerts, report

@@ -1,0 +1,232 @@
+"""Subscriptions: chats, their watchlists, and what the user sees of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.store.companies import find_company, suggest_tickers
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from bot.domain.tickers import is_valid_ticker, normalize_ticker
+from bot.store.tables import (
+    Chat,
+    ChatStatus,
+    Company,
+    Delivery,
+    DeliveryStatus,
+    EarningsEvent,
+    EventState,
+    Watch,
+)
+
+MAX_WATCHLIST = 200
+MAX_TICKERS_PER_COMMAND = 50
+
+
+@dataclass
+class WatchResult:
+    """What /watch did, ticker by ticker."""
+
+    added: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    unknown: list[tuple[str, list[str]]] = field(default_factory=list)  # (typed, suggestions)
+    invalid: list[str] = field(default_factory=list)
+    over_limit: list[str] = field(default_factory=list)
+    truncated: bool = False
+
+
+@dataclass
+class UnwatchResult:
+    """What /unwatch did."""
+
+    removed: list[str] = field(default_factory=list)
+    not_watched: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WatchlistEntry:
+    """One watched company and its next report."""
+
+    ticker: str
+    name: str
+    report_date: date | None
+    timing: str | None
+    date_status: str | None
+    period_label: str | None
+
+
+def register_chat(
+    session: Session, chat_id: int, *, kind: str = "private", title: str | None = None, now: datetime
+) -> tuple[Chat, bool]:
+    """Create the chat or make it active again; return (chat, is_new)."""
+    chat = get_chat(session, chat_id)
+    is_new = chat is None
+    if chat is None:
+        chat = Chat(chat_id=chat_id, kind=kind, title=title, created_at=now, updated_at=now)
+    chat.status = ChatStatus.ACTIVE
+    chat.kind = kind
+    chat.title = title
+    chat.updated_at = now
+    session.add(chat)
+    session.flush()
+    return chat, is_new
+
+
+def get_chat(session: Session, chat_id: int) -> Chat | None:
+    """Return the chat with this Telegram id, if known."""
+    return session.exec(select(Chat).where(Chat.chat_id == chat_id)).first()
+
+
+def stop_chat(session: Session, chat_id: int, *, now: datetime) -> bool:
+    """Stop all alerts to the chat and cancel what is pending; return False if it was not known."""
+    chat = get_chat(session, chat_id)
+    if chat is None:
+        return False
+    chat.status = ChatStatus.STOPPED
+    chat.updated_at = now
+    session.add(chat)
+    pending = session.exec(
+        select(Delivery).where(
+            Delivery.chat_pk == chat.id, col(Delivery.status).in_([DeliveryStatus.PENDING])
+        )
+    ).all()
+    for delivery in pending:
+        delivery.status = DeliveryStatus.CANCELLED
+        delivery.last_error = "chat sent /stop"
+        session.add(delivery)
+    return True
+
+
+def parse_tickers(args: list[str]) -> list[str]:
+    """Split arguments on spaces and commas, drop duplicates, keep order."""
+    seen: dict[str, None] = {}
+    for arg in args:
+        for part in arg.replace(",", " ").split():
+            if part:
+                seen.setdefault(part, None)
+    return list(seen)
+
+
+def watch(session: Session, chat_id: int, raw_tickers: list[str], *, now: datetime,
+          kind: str = "private", title: str | None = None) -> WatchResult:
+    """Add companies to the chat's watchlist, up to MAX_WATCHLIST."""
+    result = WatchResult()
+    chat = get_chat(session, chat_id) or register_chat(session, chat_id, kind=kind, title=title, now=now)[0]
+    if len(raw_tickers) > MAX_TICKERS_PER_COMMAND:
+        raw_tickers = raw_tickers[:MAX_TICKERS_PER_COMMAND]
+        result.truncated = True
+    count = _watch_count(session, chat)
+    for raw in raw_tickers:
+        symbol = normalize_ticker(raw)
+        if not is_valid_ticker(symbol):
+            result.invalid.append(raw[:20])
+            continue
+        company = find_company(session, symbol)
+        if company is None:
+            result.unknown.append((symbol, [c.ticker for c in suggest_tickers(session, symbol)]))
+            continue
+        existing = session.exec(
+            select(Watch).where(Watch.chat_pk == chat.id, Watch.company_id == company.id)
+        ).first()
+        if existing is not None:
+            result.already.append(company.ticker)
+            continue
+        if count >= MAX_WATCHLIST:
+            result.over_limit.append(company.ticker)
+            continue
+        session.add(Watch(chat_pk=chat.id, company_id=company.id, created_at=now))  # type: ignore[arg-type]
+        count += 1
+        result.added.append(company.ticker)
+    session.flush()
+    return result
+
+
+def _watch_count(session: Session, chat: Chat) -> int:
+    return session.exec(select(func.count()).select_from(Watch).where(Watch.chat_pk == chat.id)).one()
+
+
+def unwatch(session: Session, chat_id: int, raw_tickers: list[str]) -> UnwatchResult:
+    """Remove companies from the chat's watchlist."""
+    result = UnwatchResult()
+    chat = get_chat(session, chat_id)
+    for raw in raw_tickers[:MAX_TICKERS_PER_COMMAND]:
+        symbol = normalize_ticker(raw)
+        company = find_company(session, symbol) if is_valid_ticker(symbol) else None
+        if company is None:
+            result.unknown.append(symbol[:20] or raw[:20])
+            continue
+        row = None
+        if chat is not None:
+            row = session.exec(
+                select(Watch).where(Watch.chat_pk == chat.id, Watch.company_id == company.id)
+            ).first()
+        if row is None:
+            result.not_watched.append(company.ticker)
+            continue
+        session.delete(row)
+        result.removed.append(company.ticker)
+    session.flush()
+    return result
+
+
+def watchlist(session: Session, chat_id: int, *, today: date) -> list[WatchlistEntry]:
+    """Return the chat's companies, each with its next (or due, unreported) report."""
+    chat = get_chat(session, chat_id)
+    if chat is None:
+        return []
+    companies = session.exec(
+        select(Company)
+        .join(Watch, col(Watch.company_id) == col(Company.id))
+        .where(Watch.chat_pk == chat.id)
+        .order_by(col(Company.ticker))
+    ).all()
+    upcoming = next_events(session, [c.id for c in companies if c.id is not None], today=today)
+    entries = []
+    for company in companies:
+        event = upcoming.get(company.id)  # type: ignore[arg-type]
+        entries.append(
+            WatchlistEntry(
+                ticker=company.ticker,
+                name=company.name,
+                report_date=event.report_date if event else None,
+                timing=event.timing if event else None,
+                date_status=event.date_status if event else None,
+                period_label=event.period_label if event else None,
+            )
+        )
+    return entries
+
+
+def next_events(session: Session, company_ids: list[int], *, today: date,
+                overdue_days: int = 5) -> dict[int, EarningsEvent]:
+    """Return, per company, the earliest scheduled event from a few days ago on."""
+    if not company_ids:
+        return {}
+    from datetime import timedelta
+
+    rows = session.exec(
+        select(EarningsEvent)
+        .where(
+            col(EarningsEvent.company_id).in_(company_ids),
+            EarningsEvent.state == EventState.SCHEDULED,
+            col(EarningsEvent.report_date) >= today - timedelta(days=overdue_days),
+        )
+        .order_by(col(EarningsEvent.report_date))
+    ).all()
+    result: dict[int, EarningsEvent] = {}
+    for event in rows:
+        result.setdefault(event.company_id, event)
+    return result
+
+
+def watchers_count(session: Session, company_id: int) -> int:
+    """Return how many active chats watch the company."""
+    return session.exec(
+        select(func.count())
+        .select_from(Watch)
+        .join(Chat, col(Chat.id) == col(Watch.chat_pk))
+        .where(Watch.company_id == company_id, Chat.status == ChatStatus.ACTIVE)
+    ).one()

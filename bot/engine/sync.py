@@ -1,0 +1,186 @@
+"""Sync: turn calendar rows from any vendor into events, expectation snapshots and reported figures."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from bot.store.companies import find_company
+from sqlmodel import Session, col, select
+
+from bot.domain.market_time import Timing
+from bot.domain.periods import (
+    fiscal_quarter_of,
+    fiscal_year_of,
+    period_end_month,
+    period_key,
+    period_label,
+)
+from bot.engine.figures_store import record_expectation, record_reported
+from bot.sources.calendar import CalendarRow
+from bot.store.tables import Company, DateStatus, EarningsEvent, EventState
+
+logger = logging.getLogger(__name__)
+
+SAME_EVENT_WINDOW = timedelta(days=30)
+
+
+@dataclass
+class DateChange:
+    """A scheduled report moved."""
+
+    event_id: int
+    old_date: date | None
+    new_date: date
+
+
+@dataclass
+class SyncReport:
+    """What one sync changed."""
+
+    events_created: int = 0
+    events_updated: int = 0
+    expectations_stored: int = 0
+    unknown_tickers: set[str] = field(default_factory=set)
+    date_changes: list[DateChange] = field(default_factory=list)
+    reported_events: set[int] = field(default_factory=set)
+
+
+def apply_calendar_rows(session: Session, rows: list[CalendarRow], *, now: datetime) -> SyncReport:
+    """Store each row's date, timing, estimates and actuals on the right event."""
+    report = SyncReport()
+    for row in rows:
+        company = find_company(session, row.ticker)
+        if company is None:
+            report.unknown_tickers.add(row.ticker)
+            continue
+        _learn_fiscal_year_end(session, company, row)
+        event, created = _locate_event(session, company, row, now=now)
+        report.events_created += created
+        if _update_schedule(company, event, row, now=now, report=report) and not created:
+            report.events_updated += 1
+        session.add(event)
+        session.flush()
+        for figure in row.estimates:
+            report.expectations_stored += record_expectation(
+                session, event, figure, source=row.source, as_of=now, estimates=row.estimate_count
+            )
+        changed = False
+        for figure in row.actuals:
+            changed |= record_reported(session, event, figure, source=row.source, reported_at=now)
+        if changed:
+            report.reported_events.add(event.id)  # type: ignore[arg-type]
+    return report
+
+
+def _learn_fiscal_year_end(session: Session, company: Company, row: CalendarRow) -> None:
+    """A row with both the period's end month and its fiscal quarter tells the fiscal year end."""
+    if company.fiscal_year_end_month or not (row.period_month and row.fiscal_quarter):
+        return
+    company.fiscal_year_end_month = (row.period_month + 3 * (4 - row.fiscal_quarter) - 1) % 12 + 1
+    session.add(company)
+
+
+def _row_period_key(company: Company, row: CalendarRow) -> str | None:
+    if row.period_year and row.period_month:
+        return period_key(row.period_year, row.period_month)
+    if row.fiscal_year and row.fiscal_quarter and company.fiscal_year_end_month:
+        year, month = period_end_month(row.fiscal_year, row.fiscal_quarter, company.fiscal_year_end_month)
+        return period_key(year, month)
+    return None
+
+
+def _locate_event(session: Session, company: Company, row: CalendarRow, *, now: datetime) -> tuple[EarningsEvent, bool]:
+    key = _row_period_key(company, row)
+    if key is not None:
+        event = session.exec(
+            select(EarningsEvent).where(
+                EarningsEvent.company_id == company.id, EarningsEvent.fiscal_period == key
+            )
+        ).first()
+        if event is not None:
+            return event, False
+    nearby = _event_near(session, company, row.report_date)
+    if nearby is not None and (key is None or not _has_period_key(nearby)):
+        if key is not None:
+            nearby.fiscal_period = key
+        return nearby, False
+    key = key or (
+        f"FY{row.fiscal_year}Q{row.fiscal_quarter}" if row.fiscal_year and row.fiscal_quarter
+        else f"date:{row.report_date.isoformat()}"
+    )
+    event = EarningsEvent(
+        company_id=company.id,  # type: ignore[arg-type]
+        fiscal_period=key,
+        period_label="",
+        report_date=row.report_date,
+        timing=row.timing,
+        updated_at=now,
+    )
+    return event, True
+
+
+def _has_period_key(event: EarningsEvent) -> bool:
+    return len(event.fiscal_period) == 7 and event.fiscal_period[4] == "-"
+
+
+def _event_near(session: Session, company: Company, day: date) -> EarningsEvent | None:
+    candidates = session.exec(
+        select(EarningsEvent).where(
+            EarningsEvent.company_id == company.id,
+            col(EarningsEvent.report_date) >= day - SAME_EVENT_WINDOW,
+            col(EarningsEvent.report_date) <= day + SAME_EVENT_WINDOW,
+        )
+    ).all()
+    if not candidates:
+        return None
+    return min(candidates, key=lambda e: abs((e.report_date or day) - day))
+
+
+def _update_schedule(
+    company: Company, event: EarningsEvent, row: CalendarRow, *, now: datetime, report: SyncReport
+) -> bool:
+    changed = False
+    if event.state == EventState.SCHEDULED and event.report_date != row.report_date:
+        if event.id is not None:
+            report.date_changes.append(DateChange(event.id, event.report_date, row.report_date))
+        event.report_date = row.report_date
+        changed = True
+    if row.timing is not Timing.UNKNOWN and event.timing != row.timing:
+        event.timing = row.timing
+        changed = True
+    if row.fiscal_year and row.fiscal_quarter and not event.fiscal_quarter:
+        event.fiscal_year, event.fiscal_quarter = row.fiscal_year, row.fiscal_quarter
+        changed = True
+    label = _label(company, event, row)
+    if label != event.period_label:
+        event.period_label = label
+        changed = True
+    if not event.date_status:
+        event.date_status = DateStatus.ESTIMATED
+    if changed:
+        event.updated_at = now
+    return changed
+
+
+def _label(company: Company, event: EarningsEvent, row: CalendarRow) -> str:
+    if company.fiscal_year_end_month and _has_period_key(event):
+        label, fiscal_year, quarter = label_for_company(company, event.fiscal_period)
+        event.fiscal_year, event.fiscal_quarter = fiscal_year, quarter
+        return label
+    if event.fiscal_year and event.fiscal_quarter:
+        return f"Q{event.fiscal_quarter} FY{event.fiscal_year}"
+    if _has_period_key(event):
+        return period_label(event.fiscal_period)
+    return f"report of {row.report_date:%b %d, %Y}"
+
+
+def label_for_company(company: Company, key: str) -> tuple[str, int | None, int | None]:
+    """Return (label, fiscal year, fiscal quarter) for a period key, using the fiscal year end."""
+    if company.fiscal_year_end_month and len(key) == 7:
+        year, month = (int(p) for p in key.split("-"))
+        quarter = fiscal_quarter_of(month, company.fiscal_year_end_month)
+        fiscal_year = fiscal_year_of(year, month, company.fiscal_year_end_month)
+        return period_label(key, fiscal_year, quarter, company.fiscal_year_end_month), fiscal_year, quarter
+    return period_label(key), None, None

@@ -1,0 +1,135 @@
+"""User command handlers: parse, call one engine function, reply. Database work runs off the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.delivery.outbox import reactivate_chat
+from bot.domain.market_time import new_york_date, utc_now
+from bot.engine import subscriptions
+from bot.store.db import session_scope
+from bot.telegram import replies
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class UserCommands:
+    """The commands every chat may use."""
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now,
+                 admin_chat_ids: frozenset[int] = frozenset(), status_text: Callable[[], str] | None = None) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.admin_chat_ids = admin_chat_ids
+        self.status_text = status_text
+
+    async def _in_session(self, work: Callable[[Session], T]) -> T:
+        def run() -> T:
+            with session_scope(self.engine) as session:
+                return work(session)
+
+        return await asyncio.to_thread(run)
+
+    async def start_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Register the chat (or turn its alerts back on) and explain the bot."""
+        chat = update.effective_chat
+        if chat is None or update.effective_message is None:
+            return
+        now = self.clock()
+
+        def work(session: Session) -> bool:
+            known = subscriptions.get_chat(session, chat.id)
+            row, is_new = subscriptions.register_chat(
+                session, chat.id, kind=chat.type, title=chat.title or chat.username, now=now
+            )
+            if known is not None:
+                reactivate_chat(session, row.id)
+            return is_new
+
+        is_new = await self._in_session(work)
+        await update.effective_message.reply_html(replies.WELCOME if is_new else replies.WELCOME_BACK)
+
+    async def help_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """List the commands."""
+        if update.effective_message is None or update.effective_chat is None:
+            return
+        is_admin = update.effective_chat.id in self.admin_chat_ids
+        await update.effective_message.reply_html(replies.help_text(is_admin=is_admin))
+
+    async def watch_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Add companies to the chat's watchlist."""
+        chat, message = update.effective_chat, update.effective_message
+        if chat is None or message is None:
+            return
+        tickers = subscriptions.parse_tickers(context.args or [])
+        if not tickers:
+            await message.reply_html(replies.watch_usage())
+            return
+        now = self.clock()
+        result = await self._in_session(
+            lambda s: subscriptions.watch(s, chat.id, tickers, now=now, kind=chat.type,
+                                          title=chat.title or chat.username)
+        )
+        await message.reply_html(replies.watch_reply(result))
+
+    async def unwatch_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Remove companies from the chat's watchlist."""
+        chat, message = update.effective_chat, update.effective_message
+        if chat is None or message is None:
+            return
+        tickers = subscriptions.parse_tickers(context.args or [])
+        if not tickers:
+            await message.reply_html(replies.unwatch_usage())
+            return
+        result = await self._in_session(lambda s: subscriptions.unwatch(s, chat.id, tickers))
+        await message.reply_html(replies.unwatch_reply(result))
+
+    async def watchlist_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Show the watchlist with next report dates."""
+        chat, message = update.effective_chat, update.effective_message
+        if chat is None or message is None:
+            return
+        today = new_york_date(self.clock())
+        entries = await self._in_session(lambda s: subscriptions.watchlist(s, chat.id, today=today))
+        await message.reply_html(replies.watchlist_reply(entries))
+
+    async def stop_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stop all alerts to this chat."""
+        chat, message = update.effective_chat, update.effective_message
+        if chat is None or message is None:
+            return
+        now = self.clock()
+        known = await self._in_session(lambda s: subscriptions.stop_chat(s, chat.id, now=now))
+        await message.reply_html(replies.STOPPED if known else replies.NOT_SUBSCRIBED)
+
+    async def status_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Show the health of the data sources."""
+        if update.effective_message is None:
+            return
+        text = await asyncio.to_thread(self.status_text) if self.status_text else "All systems normal."
+        await update.effective_message.reply_html(text)
+
+    async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answer a command we don't have."""
+        if update.effective_message is not None:
+            await update.effective_message.reply_html(replies.UNKNOWN_COMMAND)
+
+
+async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log any handler error and tell the user, without the details."""
+    logger.error("handler failed", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_message is not None:
+        try:
+            await update.effective_message.reply_html(replies.INTERNAL_ERROR)
+        except Exception:  # noqa: BLE001 - the reply is best effort; the error is logged above
+            logger.warning("could not send the error reply")

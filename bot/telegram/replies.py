@@ -1,0 +1,119 @@
+"""Replies to commands, as Telegram HTML. Pure functions; every dynamic string escaped."""
+
+from __future__ import annotations
+
+from html import escape
+
+from bot.domain.market_time import TIMING_LABELS, Timing
+from bot.engine.subscriptions import MAX_TICKERS_PER_COMMAND, MAX_WATCHLIST, UnwatchResult, WatchlistEntry, WatchResult
+
+COMMANDS = (
+    ("start", "Subscribe and see how the bot works"),
+    ("watch", "Follow companies: /watch NVDA MSFT"),
+    ("unwatch", "Stop following: /unwatch NVDA"),
+    ("watchlist", "Your companies and their next report dates"),
+    ("status", "Data sources and delivery health"),
+    ("stop", "Pause all alerts (/start resumes)"),
+    ("help", "All commands"),
+)
+
+WELCOME = (
+    "👋 <b>Earnings alerts</b>\n"
+    "I tell you within seconds when a company you watch reports, and whether it beat or missed "
+    "each consensus I track (vendor and basis named: GAAP or adjusted).\n\n"
+    "/watch NVDA MSFT: follow companies\n"
+    "/watchlist: your companies and their next report dates\n"
+    "/unwatch NVDA: stop following\n"
+    "/stop: pause all alerts; /start resumes\n"
+    "/help: all commands"
+)
+WELCOME_BACK = "👋 Welcome back: alerts are on again for your watchlist. /watchlist shows it."
+
+
+def help_text(*, is_admin: bool = False) -> str:
+    """Return the command list."""
+    lines = ["<b>Commands</b>"]
+    lines += [f"/{name}: {escape(text)}" for name, text in COMMANDS]
+    if is_admin:
+        lines += ["", "<b>Admin</b>", "/stats: chats and deliveries", "/broadcast TEXT: message every active chat"]
+    lines += [
+        "",
+        f"Tickers may be written BRK.B, BRK-B or BRK/B. Up to {MAX_WATCHLIST} companies per chat.",
+    ]
+    return "\n".join(lines)
+
+
+def watch_usage() -> str:
+    return "Tell me which companies to follow, e.g. <code>/watch NVDA MSFT BABA</code>"
+
+
+def unwatch_usage() -> str:
+    return "Tell me which companies to drop, e.g. <code>/unwatch NVDA</code>"
+
+
+def watch_reply(result: WatchResult) -> str:
+    """Return what /watch did, ticker by ticker."""
+    lines = []
+    if result.added:
+        lines.append("✅ Watching " + ", ".join(escape(t) for t in result.added))
+    if result.already:
+        lines.append("Already watching " + ", ".join(escape(t) for t in result.already))
+    for typed, suggestions in result.unknown:
+        line = f"❓ I don't know the ticker {escape(typed)}"
+        if suggestions:
+            line += ". Did you mean " + " or ".join(escape(s) for s in suggestions) + "?"
+        lines.append(line)
+    if result.invalid:
+        lines.append("⚠️ Not a ticker: " + ", ".join(escape(t) for t in result.invalid))
+    if result.over_limit:
+        lines.append(
+            f"⚠️ Your watchlist is full ({MAX_WATCHLIST} companies); not added: "
+            + ", ".join(escape(t) for t in result.over_limit)
+        )
+    if result.truncated:
+        lines.append(f"Only the first {MAX_TICKERS_PER_COMMAND} tickers of one command are read.")
+    if result.added:
+        lines.append("I'll alert you when they report. /watchlist shows their dates.")
+    return "\n".join(lines) or watch_usage()
+
+
+def unwatch_reply(result: UnwatchResult) -> str:
+    """Return what /unwatch did."""
+    lines = []
+    if result.removed:
+        lines.append("Stopped watching " + ", ".join(escape(t) for t in result.removed))
+    if result.not_watched:
+        lines.append("You weren't watching " + ", ".join(escape(t) for t in result.not_watched))
+    if result.unknown:
+        lines.append("❓ Unknown ticker: " + ", ".join(escape(t) for t in result.unknown))
+    return "\n".join(lines) or unwatch_usage()
+
+
+def watchlist_reply(entries: list[WatchlistEntry]) -> str:
+    """Return the watchlist with each company's next report date and timing."""
+    if not entries:
+        return "Your watchlist is empty. Add companies with <code>/watch NVDA MSFT</code>"
+    lines = [f"<b>Your watchlist</b> ({len(entries)})"]
+    for entry in entries:
+        line = f"<b>{escape(entry.ticker)}</b> {escape(entry.name)}"
+        if entry.report_date is not None:
+            timing = Timing(entry.timing) if entry.timing in Timing._value2member_map_ else Timing.UNKNOWN
+            when = f"{entry.report_date:%a %b %d, %Y}"
+            if timing is not Timing.UNKNOWN:
+                when += f", {TIMING_LABELS[timing]}"
+            if entry.date_status != "confirmed":
+                when += " (estimated)"
+            if entry.period_label:
+                when = f"{entry.period_label}: {when}"
+            line += f"\n    next report {escape(when)}"
+        else:
+            line += "\n    next report date not known yet"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+STOPPED = "🔕 Alerts are off for this chat. Your watchlist is kept; /start turns alerts back on."
+NOT_SUBSCRIBED = "This chat has no subscription yet. /start begins one."
+UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
+INTERNAL_ERROR = "Sorry, something went wrong on my side. Nothing was lost; please try again."
+ADMIN_ONLY = "Sorry, that command is for the bot's administrators only."
