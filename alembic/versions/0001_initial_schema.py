@@ -188,7 +188,7 @@ def upgrade() -> None:
     sa.Column('previous_value', bot.store.types.DecimalText(length=48), nullable=True),
     sa.ForeignKeyConstraint(['event_id'], ['earnings_event.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('event_id', 'metric', 'basis', 'source')
+    sa.UniqueConstraint('event_id', 'metric', 'basis', 'unit', 'currency', 'source')
     )
     op.create_table('delivery',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -49,10 +49,10 @@ def _priority(row: ReportedFigure) -> tuple[int, int]:
 
 
 def chosen_figures(rows: list[ReportedFigure]) -> list[ReportedFigure]:
-    """Return one reported figure per (metric, basis), from the most trusted source."""
-    best: dict[tuple[str, str], ReportedFigure] = {}
+    """Return one reported figure per (metric, basis, unit, currency), from the most trusted source."""
+    best: dict[tuple[str, str, str, str | None], ReportedFigure] = {}
     for row in sorted(rows, key=_priority):
-        best.setdefault((row.metric, row.basis), row)
+        best.setdefault((row.metric, row.basis, row.unit, row.currency), row)
     return list(best.values())
 
 

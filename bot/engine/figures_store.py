@@ -54,6 +54,8 @@ def record_reported(
             ReportedFigure.event_id == event.id,
             ReportedFigure.metric == figure.metric,
             ReportedFigure.basis == figure.basis,
+            ReportedFigure.unit == figure.unit,
+            ReportedFigure.currency == figure.currency,
             ReportedFigure.source == source,
         )
     ).first()
@@ -66,12 +68,10 @@ def record_reported(
             )
         )
         return True
-    if (row.value, row.unit, row.currency) == (figure.value, figure.unit, figure.currency):
+    if row.value == figure.value:
         return False
     row.previous_value = row.value
     row.value = figure.value
-    row.unit = figure.unit
-    row.currency = figure.currency
     row.revision += 1
     row.accession = accession or row.accession
     session.add(row)

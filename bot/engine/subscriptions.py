@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.store.companies import find_company, suggest_tickers
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.domain.tickers import is_valid_ticker, normalize_ticker
+from bot.store.companies import find_company, suggest_tickers
 from bot.store.tables import (
     Chat,
     ChatStatus,

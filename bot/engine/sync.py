@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.store.companies import find_company
 from sqlmodel import Session, col, select
 
 from bot.domain.market_time import Timing
@@ -19,6 +18,7 @@ from bot.domain.periods import (
 )
 from bot.engine.figures_store import record_expectation, record_reported
 from bot.sources.calendar import CalendarRow
+from bot.store.companies import find_company
 from bot.store.tables import Company, DateStatus, EarningsEvent, EventState
 
 logger = logging.getLogger(__name__)

@@ -104,10 +104,14 @@ class ExpectationRow(SQLModel, table=True):
 
 
 class ReportedFigure(SQLModel, table=True):
-    """One reported value; a revision updates it and bumps `revision`."""
+    """One reported value; a revision updates it and bumps `revision`.
+
+    A release may state one figure in two currencies (Alibaba: RMB and a US$ translation), so the
+    unit and currency are part of the key.
+    """
 
     __tablename__ = "reported_figure"
-    __table_args__ = (UniqueConstraint("event_id", "metric", "basis", "source"),)
+    __table_args__ = (UniqueConstraint("event_id", "metric", "basis", "unit", "currency", "source"),)
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(sa_column=_fk("earnings_event.id", index=False))

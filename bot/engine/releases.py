@@ -1,0 +1,111 @@
+"""Releases: a company has filed its results. Record the filing, tell watchers at once, then
+store the figures read from the press release and evaluate them."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from bot.delivery.outbox import enqueue_alert
+from bot.delivery.render import FilingNotice, render_filing
+from bot.domain.figures import Figure
+from bot.domain.market_time import new_york_date
+from bot.engine.evaluate import Evaluation, evaluate_event
+from bot.engine.figures_store import record_reported
+from bot.store.tables import (
+    Alert,
+    AlertKind,
+    Company,
+    EarningsEvent,
+    EventState,
+    Filing,
+    FilingKind,
+    FilingState,
+)
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "sec"
+# A release belongs to the scheduled event reported up to a week before or two days after its date.
+EVENT_WINDOW_BEFORE = timedelta(days=7)
+EVENT_WINDOW_AFTER = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class FilingSeen:
+    """A filing as a detector reports it."""
+
+    accession: str
+    cik: int
+    form: str
+    items: tuple[str, ...]
+    accepted_at: datetime
+    url: str
+    kind: FilingKind
+    item_titles: tuple[str, ...] = ()
+
+
+def record_filing(session: Session, company: Company, seen: FilingSeen, *, now: datetime) -> tuple[Filing, Alert | None]:
+    """Store the filing once (by accession) and write the "has just filed" alert for its watchers."""
+    filing = session.exec(select(Filing).where(Filing.accession == seen.accession)).first()
+    if filing is None:
+        filing = Filing(
+            accession=seen.accession, company_id=company.id, cik=seen.cik, form=seen.form,
+            items=",".join(seen.items), accepted_at=seen.accepted_at, url=seen.url, kind=seen.kind,
+            seen_at=now,
+        )
+        session.add(filing)
+        session.flush()
+    notice = FilingNotice(
+        ticker=company.ticker, company_name=company.name, form=seen.form, items=seen.items,
+        accepted_at=seen.accepted_at, url=seen.url, is_results=seen.kind == FilingKind.EARNINGS_RELEASE,
+        item_titles=seen.item_titles,
+    )
+    kind = AlertKind.FILING if seen.kind == FilingKind.EARNINGS_RELEASE else AlertKind.ANNOUNCEMENT
+    alert = enqueue_alert(
+        session, kind=kind, dedup_key=f"filing:{seen.accession}", text=render_filing(notice),
+        company_id=company.id, filing_id=filing.id, now=now,
+    )
+    if alert is not None:
+        logger.info("filing alert ticker=%s accession=%s form=%s", company.ticker, seen.accession, seen.form)
+    return filing, alert
+
+
+def event_for_release(session: Session, company: Company, accepted_at: datetime) -> EarningsEvent | None:
+    """Return the company's event this release reports: the scheduled one nearest its date."""
+    day = new_york_date(accepted_at)
+    candidates = session.exec(
+        select(EarningsEvent).where(
+            EarningsEvent.company_id == company.id,
+            col(EarningsEvent.report_date) >= day - EVENT_WINDOW_AFTER,
+            col(EarningsEvent.report_date) <= day + EVENT_WINDOW_BEFORE,
+        )
+    ).all()
+    if not candidates:
+        return None
+    scheduled = [e for e in candidates if e.state != EventState.CANCELLED]
+    return min(scheduled or candidates, key=lambda e: abs((e.report_date or day) - day))
+
+
+def apply_release_figures(
+    session: Session, filing: Filing, figures: list[Figure], *, now: datetime
+) -> Evaluation | None:
+    """Store the figures read from a filing's press release on its event and evaluate them.
+
+    Returns None when no event matches (the figures are kept on nothing: there is nothing to compare).
+    """
+    company = session.get(Company, filing.company_id) if filing.company_id else None
+    event = event_for_release(session, company, filing.accepted_at) if company else None
+    filing.state = FilingState.DONE
+    session.add(filing)
+    if event is None:
+        logger.info("no scheduled event for filing accession=%s", filing.accession)
+        return None
+    for figure in figures:
+        record_reported(session, event, figure, source=SOURCE, reported_at=filing.accepted_at,
+                        accession=filing.accession)
+    session.flush()
+    return evaluate_event(session, event, now=now)

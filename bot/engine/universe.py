@@ -1,0 +1,48 @@
+"""The company universe: SEC's ticker list, cached in the database and refreshed daily."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+import httpx
+from sqlalchemy import Engine
+
+from bot.errors import SourceError
+from bot.settings import Settings
+from bot.sources.http import RateLimiter
+from bot.sources.sec_tickers import fetch_company_tickers
+from bot.store.companies import company_tickers_due, upsert_companies
+from bot.store.db import session_scope
+from bot.store.source_state import record_source_error, record_source_success
+
+logger = logging.getLogger(__name__)
+SOURCE_KEY = "sec_tickers"
+
+
+async def refresh_universe(
+    engine: Engine, client: httpx.AsyncClient, settings: Settings, clock: Callable[[], datetime],
+    *, force: bool = False,
+) -> int | None:
+    """Download company_tickers.json when a day has passed; return how many companies were stored."""
+    if not settings.sec_user_agent:
+        logger.warning("SEC_USER_AGENT is not set: the company list can't be refreshed from SEC")
+        return None
+    with session_scope(engine) as session:
+        if not force and not company_tickers_due(session, clock()):
+            return None
+    try:
+        entries = await fetch_company_tickers(
+            client, settings.sec_www_url, settings.sec_user_agent, RateLimiter(settings.sec_rate_per_second)
+        )
+    except SourceError as exc:
+        logger.warning("company list refresh failed: %s", exc)
+        with session_scope(engine) as session:
+            record_source_error(session, SOURCE_KEY, clock(), error=exc)
+        return None
+    with session_scope(engine) as session:
+        count = upsert_companies(session, entries, clock())
+        record_source_success(session, SOURCE_KEY, clock())
+    logger.info("company list refreshed: %d companies", count)
+    return count
