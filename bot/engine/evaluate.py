@@ -32,7 +32,7 @@ from bot.store.tables import (
 logger = logging.getLogger(__name__)
 
 # Which reported value wins when several sources give the same metric and basis.
-SOURCE_PRIORITY = {"sec": 0, "finnhub": 1, "nasdaq": 2}
+SOURCE_PRIORITY = {"sec": 0, "release": 0, "finnhub": 1, "nasdaq": 2}
 
 
 @dataclass(frozen=True)

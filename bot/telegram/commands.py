@@ -8,12 +8,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
+from bot.delivery.outbox import reactivate_chat
 from sqlalchemy import Engine
 from sqlmodel import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.delivery.outbox import reactivate_chat
 from bot.domain.market_time import new_york_date, utc_now
 from bot.engine import subscriptions
 from bot.store.db import session_scope
@@ -123,6 +123,12 @@ class UserCommands:
         """Answer a command we don't have."""
         if update.effective_message is not None:
             await update.effective_message.reply_html(replies.UNKNOWN_COMMAND)
+
+
+    async def plain_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answer a message that is not a command."""
+        if update.effective_message is not None:
+            await update.effective_message.reply_html(replies.NOT_A_COMMAND)
 
 
 async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from html import escape
 
 from bot.domain.market_time import TIMING_LABELS, Timing
-from bot.engine.subscriptions import MAX_TICKERS_PER_COMMAND, MAX_WATCHLIST, UnwatchResult, WatchlistEntry, WatchResult
+from bot.engine.subscriptions import (
+    MAX_TICKERS_PER_COMMAND,
+    MAX_WATCHLIST,
+    UnwatchResult,
+    WatchlistEntry,
+    WatchResult,
+)
 
 COMMANDS = (
     ("start", "Subscribe and see how the bot works"),
@@ -114,6 +120,7 @@ def watchlist_reply(entries: list[WatchlistEntry]) -> str:
 
 STOPPED = "🔕 Alerts are off for this chat. Your watchlist is kept; /start turns alerts back on."
 NOT_SUBSCRIBED = "This chat has no subscription yet. /start begins one."
+NOT_A_COMMAND = "I understand commands, e.g. <code>/watch NVDA</code>. /help lists them all."
 UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
 INTERNAL_ERROR = "Sorry, something went wrong on my side. Nothing was lost; please try again."
 ADMIN_ONLY = "Sorry, that command is for the bot's administrators only."

@@ -1,0 +1,95 @@
+"""A self-contained bot for the demo and the console: loopback Telegram, a fresh database, the
+replayed company universe. No token and no network."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import SecretStr
+from sqlalchemy import Engine
+from sqlmodel import select
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import Services, build_application
+from bot.demo.replay import DemoData, ReplayCalendar, load_demo_data
+from bot.settings import Settings
+from bot.sources.sec_tickers import TickerEntry
+from bot.store.companies import upsert_companies
+from bot.store.db import make_engine, session_scope, upgrade
+from bot.store.tables import Company
+from bot.telegram.loopback import FloodLimits, LoopbackBotApi
+
+SANDBOX_TOKEN = "123456:SANDBOX-TOKEN"
+
+
+class DemoClock:
+    """A clock the demo moves forward; everything that asks the time asks it."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, moment: datetime) -> None:
+        self.now = moment
+
+
+@dataclass
+class Sandbox:
+    api: LoopbackBotApi
+    application: Application
+    services: Services
+    engine: Engine
+    data: DemoData
+    clock: Callable[[], datetime]
+
+
+def seed_companies(engine: Engine, data: DemoData, now: datetime) -> None:
+    """Store the demo's companies with their reporting currency and fiscal year end."""
+    with session_scope(engine) as session:
+        upsert_companies(session, [TickerEntry(c.ticker, c.cik, c.name) for c in data.companies], now)
+        for listed in data.companies:
+            company = session.exec(select(Company).where(Company.ticker == listed.ticker)).one()
+            company.currency = listed.currency
+            company.filer_kind = listed.filer_kind
+            company.fiscal_year_end_month = listed.fiscal_year_end_month
+            session.add(company)
+
+
+@asynccontextmanager
+async def sandbox(clock: Callable[[], datetime], *, database_url: str | None = None,
+                  with_jobs: bool = False) -> AsyncIterator[Sandbox]:
+    """Run the real application against the loopback Bot API server and a fresh database."""
+    with tempfile.TemporaryDirectory(prefix="earnings-bot-") as folder:
+        url = database_url or f"sqlite:///{Path(folder) / 'sandbox.sqlite3'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        data = load_demo_data()
+        seed_companies(engine, data, clock())
+        # Telegram's real limits, so the sandbox shows the bot living within them.
+        async with LoopbackBotApi(SANDBOX_TOKEN, flood=FloodLimits()) as api:
+            settings = Settings(
+                telegram_bot_token=SecretStr(SANDBOX_TOKEN), telegram_api_url=api.base_url,
+                database_url=url, sec_user_agent=None, finnhub_api_key=None,
+                _env_file=None,  # type: ignore[call-arg]
+            )
+            application, services = build_application(
+                settings, engine=engine, clock=clock, sources=[ReplayCalendar(data, clock)], with_jobs=with_jobs,
+            )
+            async with application:
+                assert application.updater is not None
+                await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0.0,
+                                                        timeout=1)
+                await application.start()
+                try:
+                    yield Sandbox(api, application, services, engine, data, clock)
+                finally:
+                    await application.updater.stop()
+                    await application.stop()
