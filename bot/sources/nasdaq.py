@@ -1,0 +1,237 @@
+"""Nasdaq's public earnings calendar (no key): dates, before-open / after-close, EPS consensus.
+
+    source = NasdaqCalendar(client, "https://api.nasdaq.com", limiter=RateLimiter(1.0))
+    rows = await source.fetch(date(2025, 8, 25), date(2025, 8, 29), tickers={"NVDA"})
+
+One request per calendar day, weekends included (some companies report on Saturdays). The API
+answers only browser-like requests, so every request carries a browser User-Agent, Accept, Origin
+and Referer. Money comes as text: "$1.33", "($0.11)" for negatives, "", "N/A" or "--" for none.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Collection, Mapping
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import httpx
+
+from bot.domain.market_time import Timing
+from bot.domain.tickers import is_valid_ticker, normalize_ticker
+from bot.errors import SourceDataInvalid, SourceUnavailable
+from bot.sources.calendar import CalendarRow, requested_tickers, sort_rows, usd_eps
+from bot.sources.http import RateLimiter, get
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "nasdaq"
+BROWSER_HEADERS = {
+    "User-Agent": (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
+    ),
+    "Accept": "application/json, text/plain, */*",
+    "Accept-Language": "en-US,en;q=0.9",
+    "Origin": "https://www.nasdaq.com",
+    "Referer": "https://www.nasdaq.com/",
+}
+_TIMINGS = {
+    "time-pre-market": Timing.BMO,
+    "time-after-hours": Timing.AMC,
+    "time-not-supplied": Timing.UNKNOWN,
+}
+_NONE_TEXTS = frozenset({"", "N/A", "NA", "--", "-"})
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1
+    )
+}
+_QUARTER_ENDING = re.compile(r"^\s*([A-Za-z]{3})[A-Za-z]*\s*/\s*(\d{4})\s*$")
+_MISSING = object()
+
+
+class NasdaqCalendar:
+    """The Nasdaq earnings calendar as a CalendarSource."""
+
+    name = SOURCE
+
+    def __init__(
+        self, client: httpx.AsyncClient, api_url: str, *, limiter: RateLimiter | None = None
+    ) -> None:
+        self._client = client
+        self._url = api_url.rstrip("/") + "/api/calendar/earnings"
+        self._limiter = limiter if limiter is not None else RateLimiter(per_second=1.0)
+
+    async def fetch(
+        self, start: date, end: date, tickers: Collection[str] | None = None
+    ) -> list[CalendarRow]:
+        """Return the rows of every day from start to end inclusive, for tickers if given."""
+        wanted = requested_tickers(tickers)
+        if wanted is not None and not wanted:
+            return []
+        rows: list[CalendarRow] = []
+        day = start
+        while day <= end:
+            rows.extend(
+                row for row in await self.fetch_day(day) if wanted is None or row.ticker in wanted
+            )
+            day += timedelta(days=1)
+        logger.debug("nasdaq: %d rows for %s..%s", len(rows), start, end)
+        return sort_rows(rows)
+
+    async def fetch_day(self, day: date) -> list[CalendarRow]:
+        """Return every row Nasdaq lists for one day."""
+        response = await get(
+            self._client, self._url, source=SOURCE, limiter=self._limiter,
+            params={"date": day.isoformat()}, headers=BROWSER_HEADERS,
+        )
+        if response.status_code != 200:
+            raise SourceUnavailable(f"nasdaq: HTTP {response.status_code} for {day}")
+        try:
+            payload = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise SourceDataInvalid(f"nasdaq: the answer for {day} is not JSON") from exc
+        return parse_day(payload, day)
+
+
+def parse_day(payload: Any, day: date) -> list[CalendarRow]:
+    """Turn one day's calendar answer into rows; unparseable rows are skipped and logged."""
+    raw_rows = _raw_rows(payload, day)
+    rows: list[CalendarRow] = []
+    seen: set[str] = set()
+    for raw in raw_rows:
+        try:
+            row = parse_row(raw, day)
+        except (ValueError, TypeError, KeyError) as exc:
+            logger.warning("nasdaq: skipping a row of %s: %s (%r)", day, exc, _symbol_of(raw))
+            continue
+        if row.ticker in seen:
+            logger.debug("nasdaq: duplicate row for %s on %s ignored", row.ticker, day)
+            continue
+        seen.add(row.ticker)
+        rows.append(row)
+    return rows
+
+
+def _raw_rows(payload: Any, day: date) -> list[Any]:
+    if not isinstance(payload, dict):
+        raise SourceDataInvalid(f"nasdaq: the answer for {day} is not a JSON object")
+    status = payload.get("status")
+    code = status.get("rCode") if isinstance(status, dict) else None
+    if code not in (None, 200):
+        raise SourceDataInvalid(f"nasdaq: status {code} for {day}: {status.get('bCodeMessage')}")
+    data = payload.get("data", _MISSING)
+    if data is _MISSING:
+        raise SourceDataInvalid(f"nasdaq: the answer for {day} has no 'data'")
+    if data is None:
+        return []
+    if not isinstance(data, dict):
+        raise SourceDataInvalid(f"nasdaq: 'data' for {day} is not an object")
+    rows = data.get("rows")
+    if rows is None:
+        return []
+    if not isinstance(rows, list):
+        raise SourceDataInvalid(f"nasdaq: 'rows' for {day} is not a list")
+    return rows
+
+
+
+def parse_row(raw: Mapping[str, Any], day: date) -> CalendarRow:
+    """Turn one Nasdaq row into a CalendarRow; raise ValueError when it can't be read."""
+    if not isinstance(raw, Mapping):
+        raise TypeError("row is not an object")
+    ticker = normalize_ticker(_text(raw.get("symbol")) or "")
+    if not is_valid_ticker(ticker):
+        raise ValueError(f"invalid symbol {raw.get('symbol')!r}")
+    estimate = parse_money(raw.get("epsForecast"))
+    actual = parse_money(raw.get("eps"))
+    period = parse_quarter_ending(raw.get("fiscalQuarterEnding"))
+    return CalendarRow(
+        ticker=ticker,
+        company_name=_text(raw.get("name")) or None,
+        report_date=day,
+        timing=_timing(raw.get("time"), ticker),
+        period_year=period[0] if period else None,
+        period_month=period[1] if period else None,
+        fiscal_year=None,
+        fiscal_quarter=None,
+        estimates=(usd_eps(estimate),) if estimate is not None else (),
+        estimate_count=parse_count(raw.get("noOfEsts")),
+        actuals=(usd_eps(actual),) if actual is not None else (),
+        source=SOURCE,
+    )
+
+
+def parse_money(value: Any) -> Decimal | None:
+    """Read "$1.33", "($0.11)", "-$0.11" or "$1,234"; None for "", "N/A", "--" or null."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f"not a money value: {value!r}")
+    text = str(value).strip()
+    if text.upper() in _NONE_TEXTS:
+        return None
+    negative = text.startswith("(") and text.endswith(")")
+    if negative:
+        text = text[1:-1].strip()
+    if text.startswith("-"):
+        negative, text = not negative, text[1:].strip()
+    cleaned = text.replace("$", "").replace(",", "").strip()
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"not a money value: {value!r}") from None
+    if not amount.is_finite() or cleaned.startswith(("-", "+")):
+        raise ValueError(f"not a money value: {value!r}")
+    return -amount if negative else amount
+
+
+def parse_count(value: Any) -> int | None:
+    """Read the number of estimates: "14" -> 14; "N/A", "" or null -> None."""
+    text = _text(value)
+    if text is None or text.upper() in _NONE_TEXTS:
+        return None
+    try:
+        count = int(text.replace(",", ""))
+    except ValueError:
+        raise ValueError(f"not a count: {value!r}") from None
+    if count < 0:
+        raise ValueError(f"not a count: {value!r}")
+    return count
+
+
+def parse_quarter_ending(value: Any) -> tuple[int, int] | None:
+    """Read "Jan/2025" as (2025, 1): the calendar month the fiscal quarter ends in."""
+    text = _text(value)
+    match = _QUARTER_ENDING.match(text or "")
+    if match is None:
+        return None
+    month = _MONTHS.get(match.group(1).upper())
+    return (int(match.group(2)), month) if month else None
+
+
+def _timing(value: Any, ticker: str) -> Timing:
+    timing = _TIMINGS.get(_text(value) or "")
+    if timing is None:
+        logger.debug("nasdaq: unknown time %r for %s", value, ticker)
+        return Timing.UNKNOWN
+    return timing
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise TypeError(f"expected text, got {type(value).__name__}")
+
+
+def _symbol_of(raw: Any) -> Any:
+    return raw.get("symbol") if isinstance(raw, Mapping) else None
