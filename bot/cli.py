@@ -102,9 +102,9 @@ def _prepare_database(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def _run(settings: Settings) -> int:
+    settings.bot_token  # noqa: B018 - fail fast with the setting's name
     from bot.app import build_application, run_polling
 
-    settings.bot_token  # noqa: B018 - fail fast with the setting's name
     engine = _prepare_database(settings)
     if not settings.sec_user_agent:
         logging.getLogger("bot").warning(

@@ -5,12 +5,14 @@ The environment variable names are a public interface (README "Settings"); keep 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+_TOKEN_SHAPE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
 DEFAULT_DATABASE_URL = "sqlite:///./data/earnings-bot.sqlite3"
 
 
@@ -71,6 +73,13 @@ class Settings(BaseSettings):
                 raise ValueError("must be comma-separated integer chat ids") from None
         if isinstance(value, int):
             return frozenset({value})
+        return value
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _TOKEN_SHAPE.match(value.get_secret_value().strip()):
+            raise ValueError("does not look like a bot token from @BotFather (digits:letters)")
         return value
 
     @field_validator("log_level")
