@@ -1,0 +1,1 @@
+"""Telegram: command handlers and the loopback Bot API server."""

@@ -1,0 +1,647 @@
+"""A loopback Telegram Bot API server for the demo, the console, tests and benchmarks.
+
+    async with LoopbackBotApi() as api:
+        app = ApplicationBuilder().token(api.token).base_url(api.bot_base_url).build()
+        ...                                    # start polling
+        api.user_sends(42, "/start")
+        [reply] = await api.wait_for_messages(42, 1)
+
+It speaks the Bot API over real HTTP on 127.0.0.1 (GET or POST; form, JSON or multipart bodies),
+answers with Telegram's error shapes, refuses sends over Telegram's flood limits, checks every call
+against api.json when that file is at hand, and lets a caller script faults: a user who blocked the
+bot, a group that kicked it, an unknown or migrated chat, a scripted error, a hang.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import re
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from bot.telegram.loopback_spec import (
+    DEFAULT_SPEC_PATH,
+    MAX_TEXT_UTF16,
+    PARSE_MODES,
+    ApiSpec,
+    EntityParseError,
+    FloodGate,
+    FloodLimits,
+    ParamError,
+    utf16_len,
+    visible_text,
+)
+
+__all__ = ["FloodLimits", "LoopbackBotApi", "RecordedCall", "SentMessage"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TOKEN = "123456:LOOPBACK-TOKEN"
+GROUP_USER_ID = 7_000_001  # who speaks in a group when the caller does not say
+CONFLICT = ("Conflict: terminated by other getUpdates request; "
+            "make sure that only one bot instance is running")
+_PATH = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>[A-Za-z0-9_]+)/?")
+_HIDDEN_BY_DEFAULT = {"chat_member", "message_reaction", "message_reaction_count"}
+_BOT_COMMAND = re.compile(r"(?<![\w/<>])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/<>])")
+_COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
+_CHAT_ACTIONS = {"typing", "upload_photo", "record_video", "upload_video", "record_voice",
+                 "upload_voice", "upload_document", "choose_sticker", "find_location",
+                 "record_video_note", "upload_video_note"}
+
+
+@dataclass
+class RecordedCall:
+    """One request the server answered."""
+
+    method: str                      # canonical spelling, e.g. "sendMessage"
+    params: dict[str, Any]           # decoded: chat_id is an int, reply_markup a dict
+    status: int
+    time: float                      # clock() when the request arrived
+    chat_id: int | str | None
+    description: str | None = None   # Telegram's error text when status != 200
+
+
+@dataclass
+class SentMessage:
+    """A message the bot sent, as the chat sees it now."""
+
+    chat_id: int
+    message_id: int
+    text: str                        # as the bot sent it, markup included
+    parse_mode: str | None
+    visible_text: str                # what the user reads: tags stripped, entities decoded
+    reply_markup: dict[str, Any] | None
+    sent_at: float                   # clock() when it was delivered
+    edited: bool = False
+    history: list[str] = field(default_factory=list)  # earlier texts, oldest first
+    deleted: bool = False
+
+
+class ApiRefusal(Exception):
+    """A Telegram error answer: {"ok": false, "error_code", "description", "parameters"}."""
+
+    def __init__(self, status: int, description: str,
+                 parameters: dict[str, Any] | None = None) -> None:
+        super().__init__(description)
+        self.status, self.description, self.parameters = status, description, parameters
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"ok": False, "error_code": self.status,
+                                "description": self.description}
+        if self.parameters:
+            body["parameters"] = self.parameters
+        return body
+
+
+@dataclass
+class _Hang:
+    seconds: float
+    deliver: bool
+
+
+class LoopbackBotApi:
+    """A Bot API server in the caller's event loop; see the module docstring."""
+
+    def __init__(
+        self, token: str = DEFAULT_TOKEN, *, flood: FloodLimits | None = None,
+        spec_path: Path | None = None, bot_username: str = "earnings_demo_bot",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.token = token
+        self.bot_username = bot_username
+        self.clock = clock
+        self.flood = FloodGate(flood or FloodLimits(), clock)
+        path = spec_path or (DEFAULT_SPEC_PATH if DEFAULT_SPEC_PATH.exists() else None)
+        self.spec = ApiSpec.load(path) if path else ApiSpec.builtin()
+        self.base_url = ""
+        self.calls: list[RecordedCall] = []
+        self.spec_violations: list[str] = []
+        self.sends_ok = self.sends_429 = self.sends_refused = 0
+        self.callback_answers: dict[str, dict[str, Any]] = {}
+        self.my_commands: dict[tuple[str, str], list[dict[str, str]]] = {}
+        self._messages: dict[int, list[SentMessage]] = defaultdict(list)
+        self._last_message_id: dict[int, int] = defaultdict(int)
+        self._chats: dict[int, dict[str, Any]] = {}
+        self._chat_faults: dict[int, tuple[str, int, str, dict[str, Any] | None]] = {}
+        self._method_faults: dict[str, deque[ApiRefusal]] = defaultdict(deque)
+        self._hangs: dict[str, deque[_Hang]] = defaultdict(deque)
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._query_ids = itertools.count(1)
+        self._pending_queries: set[str] = set()
+        self._allowed_updates: set[str] | None = None
+        self._poll_generation = 0
+        self._changed = asyncio.Event()
+        self._closing = False
+        self._runner: web.AppRunner | None = None
+        self._handlers: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {
+            "getMe": self._get_me, "logOut": self._true, "close": self._true,
+            "deleteWebhook": self._delete_webhook, "getUpdates": self._get_updates,
+            "sendMessage": self._send_message, "editMessageText": self._edit_message_text,
+            "deleteMessage": self._delete_message, "sendChatAction": self._send_chat_action,
+            "getChat": self._get_chat, "setMyCommands": self._set_my_commands,
+            "getMyCommands": self._get_my_commands,
+            "answerCallbackQuery": self._answer_callback_query,
+        }
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    @property
+    def bot_base_url(self) -> str:
+        """Return the value for PTB's base_url: the token is appended to it."""
+        return f"{self.base_url}/bot"
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Listen on host:port (0 picks a free port) and set base_url."""
+        app = web.Application(client_max_size=50 * 1024 * 1024)
+        app.router.add_route("*", "/{path:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True,
+                                     shutdown_timeout=1.0)
+        await self._runner.setup()
+        # A large backlog: a burst of pooled connections must not be reset.
+        site = web.TCPSite(self._runner, host, port, backlog=4096)
+        await site.start()
+        bound_host, bound_port = self._runner.addresses[0][:2]
+        self.base_url = f"http://{bound_host}:{bound_port}"
+        self._closing = False
+        logger.info("loopback Bot API listening on %s", self.base_url)
+
+    async def stop(self) -> None:
+        """Answer pending long polls and hangs at once, then close every connection."""
+        if self._runner is None:
+            return
+        self._closing = True
+        self._pulse()
+        await self._runner.cleanup()
+        self._runner = None
+
+    async def __aenter__(self) -> LoopbackBotApi:
+        await self.start()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        await self.stop()
+
+    # -- the user's side ------------------------------------------------------------------------
+
+    def user_sends(self, chat_id: int, text: str, *, user_id: int | None = None,
+                   chat_type: str = "private", first_name: str = "Demo",
+                   title: str | None = None) -> int:
+        """Queue a message from a user (bot commands marked as entities); return its update_id."""
+        chat = self._remember_chat(chat_id, chat_type, first_name=first_name, title=title)
+        fault = self._chat_faults.get(chat_id)
+        if fault and fault[0] == "blocked":  # writing to the bot again means unblocking it
+            del self._chat_faults[chat_id]
+        message: dict[str, Any] = {
+            "message_id": self._next_message_id(chat_id), "date": int(time.time()),
+            "chat": chat, "from": self._user(chat_id, chat_type, user_id, first_name),
+            "text": text,
+        }
+        commands = [{"type": "bot_command", "offset": utf16_len(text[:m.start()]),
+                     "length": utf16_len(m.group())} for m in _BOT_COMMAND.finditer(text)]
+        if commands:
+            message["entities"] = commands
+        return self._enqueue("message", message)
+
+    def user_clicks(self, chat_id: int, message_id: int, data: str, *,
+                    user_id: int | None = None, first_name: str = "Demo") -> int:
+        """Queue a press on an inline button of a bot message; return the update_id."""
+        try:
+            message = self._find_message(chat_id, message_id, "")
+        except ApiRefusal:
+            raise LookupError(f"the bot sent no message {message_id} to chat {chat_id}") from None
+        query_id = str(next(self._query_ids))
+        self._pending_queries.add(query_id)
+        chat_type = self._chat_json(chat_id)["type"]
+        return self._enqueue("callback_query", {
+            "id": query_id, "from": self._user(chat_id, chat_type, user_id, first_name),
+            "message": self._message_json(message), "chat_instance": str(chat_id), "data": data,
+        })
+
+    def messages_to(self, chat_id: int) -> list[SentMessage]:
+        """Return the bot's messages in the chat that were not deleted, oldest first."""
+        return [m for m in self._messages.get(chat_id, []) if not m.deleted]
+
+    async def wait_for_messages(self, chat_id: int, count: int,
+                                timeout: float = 5.0) -> list[SentMessage]:
+        """Wait until the chat shows at least count messages from the bot; return them all."""
+        try:
+            async with asyncio.timeout(timeout):
+                while len(self.messages_to(chat_id)) < count:
+                    await self._changed.wait()
+        except TimeoutError:
+            seen = [m.visible_text for m in self.messages_to(chat_id)]
+            raise TimeoutError(f"chat {chat_id} shows {len(seen)} of {count} messages "
+                               f"after {timeout}s: {seen!r}") from None
+        return self.messages_to(chat_id)
+
+    # -- what the benchmark counts --------------------------------------------------------------
+
+    def texts_by_chat(self) -> dict[int, list[str]]:
+        """Return every text delivered to each chat, deleted ones included, in order."""
+        return {chat: [m.text for m in sent] for chat, sent in self._messages.items() if sent}
+
+    def duplicates(self) -> dict[int, list[str]]:
+        """Return, per chat, the texts delivered more than once."""
+        found = {}
+        for chat, texts in self.texts_by_chat().items():
+            repeated = sorted({t for t in texts if texts.count(t) > 1})
+            if repeated:
+                found[chat] = repeated
+        return found
+
+    def max_sends_per_second(self, chat_id: int | None = None) -> int:
+        """Return the most messages delivered within any one second (to one chat if given)."""
+        chats = [chat_id] if chat_id is not None else list(self._messages)
+        times = sorted(m.sent_at for c in chats for m in self._messages.get(c, []))
+        best, first = 0, 0
+        for last, moment in enumerate(times):
+            while moment - times[first] >= 1.0:
+                first += 1
+            best = max(best, last - first + 1)
+        return best
+
+    # -- faults ---------------------------------------------------------------------------------
+
+    def block(self, chat_id: int) -> None:
+        """Make the user block the bot: sends get 403 until the user writes again."""
+        self._chat_faults[chat_id] = ("blocked", 403, "Forbidden: bot was blocked by the user", None)
+        self._bot_status_changed(chat_id, "kicked")
+
+    def kick(self, chat_id: int) -> None:
+        """Remove the bot from the group: sends get 403."""
+        kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+        self._chat_faults[chat_id] = ("kicked", 403, f"Forbidden: bot was kicked from the {kind} chat",
+                                      None)
+        self._bot_status_changed(chat_id, "kicked")
+
+    def chat_not_found(self, chat_id: int) -> None:
+        """Make the chat unknown: calls get 400 "chat not found"."""
+        self._chat_faults[chat_id] = ("not_found", 400, "Bad Request: chat not found", None)
+
+    def migrate(self, chat_id: int, new_chat_id: int) -> None:
+        """Upgrade the group to a supergroup: calls to the old id get 400 with migrate_to_chat_id."""
+        title = self._chat_json(chat_id).get("title")
+        self._remember_chat(new_chat_id, "supergroup", title=title)
+        self._chat_faults[chat_id] = ("migrated", 400,
+                                      "Bad Request: group chat was upgraded to a supergroup chat",
+                                      {"migrate_to_chat_id": new_chat_id})
+
+    def restore(self, chat_id: int) -> None:
+        """Clear any fault set on the chat."""
+        self._chat_faults.pop(chat_id, None)
+
+    def fail_next(self, method: str, status: int, description: str, *,
+                  retry_after: int | None = None, times: int = 1) -> None:
+        """Answer the next `times` calls of method with this error (and retry_after if given)."""
+        parameters = {"retry_after": retry_after} if retry_after is not None else None
+        for _ in range(times):
+            self._method_faults[method.lower()].append(ApiRefusal(status, description, parameters))
+
+    def hang_next(self, method: str, seconds: float, times: int = 1, *,
+                  deliver: bool = True) -> None:
+        """Hold back the answer to the next calls of method; deliver=False holds them before
+        they take effect, so a client that gives up leaves nothing delivered."""
+        self._hangs[method.lower()].extend(_Hang(seconds, deliver) for _ in range(times))
+
+    # -- HTTP -----------------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        arrived = self.clock()
+        match = _PATH.fullmatch(request.path)
+        name = match["method"] if match else request.path
+        method = self.spec.canonical(name) or _canonical(name, self._handlers) or name
+        params: dict[str, Any] = {}
+        hang = self._hangs[method.lower()].popleft() if self._hangs.get(method.lower()) else None
+        try:
+            params = await _read_params(request)
+            if match is None:
+                raise ApiRefusal(404, "Not Found")
+            if match["token"] != self.token:
+                raise ApiRefusal(401, "Unauthorized")
+            if method not in self.spec.methods and method not in self._handlers:
+                raise ApiRefusal(404, "Not Found")
+            params = self._checked(method, params)
+            if self._method_faults.get(method.lower()):
+                raise self._method_faults[method.lower()].popleft()
+            handler = self._handlers.get(method)
+            if handler is None:
+                raise ApiRefusal(400, f"Bad Request: the loopback server does not serve {method}")
+            if hang and not hang.deliver:
+                await self._sleep(hang.seconds)
+            status, body = 200, {"ok": True, "result": await handler(params)}
+        except ApiRefusal as refusal:
+            status, body = refusal.status, refusal.body()
+        self._record(method, params, status, arrived, body.get("description"))
+        if hang and hang.deliver:
+            await self._sleep(hang.seconds)
+        return web.json_response(body, status=status)
+
+    def _checked(self, method: str, raw: dict[str, Any]) -> dict[str, Any]:
+        try:
+            params = self.spec.decode(method, raw)
+        except ParamError as exc:
+            self.spec_violations.append(f"{method}: {exc}")
+            raise ApiRefusal(400, f"Bad Request: {exc}") from exc
+        problems = self.spec.violations(method, params)
+        if problems:
+            self.spec_violations.extend(f"{method}: {problem}" for problem in problems)
+            raise ApiRefusal(400, f"Bad Request: {'; '.join(problems)}")
+        return params
+
+    def _record(self, method: str, params: dict[str, Any], status: int, arrived: float,
+                description: str | None) -> None:
+        chat_id = params.get("chat_id")
+        self.calls.append(RecordedCall(method, params, status, arrived, chat_id, description))
+        if method == "sendMessage":
+            if status == 200:
+                self.sends_ok += 1
+            elif status == 429:
+                self.sends_429 += 1
+            else:
+                self.sends_refused += 1
+        logger.debug("%s chat=%s -> %d %s", method, chat_id, status, description or "")
+
+    # -- methods --------------------------------------------------------------------------------
+
+    async def _true(self, _params: dict[str, Any]) -> bool:
+        return True
+
+    async def _get_me(self, _params: dict[str, Any]) -> dict[str, Any]:
+        return {**self._bot_user(), "can_join_groups": True, "can_read_all_group_messages": False,
+                "supports_inline_queries": False, "can_connect_to_business": False,
+                "has_main_web_app": False}
+
+    async def _delete_webhook(self, params: dict[str, Any]) -> bool:
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        return True
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        self._poll_generation += 1
+        generation = self._poll_generation
+        self._pulse()  # an older poll still waiting now answers 409, as Telegram's does
+        offset = params.get("offset")
+        if offset:
+            self._updates = (self._updates[offset:] if offset < 0 else
+                             [u for u in self._updates if u["update_id"] >= offset])
+        if "allowed_updates" in params:
+            self._allowed_updates = set(params["allowed_updates"]) or None
+        limit = min(max(params.get("limit") or 100, 1), 100)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(params.get("timeout") or 0, 0)
+        while True:
+            if generation != self._poll_generation:
+                raise ApiRefusal(409, CONFLICT)
+            ready = [u for u in self._updates if self._wanted(u)][:limit]
+            remaining = deadline - loop.time()
+            if ready or remaining <= 0 or self._closing:
+                return ready
+            await self._wait_change(remaining)
+
+    async def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._target_chat(params)
+        visible = self._visible(params["text"], params.get("parse_mode"))
+        markup = _checked_markup(params.get("reply_markup"))
+        wait = self.flood.admit(chat_id, paid=bool(params.get("allow_paid_broadcast")))
+        if wait is not None:
+            raise ApiRefusal(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
+        message = SentMessage(chat_id, self._next_message_id(chat_id), params["text"],
+                              params.get("parse_mode"), visible, markup, self.clock())
+        self._messages[chat_id].append(message)
+        self._pulse()
+        return self._message_json(message)
+
+    async def _edit_message_text(self, params: dict[str, Any]) -> dict[str, Any]:
+        if "inline_message_id" in params:
+            raise ApiRefusal(400, "Bad Request: the loopback server has no inline messages")
+        if "message_id" not in params or "chat_id" not in params:
+            raise ApiRefusal(400, "Bad Request: message identifier is not specified")
+        chat_id = self._target_chat(params)
+        message = self._find_message(chat_id, params["message_id"],
+                                     "Bad Request: message to edit not found")
+        if "text" not in params:
+            raise ApiRefusal(400, "Bad Request: message text is empty")
+        text, parse_mode = params["text"], params.get("parse_mode")
+        visible = self._visible(text, parse_mode)
+        markup = _checked_markup(params.get("reply_markup"))
+        if (text, parse_mode, markup) == (message.text, message.parse_mode, message.reply_markup):
+            raise ApiRefusal(400, "Bad Request: message is not modified: specified new message "
+                                  "content and reply markup are exactly the same as a current "
+                                  "content and reply markup of the message")
+        message.history.append(message.text)
+        message.text, message.parse_mode, message.visible_text = text, parse_mode, visible
+        message.reply_markup, message.edited = markup, True  # no markup given removes the keyboard
+        self._pulse()
+        return {**self._message_json(message), "edit_date": int(time.time())}
+
+    async def _delete_message(self, params: dict[str, Any]) -> bool:
+        chat_id = self._target_chat(params)
+        message = self._find_message(chat_id, params["message_id"],
+                                     "Bad Request: message to delete not found")
+        message.deleted = True
+        self._pulse()
+        return True
+
+    async def _send_chat_action(self, params: dict[str, Any]) -> bool:
+        self._target_chat(params)
+        if params["action"] not in _CHAT_ACTIONS:
+            raise ApiRefusal(400, "Bad Request: wrong parameter action in request")
+        return True
+
+    async def _get_chat(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._target_chat(params)
+        return {**self._chat_json(chat_id), "accent_color_id": 0, "max_reaction_count": 11,
+                "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
+                                        "unique_gifts": False, "premium_subscription": False,
+                                        "gifts_from_channels": False}}
+
+    async def _set_my_commands(self, params: dict[str, Any]) -> bool:
+        commands = params["commands"]
+        if len(commands) > 100:
+            raise ApiRefusal(400, "Bad Request: BOT_COMMANDS_TOO_MUCH")
+        for command in commands:
+            if not _COMMAND_NAME.fullmatch(str(command.get("command", ""))):
+                raise ApiRefusal(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(str(command.get("description", ""))) <= 256:
+                raise ApiRefusal(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        key = (_scope_key(params.get("scope")), params.get("language_code") or "")
+        self.my_commands[key] = [{"command": c["command"], "description": c["description"]}
+                                 for c in commands]
+        return True
+
+    async def _get_my_commands(self, params: dict[str, Any]) -> list[dict[str, str]]:
+        key = (_scope_key(params.get("scope")), params.get("language_code") or "")
+        return self.my_commands.get(key, [])
+
+    async def _answer_callback_query(self, params: dict[str, Any]) -> bool:
+        query_id = params["callback_query_id"]
+        if query_id not in self._pending_queries:
+            raise ApiRefusal(400, "Bad Request: query is too old and response timeout expired "
+                                  "or query ID is invalid")
+        self._pending_queries.discard(query_id)
+        self.callback_answers[query_id] = {k: v for k, v in params.items()
+                                           if k != "callback_query_id"}
+        return True
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _target_chat(self, params: dict[str, Any]) -> int:
+        chat_id = params.get("chat_id")
+        if not isinstance(chat_id, int):  # @usernames are not resolved here
+            raise ApiRefusal(400, "Bad Request: chat not found")
+        fault = self._chat_faults.get(chat_id)
+        if fault:
+            raise ApiRefusal(*fault[1:])
+        return chat_id
+
+    def _visible(self, text: str, parse_mode: str | None) -> str:
+        if parse_mode and parse_mode.lower() not in PARSE_MODES:
+            raise ApiRefusal(400, "Bad Request: unsupported parse_mode")
+        try:
+            visible = visible_text(text, parse_mode)
+        except EntityParseError as exc:
+            raise ApiRefusal(400, f"Bad Request: can't parse entities: {exc}") from exc
+        if not visible.strip():
+            raise ApiRefusal(400, "Bad Request: message text is empty")
+        if utf16_len(visible) > MAX_TEXT_UTF16:
+            raise ApiRefusal(400, "Bad Request: message is too long")
+        return visible
+
+    def _find_message(self, chat_id: int, message_id: int, missing: str) -> SentMessage:
+        for message in self._messages.get(chat_id, []):
+            if message.message_id == message_id and not message.deleted:
+                return message
+        raise ApiRefusal(400, missing)
+
+    def _next_message_id(self, chat_id: int) -> int:
+        self._last_message_id[chat_id] += 1
+        return self._last_message_id[chat_id]
+
+    def _enqueue(self, kind: str, payload: dict[str, Any]) -> int:
+        update_id = next(self._update_ids)
+        self._updates.append({"update_id": update_id, kind: payload})
+        self._pulse()
+        return update_id
+
+    def _wanted(self, update: dict[str, Any]) -> bool:
+        kind = next(key for key in update if key != "update_id")
+        if self._allowed_updates is None:
+            return kind not in _HIDDEN_BY_DEFAULT
+        return kind in self._allowed_updates
+
+    def _bot_status_changed(self, chat_id: int, status: str) -> None:
+        chat = self._chat_json(chat_id)
+        self._enqueue("my_chat_member", {
+            "chat": chat, "from": self._user(chat_id, chat["type"], None, "Demo"),
+            "date": int(time.time()),
+            "old_chat_member": {"status": "member", "user": self._bot_user()},
+            "new_chat_member": {"status": status, "user": self._bot_user(), "until_date": 0},
+        })
+
+    def _remember_chat(self, chat_id: int, chat_type: str, *, first_name: str = "Demo",
+                       title: str | None = None) -> dict[str, Any]:
+        chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
+        if chat_type == "private":
+            chat["first_name"] = first_name
+        else:
+            chat["title"] = title or f"Group {chat_id}"
+        self._chats[chat_id] = chat
+        return chat
+
+    def _chat_json(self, chat_id: int) -> dict[str, Any]:
+        if chat_id in self._chats:
+            return self._chats[chat_id]
+        if chat_id > 0:
+            return {"id": chat_id, "type": "private", "first_name": f"User {chat_id}"}
+        kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+        return {"id": chat_id, "type": kind, "title": f"Group {chat_id}"}
+
+    def _user(self, chat_id: int, chat_type: str, user_id: int | None,
+              first_name: str) -> dict[str, Any]:
+        default = chat_id if chat_type == "private" else GROUP_USER_ID
+        return {"id": user_id or default, "is_bot": False, "first_name": first_name}
+
+    def _bot_user(self) -> dict[str, Any]:
+        prefix = self.token.split(":", 1)[0]
+        return {"id": int(prefix) if prefix.isdigit() else 123456, "is_bot": True,
+                "first_name": "Earnings Demo", "username": self.bot_username}
+
+    def _message_json(self, message: SentMessage) -> dict[str, Any]:
+        body = {"message_id": message.message_id, "from": self._bot_user(),
+                "chat": self._chat_json(message.chat_id), "date": int(time.time()),
+                "text": message.visible_text}
+        if message.reply_markup:
+            body["reply_markup"] = message.reply_markup
+        return body
+
+    def _pulse(self) -> None:
+        """Wake everything waiting for a change: long polls, hangs, wait_for_messages."""
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def _wait_change(self, timeout: float) -> None:
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout)
+        except TimeoutError:
+            pass
+
+    async def _sleep(self, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while not self._closing and (remaining := deadline - loop.time()) > 0:
+            await self._wait_change(remaining)
+
+
+async def _read_params(request: web.Request) -> dict[str, Any]:
+    """Merge the query string with a form, multipart or JSON body; files become their names."""
+    params: dict[str, Any] = dict(request.query)
+    if request.method != "POST" or not request.body_exists:
+        return params
+    if request.content_type == "application/json":
+        try:
+            body = await request.json()
+        except ValueError as exc:
+            raise ApiRefusal(400, "Bad Request: can't parse JSON object") from exc
+        if not isinstance(body, dict):
+            raise ApiRefusal(400, "Bad Request: can't parse JSON object")
+        params.update(body)
+    elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        for key, value in (await request.post()).items():
+            params[key] = value if isinstance(value, str) else {"file_name": value.filename}
+    return params
+
+
+def _canonical(name: str, known: dict[str, Any]) -> str | None:
+    return next((method for method in known if method.lower() == name.lower()), None)
+
+
+def _checked_markup(markup: Any) -> dict[str, Any] | None:
+    """Refuse inline buttons Telegram refuses: callback_data must be 1-64 bytes."""
+    if not isinstance(markup, dict):
+        return None
+    for row in markup.get("inline_keyboard", []):
+        for button in row:
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(str(data).encode("utf-8")) <= 64:
+                raise ApiRefusal(400, "Bad Request: BUTTON_DATA_INVALID")
+            if not button.get("text"):
+                raise ApiRefusal(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+    return markup
+
+
+def _scope_key(scope: dict[str, Any] | None) -> str:
+    if not scope:
+        return "default"
+    ids = [str(scope[k]) for k in ("chat_id", "user_id") if k in scope]
+    return ":".join([scope.get("type", "default"), *ids])

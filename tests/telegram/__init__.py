@@ -1,0 +1,1 @@
+"""Tests of the Telegram side: handlers and the loopback Bot API server."""
