@@ -248,7 +248,7 @@ class LoopbackBotApi:
     # -- what the benchmark counts --------------------------------------------------------------
 
     def texts_by_chat(self) -> dict[int, list[str]]:
-        """Return every text delivered to each chat, deleted ones included, in order."""
+        """Return the current text of every message delivered to each chat (deleted too), in order."""
         return {chat: [m.text for m in sent] for chat, sent in self._messages.items() if sent}
 
     def duplicates(self) -> dict[int, list[str]]:
