@@ -79,7 +79,7 @@ def build_application(
     if http is None and sources is None:
         http = make_client()
     services = Services(settings=settings, engine=engine, clock=clock, http=http,
-                        poller=CalendarPoller(engine, [], idle_seconds=settings.poll_idle_seconds, clock=clock))
+                        poller=CalendarPoller(engine, [], clock=clock))
     services.poller.sources = list(sources) if sources is not None else calendar_sources(settings, http)  # type: ignore[arg-type]
     services.poller.on_alerts = services.wake_sender
     request_kwargs = {"httpx_kwargs": {"trust_env": False}} if _is_loopback(settings.telegram_api_url) else {}

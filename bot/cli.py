@@ -129,7 +129,7 @@ async def _sync(settings: Settings, days: int) -> int:
     engine = _prepare_database(settings)
     async with make_client() as client:
         await refresh_universe(engine, client, settings, utc_now)
-        poller = CalendarPoller(engine, calendar_sources(settings, client), idle_seconds=settings.poll_idle_seconds)
+        poller = CalendarPoller(engine, calendar_sources(settings, client))
         with session_scope(engine) as session:
             tickers = sorted(c.ticker for c in watched_companies(session))
         today = new_york_date(utc_now())

@@ -25,16 +25,22 @@ def schedule_jobs(application: Application, services: Services) -> None:
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
     settings = services.settings
 
-    async def poll_calendar_job(_context: ContextTypes.DEFAULT_TYPE) -> None:
-        outcome = await services.poller.tick()
+    async def poll_due_reports_job(_context: ContextTypes.DEFAULT_TYPE) -> None:
+        outcome = await services.poller.poll_due()
         if outcome.mode != "idle":
-            logger.info("calendar poll mode=%s rows=%d alerts=%d", outcome.mode, outcome.rows, outcome.alerts)
+            logger.debug("due poll rows=%d alerts=%d", outcome.rows, outcome.alerts)
+
+    async def sync_calendar_job(_context: ContextTypes.DEFAULT_TYPE) -> None:
+        outcome = await services.poller.sync_window()
+        logger.info("calendar sync rows=%d alerts=%d errors=%d", outcome.rows, outcome.alerts, len(outcome.errors))
 
     async def refresh_companies_job(_context: ContextTypes.DEFAULT_TYPE) -> None:
         if services.http is not None:
             await refresh_universe(services.engine, services.http, settings, services.clock)
 
-    queue.run_repeating(poll_calendar_job, interval=settings.poll_active_seconds, first=2,
-                        name="poll-calendar", job_kwargs=JOB_DEFAULTS)
+    queue.run_repeating(sync_calendar_job, interval=settings.poll_idle_seconds, first=1,
+                        name="sync-calendar", job_kwargs=JOB_DEFAULTS)
+    queue.run_repeating(poll_due_reports_job, interval=settings.poll_active_seconds, first=2,
+                        name="poll-due-reports", job_kwargs=JOB_DEFAULTS)
     queue.run_repeating(refresh_companies_job, interval=UNIVERSE_CHECK_SECONDS, first=0,
                         name="refresh-companies", job_kwargs=JOB_DEFAULTS)

@@ -1,8 +1,9 @@
 """Calendar polling: which companies to ask about, how often, and what to do with the answers.
 
 A watched event that is due (report date today or a few days overdue, not yet reported) is polled at
-the active interval whatever the hour or weekday; the full calendar window is refreshed at the idle
-interval. Every stage writes to the database before the next reads it.
+the active interval whatever the hour or weekday (`poll_due`); the full calendar window is refreshed
+at the idle interval (`sync_window`). The two run as separate jobs, so a slow window refresh never
+delays a due report. Every stage writes to the database before the next reads it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from bot.engine.sync import SyncReport, apply_calendar_rows
 from bot.errors import SourceError
 from bot.sources.calendar import CalendarRow, CalendarSource
 from bot.store.db import session_scope
-from bot.store.source_state import record_source_error, record_source_success
+from bot.store.source_state import backing_off, record_source_error, record_source_success
 from bot.store.tables import Chat, ChatStatus, Company, EarningsEvent, EventState, Watch
 
 logger = logging.getLogger(__name__)
@@ -76,50 +77,51 @@ class CalendarPoller:
     """Polls the calendar sources and turns what they say into events, figures and alerts."""
 
     def __init__(
-        self, engine: Engine, sources: Sequence[CalendarSource], *, idle_seconds: float,
+        self, engine: Engine, sources: Sequence[CalendarSource], *,
         clock: Callable[[], datetime] = utc_now, on_alerts: Callable[[], None] | None = None,
     ) -> None:
         self.engine = engine
         self.sources = list(sources)
-        self.idle_seconds = idle_seconds
         self.clock = clock
         self.on_alerts = on_alerts
-        self._last_full: datetime | None = None
 
-    async def tick(self) -> PollOutcome:
-        """Poll due events now; refresh the whole window when the idle interval has passed."""
-        now = self.clock()
-        today = new_york_date(now)
+    def _watched(self) -> tuple[list[str], list[date], date]:
+        today = new_york_date(self.clock())
         with session_scope(self.engine) as session:
             tickers = sorted(c.ticker for c in watched_companies(session))
-            due = due_events(session, today)
-            due_dates = sorted({e.report_date for e in due if e.report_date})
+            due_dates = sorted({e.report_date for e in due_events(session, today) if e.report_date})
+        return tickers, due_dates, today
+
+    async def poll_due(self) -> PollOutcome:
+        """Poll the days of watched reports that are due (today or overdue, not yet reported)."""
+        tickers, due_dates, today = self._watched()
+        if not tickers or not due_dates:
+            return PollOutcome("idle")
+        return await self.poll(due_dates[0], today, tickers, mode="active")
+
+    async def sync_window(self) -> PollOutcome:
+        """Refresh the whole calendar window (a few days back, four weeks ahead) for watched companies."""
+        tickers, _due, today = self._watched()
         if not tickers:
             return PollOutcome("idle")
-        full_due = self._last_full is None or (now - self._last_full).total_seconds() >= self.idle_seconds
-        if full_due:
-            outcome = await self.poll(today - timedelta(days=OVERDUE_DAYS), today + timedelta(days=LOOKAHEAD_DAYS),
-                                      tickers, mode="full")
-            self._last_full = now
-            return outcome
-        if due_dates:
-            return await self.poll(due_dates[0], today, tickers, mode="active")
-        return PollOutcome("idle")
+        return await self.poll(today - timedelta(days=OVERDUE_DAYS), today + timedelta(days=LOOKAHEAD_DAYS),
+                               tickers, mode="full")
 
     async def poll(self, start: date, end: date, tickers: list[str], *, mode: str) -> PollOutcome:
         """Fetch [start, end] from every source for these tickers, store it, evaluate what reported."""
         outcome = PollOutcome(mode)
         rows: list[CalendarRow] = []
         for source in self.sources:
+            with session_scope(self.engine) as session:
+                if backing_off(session, source.name, self.clock()):
+                    continue
             try:
                 fetched = await source.fetch(start, end, tickers)
             except SourceError as exc:
                 logger.warning("calendar source failed source=%s error=%s", source.name, exc)
                 outcome.errors.append(f"{source.name}: {exc}")
                 with session_scope(self.engine) as session:
-                    retry_after = getattr(exc, "retry_after", None)
-                    until = self.clock() + timedelta(seconds=retry_after) if retry_after else None
-                    record_source_error(session, source.name, self.clock(), error=str(exc), backoff_until=until)
+                    record_source_error(session, source.name, self.clock(), error=exc)
                 continue
             rows.extend(fetched)
             with session_scope(self.engine) as session:
