@@ -14,9 +14,9 @@ from urllib.parse import urlparse
 
 import httpx
 from sqlalchemy import Engine
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, ApplicationBuilder, Defaults
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 from telegram.request import HTTPXRequest
 
 from bot.delivery.sender import Sender
@@ -46,6 +46,7 @@ class Services:
     poller: CalendarPoller
     http: httpx.AsyncClient | None = None
     sender: Sender | None = None
+    sender_bot: Bot | None = None
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -69,6 +70,11 @@ def _is_loopback(url: str) -> bool:
     return (urlparse(url).hostname or "") in {"127.0.0.1", "localhost", "::1"}
 
 
+def _request_kwargs(settings: Settings) -> dict[str, object]:
+    """Keep proxies from the environment away from a Bot API server on this machine."""
+    return {"httpx_kwargs": {"trust_env": False}} if _is_loopback(settings.telegram_api_url) else {}
+
+
 def build_application(
     settings: Settings, *, engine: Engine | None = None, clock: Callable[[], datetime] = utc_now,
     sources: Sequence[CalendarSource] | None = None, http: httpx.AsyncClient | None = None,
@@ -82,7 +88,7 @@ def build_application(
                         poller=CalendarPoller(engine, [], clock=clock))
     services.poller.sources = list(sources) if sources is not None else calendar_sources(settings, http)  # type: ignore[arg-type]
     services.poller.on_alerts = services.wake_sender
-    request_kwargs = {"httpx_kwargs": {"trust_env": False}} if _is_loopback(settings.telegram_api_url) else {}
+    request_kwargs = _request_kwargs(settings)
     application = (
         ApplicationBuilder()
         .token(settings.bot_token)
@@ -91,6 +97,9 @@ def build_application(
         .request(HTTPXRequest(connection_pool_size=64, **request_kwargs))  # type: ignore[arg-type]
         .get_updates_request(HTTPXRequest(read_timeout=40, **request_kwargs))  # type: ignore[arg-type]
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        # Command replies: python-telegram-bot's limiter waits out a 429 and retries. Alerts go
+        # through the Sender, which has its own throttle and its own Bot (see _post_init).
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_rate_per_second, max_retries=3))
         .post_init(lambda app: _post_init(app, services, with_jobs=with_jobs))
         .post_shutdown(lambda app: _post_shutdown(app, services))
         .build()
@@ -105,8 +114,14 @@ def build_application(
 
 async def _post_init(application: Application, services: Services, *, with_jobs: bool) -> None:
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in register.COMMAND_MENU])
+    sender_bot = Bot(
+        services.settings.bot_token, base_url=f"{services.settings.telegram_api_url}/bot",
+        request=HTTPXRequest(connection_pool_size=64, **_request_kwargs(services.settings)),  # type: ignore[arg-type]
+    )
+    await sender_bot.initialize()
+    services.sender_bot = sender_bot
     services.sender = Sender(
-        services.engine, application.bot, rate_per_second=services.settings.telegram_rate_per_second,
+        services.engine, sender_bot, rate_per_second=services.settings.telegram_rate_per_second,
         paid_broadcast=services.settings.telegram_paid_broadcast, clock=services.clock,
     )
     recovered = await asyncio.to_thread(services.sender.recover_in_flight)
@@ -126,6 +141,8 @@ async def _post_shutdown(_application: Application, services: Services) -> None:
             await asyncio.wait_for(task, timeout=10)
         except (TimeoutError, asyncio.CancelledError):
             task.cancel()
+    if services.sender_bot is not None:
+        await services.sender_bot.shutdown()
     if services.http is not None:
         await services.http.aclose()
     services.engine.dispose()

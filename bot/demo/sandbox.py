@@ -88,8 +88,12 @@ async def sandbox(clock: Callable[[], datetime], *, database_url: str | None = N
                 await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0.0,
                                                         timeout=1)
                 await application.start()
+                # run_polling() would call these hooks; started by hand they are ours to call
+                assert application.post_init is not None and application.post_shutdown is not None
+                await application.post_init(application)
                 try:
                     yield Sandbox(api, application, services, engine, data, clock)
                 finally:
                     await application.updater.stop()
                     await application.stop()
+                    await application.post_shutdown(application)

@@ -1,0 +1,88 @@
+"""Loopback fakes of the calendar providers, over real HTTP, in their real response formats.
+
+    async with FakeCalendars() as fake:
+        fake.nasdaq_rows[date.today()] = [nasdaq_row("NVDA", eps="$0.84", estimates="14")]
+        settings = Settings(nasdaq_api_url=fake.url, finnhub_api_url=fake.url + "/api/v1", ...)
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from aiohttp import web
+
+
+def nasdaq_row(symbol: str, *, eps: str = "", estimates: str = "N/A", time: str = "time-after-hours",
+               quarter: str = "Jan/2025", name: str | None = None) -> dict[str, str]:
+    """Return one row as api.nasdaq.com lists it."""
+    return {
+        "lastYearRptDt": "N/A", "lastYearEPS": "N/A", "time": time, "symbol": symbol,
+        "name": name or f"{symbol} Inc.", "marketCap": "$1,000,000,000", "fiscalQuarterEnding": quarter,
+        "epsForecast": eps, "noOfEsts": estimates,
+    }
+
+
+def finnhub_row(symbol: str, day: date, *, eps: float | None = None, revenue: int | None = None,
+                eps_actual: float | None = None, revenue_actual: int | None = None, hour: str = "amc",
+                quarter: int = 4, year: int = 2025) -> dict[str, Any]:
+    """Return one row as Finnhub's /calendar/earnings lists it."""
+    return {
+        "symbol": symbol, "date": day.isoformat(), "hour": hour, "quarter": quarter, "year": year,
+        "epsEstimate": eps, "epsActual": eps_actual, "revenueEstimate": revenue, "revenueActual": revenue_actual,
+    }
+
+
+class FakeCalendars:
+    """Nasdaq at /api/calendar/earnings and Finnhub at /api/v1/calendar/earnings."""
+
+    def __init__(self, finnhub_key: str = "test-finnhub-key") -> None:
+        self.finnhub_key = finnhub_key
+        self.nasdaq_rows: dict[date, list[dict[str, str]]] = defaultdict(list)
+        self.finnhub_rows: list[dict[str, Any]] = []
+        self.requests: list[tuple[str, dict[str, str], dict[str, str]]] = []
+        self.fail_with: int | None = None
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+
+    async def __aenter__(self) -> FakeCalendars:
+        app = web.Application()
+        app.router.add_get("/api/calendar/earnings", self._nasdaq)
+        app.router.add_get("/api/v1/calendar/earnings", self._finnhub)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def _remember(self, request: web.Request) -> None:
+        self.requests.append((request.path, dict(request.query), dict(request.headers)))
+
+    async def _nasdaq(self, request: web.Request) -> web.Response:
+        self._remember(request)
+        if self.fail_with:
+            return web.Response(status=self.fail_with, text="unavailable")
+        day = date.fromisoformat(request.query["date"])
+        rows = self.nasdaq_rows.get(day) or None
+        body = {"data": {"asOf": day.strftime("%a, %b %d, %Y"), "headers": {}, "rows": rows},
+                "message": None, "status": {"rCode": 200, "bCodeMessage": None, "developerMessage": None}}
+        return web.json_response(body)
+
+    async def _finnhub(self, request: web.Request) -> web.Response:
+        self._remember(request)
+        if request.headers.get("X-Finnhub-Token") != self.finnhub_key:
+            return web.json_response({"error": "Invalid API key"}, status=401)
+        if self.fail_with:
+            return web.Response(status=self.fail_with, text="unavailable")
+        start, end = date.fromisoformat(request.query["from"]), date.fromisoformat(request.query["to"])
+        symbol = request.query.get("symbol")
+        rows = [r for r in self.finnhub_rows if start <= date.fromisoformat(r["date"]) <= end
+                and (symbol is None or r["symbol"] == symbol)]
+        return web.json_response({"earningsCalendar": rows})

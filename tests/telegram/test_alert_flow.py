@@ -1,0 +1,103 @@
+"""The whole path: a user watches NVDA, the calendar says it reports today, the actuals appear,
+and the user gets the beat alert once, also across a restart. Real HTTP everywhere: the
+providers are loopback fakes in their real formats, Telegram is the loopback Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from bot.domain.market_time import new_york_date, utc_now
+from bot.sources.finnhub import FinnhubCalendar
+from bot.sources.http import RateLimiter, make_client
+from bot.sources.nasdaq import NasdaqCalendar
+from bot.store.db import session_scope
+from bot.store.tables import Chat, ChatStatus, Delivery, DeliveryStatus, EarningsEvent
+from bot.telegram.loopback import FloodLimits, LoopbackBotApi
+from tests.fakes.providers import FakeCalendars, finnhub_row, nasdaq_row
+from tests.telegram.bot_harness import TOKEN, running_bot, seed_universe
+
+ALICE = 5_100_000_001
+BOB = 5_100_000_002
+FINNHUB_KEY = "finnhub-secret-key"
+
+
+async def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+def provider_settings(fake: FakeCalendars) -> dict[str, object]:
+    return {
+        "nasdaq_api_url": fake.url, "finnhub_api_url": fake.url + "/api/v1", "finnhub_api_key": FINNHUB_KEY,
+        "poll_active_seconds": 0.2, "poll_idle_seconds": 0.5,
+    }
+
+
+def beat_alerts(api: LoopbackBotApi, chat_id: int) -> list[str]:
+    return [m.visible_text for m in api.messages_to(chat_id) if "NVDA beat" in m.visible_text]
+
+
+async def test_watch_report_alert_once_across_a_restart(engine: Engine, database_url: str) -> None:
+    seed_universe(engine)
+    today = new_york_date(utc_now())
+    async with FakeCalendars(FINNHUB_KEY) as fake, LoopbackBotApi(TOKEN, flood=FloodLimits()) as api:
+        fake.nasdaq_rows[today] = [nasdaq_row("NVDA", eps="$0.84", estimates="14", name="NVIDIA Corporation")]
+        fake.finnhub_rows = [finnhub_row("NVDA", today, eps=0.8512, revenue=37720000000)]
+        settings = provider_settings(fake)
+        client = make_client()
+        fast = RateLimiter(1000)  # the fakes are local; real pacing is covered by the source tests
+        sources = [NasdaqCalendar(client, fake.url, limiter=fast),
+                   FinnhubCalendar(client, fake.url + "/api/v1", FINNHUB_KEY, limiter=fast)]
+
+        async with running_bot(engine, database_url, api=api, sources=sources, with_jobs=True, **settings) as bot:
+            await bot.say(ALICE, "/start")
+            await bot.say(BOB, "/start")
+            assert "Watching NVDA" in (await bot.say(ALICE, "/watch NVDA"))[0]
+            await bot.say(BOB, "/watch NVDA")
+            await eventually(lambda: _event_scheduled(engine))
+            [watchlist] = await bot.say(ALICE, "/watchlist")
+            assert f"{today:%a %b %d, %Y}, after the close" in watchlist
+            api.block(BOB)
+            # the company reports: Finnhub fills in the actuals
+            fake.finnhub_rows = [finnhub_row("NVDA", today, eps=0.8512, revenue=37720000000,
+                                             eps_actual=0.89, revenue_actual=39331000000)]
+            await eventually(lambda: len(beat_alerts(api, ALICE)) == 1)
+            await eventually(lambda: _chat_status(engine, BOB) == ChatStatus.BLOCKED)
+
+        [alert] = beat_alerts(api, ALICE)
+        assert alert.startswith("🟢 NVDA beat: Q4 FY2025")
+        assert "EPS $0.89 vs $0.84 est. (+6.0%)" in alert
+        assert "Revenue $39.33B vs $37.72B est. (+4.3%)" in alert
+        assert "Nasdaq (14 est.)" in alert and "Finnhub" in alert
+        assert beat_alerts(api, BOB) == []
+
+        # a restart: polls run again over the same data, nothing is sent twice
+        sent_before = len(api.messages_to(ALICE))
+        async with running_bot(engine, database_url, api=api, sources=sources, with_jobs=True, **settings):
+            await asyncio.sleep(1.5)
+        assert len(api.messages_to(ALICE)) == sent_before
+        assert len(beat_alerts(api, ALICE)) == 1
+        await client.aclose()
+
+    with session_scope(engine) as session:
+        statuses = sorted(d.status for d in session.exec(select(Delivery)).all())
+        assert statuses == [DeliveryStatus.CANCELLED, DeliveryStatus.SENT]
+    assert not any(FINNHUB_KEY in str(query) for _, query, _ in fake.requests)
+
+
+def _event_scheduled(engine: Engine) -> bool:
+    with session_scope(engine) as session:
+        return session.exec(select(EarningsEvent)).first() is not None
+
+
+def _chat_status(engine: Engine, chat_id: int) -> str | None:
+    with session_scope(engine) as session:
+        chat = session.exec(select(Chat).where(Chat.chat_id == chat_id)).first()
+        return chat.status if chat else None

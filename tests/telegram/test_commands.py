@@ -1,0 +1,180 @@
+"""Commands as the user sees them: the real python-telegram-bot client over HTTP to the loopback server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from bot.domain.market_time import new_york_date, utc_now
+from bot.store.db import session_scope
+from bot.store.tables import Chat, ChatStatus, Company, EarningsEvent, Watch
+from tests.conftest import SHARED
+from tests.telegram.bot_harness import RunningBot, running_bot, seed_universe
+from tests.telegram.spec import spec_problems
+
+ALICE = 5_100_000_001  # needs 64 bits
+GROUP = -1_001_234_567_890_123
+
+
+@pytest.fixture
+async def bot(engine: Engine, database_url: str) -> AsyncIterator[RunningBot]:
+    seed_universe(engine)
+    async with running_bot(engine, database_url) as running:
+        yield running
+    spec = SHARED / "telegram-bot-api" / "api.json"
+    if spec.exists():
+        assert spec_problems(running.api.calls, spec) == []
+
+
+def watched(engine: Engine, chat_id: int) -> list[str]:
+    with session_scope(engine) as session:
+        return sorted(
+            c.ticker for c in session.exec(
+                select(Company).join(Watch, Watch.company_id == Company.id).join(Chat, Chat.id == Watch.chat_pk)
+                .where(Chat.chat_id == chat_id)
+            ).all()
+        )
+
+
+def chat_status(engine: Engine, chat_id: int) -> str | None:
+    with session_scope(engine) as session:
+        chat = session.exec(select(Chat).where(Chat.chat_id == chat_id)).first()
+        return chat.status if chat else None
+
+
+async def test_start_registers_the_chat_and_explains(bot: RunningBot, engine: Engine) -> None:
+    [reply] = await bot.say(ALICE, "/start")
+    assert "Earnings alerts" in reply
+    assert "/watch NVDA MSFT" in reply
+    assert chat_status(engine, ALICE) == ChatStatus.ACTIVE
+    menu = [c for c in bot.api.calls if c.method == "setMyCommands"]
+    assert menu and {"watch", "unwatch", "watchlist", "stop", "help", "start"} <= {
+        c["command"] for c in menu[0].params["commands"]
+    }
+
+
+async def test_watch_and_unwatch_change_the_watchlist(bot: RunningBot, engine: Engine) -> None:
+    await bot.say(ALICE, "/start")
+    [reply] = await bot.say(ALICE, "/watch NVDA msft, brk.b")
+    assert "Watching NVDA, MSFT, BRK-B" in reply
+    assert watched(engine, ALICE) == ["BRK-B", "MSFT", "NVDA"]
+    [reply] = await bot.say(ALICE, "/watch NVDA")
+    assert "Already watching NVDA" in reply
+    [reply] = await bot.say(ALICE, "/unwatch BRK/B NVDA AAPL")
+    assert "Stopped watching BRK-B, NVDA" in reply
+    assert "You weren't watching AAPL" in reply
+    assert watched(engine, ALICE) == ["MSFT"]
+
+
+async def test_unknown_ticker_gets_close_matches(bot: RunningBot, engine: Engine) -> None:
+    [reply] = await bot.say(ALICE, "/watch NVDIA APPL")
+    assert "I don't know the ticker NVDIA. Did you mean NVDA" in reply
+    assert "I don't know the ticker APPL. Did you mean AAPL" in reply
+    assert watched(engine, ALICE) == []
+
+
+async def test_garbage_arguments_get_clear_replies(bot: RunningBot, engine: Engine) -> None:
+    [reply] = await bot.say(ALICE, "/watch")
+    assert "/watch NVDA MSFT BABA" in reply
+    [reply] = await bot.say(ALICE, "/watch 123 $$$ <script>")
+    assert "Not a ticker: 123, $$$, <script>" in reply
+    [reply] = await bot.say(ALICE, "/watch " + "X" * 5000)
+    assert "Not a ticker" in reply
+    [reply] = await bot.say(ALICE, "/watch 🚀 ñandú")
+    assert "Not a ticker" in reply
+    [reply] = await bot.say(ALICE, "/unwatch")
+    assert "/unwatch NVDA" in reply
+    [reply] = await bot.say(ALICE, "/frobnicate now")
+    assert "/help" in reply
+    [reply] = await bot.say(ALICE, "hello there")
+    assert "/help" in reply
+    assert watched(engine, ALICE) == []
+
+
+async def test_watchlist_shows_next_report_date_and_escapes_names(bot: RunningBot, engine: Engine) -> None:
+    today = new_york_date(utc_now())
+    with session_scope(engine) as session:
+        nvda = session.exec(select(Company).where(Company.ticker == "NVDA")).one()
+        session.add(EarningsEvent(company_id=nvda.id, fiscal_period="2025-01", period_label="Q4 FY2025",
+                                  report_date=today + timedelta(days=2), timing="amc"))
+        session.add(EarningsEvent(company_id=nvda.id, fiscal_period="2024-10", period_label="Q3 FY2025",
+                                  report_date=today - timedelta(days=60), timing="amc", state="reported"))
+    await bot.say(ALICE, "/watch NVDA T")
+    [reply] = await bot.say(ALICE, "/watchlist")
+    when = (today + timedelta(days=2)).strftime("%a %b %d, %Y")
+    assert f"NVDA NVIDIA CORP\n    next report Q4 FY2025: {when}, after the close (estimated)" in reply
+    assert "T AT&T <Inc>\n    next report date not known yet" in reply
+    sent = bot.api.messages_to(ALICE)[-1].text
+    assert "AT&amp;T &lt;Inc&gt;" in sent
+
+
+async def test_empty_watchlist_says_how_to_start(bot: RunningBot) -> None:
+    [reply] = await bot.say(ALICE, "/watchlist")
+    assert "Your watchlist is empty" in reply
+
+
+async def test_watchlist_holds_at_most_200_companies(bot: RunningBot, engine: Engine) -> None:
+    from bot.sources.sec_tickers import TickerEntry
+
+    seed_universe(engine, [TickerEntry(f"T{i:03d}", 900000 + i, f"Test {i}") for i in range(205)])
+    for start in range(0, 200, 50):
+        await bot.say(ALICE, "/watch " + " ".join(f"T{i:03d}" for i in range(start, start + 50)))
+    [reply] = await bot.say(ALICE, "/watch T200 T201")
+    assert "Your watchlist is full (200 companies); not added: T200, T201" in reply
+    assert len(watched(engine, ALICE)) == 200
+
+
+async def test_stop_silences_the_chat_and_start_brings_it_back(bot: RunningBot, engine: Engine) -> None:
+    await bot.say(ALICE, "/start")
+    await bot.say(ALICE, "/watch NVDA")
+    [reply] = await bot.say(ALICE, "/stop")
+    assert "Alerts are off" in reply
+    assert chat_status(engine, ALICE) == ChatStatus.STOPPED
+    assert watched(engine, ALICE) == ["NVDA"]
+    [reply] = await bot.say(ALICE, "/start")
+    assert "Welcome back" in reply
+    assert chat_status(engine, ALICE) == ChatStatus.ACTIVE
+
+
+async def test_group_chats_work_with_their_64_bit_ids(bot: RunningBot, engine: Engine) -> None:
+    [reply] = await bot.say(GROUP, "/watch@earnings_demo_bot NVDA", chat_type="supergroup", title="Desk")
+    assert "Watching NVDA" in reply
+    assert watched(engine, GROUP) == ["NVDA"]
+
+
+async def test_admin_commands_refuse_everyone_else(bot: RunningBot) -> None:
+    [reply] = await bot.say(ALICE, "/stats")
+    assert "administrators only" in reply
+    [reply] = await bot.say(ALICE, "/broadcast hello all")
+    assert "administrators only" in reply
+
+
+async def test_status_says_which_sources_are_off(bot: RunningBot) -> None:
+    [reply] = await bot.say(ALICE, "/status")
+    assert "SEC EDGAR: off (SEC_USER_AGENT" in reply
+    assert "Messages waiting to be sent: 0" in reply
+
+
+async def test_help_lists_commands(bot: RunningBot) -> None:
+    [reply] = await bot.say(ALICE, "/help")
+    for command in ("/watch", "/unwatch", "/watchlist", "/stop"):
+        assert command in reply
+    assert "/broadcast" not in reply
+
+
+def test_reports_in_the_past_are_not_next(engine: Engine) -> None:
+    # the watchlist's "next report" ignores reported events even when they are recent
+    from bot.engine.subscriptions import next_events
+
+    with session_scope(engine) as session:
+        company = Company(ticker="ZZZ", name="Z", updated_at=utc_now())
+        session.add(company)
+        session.flush()
+        session.add(EarningsEvent(company_id=company.id, fiscal_period="2025-01", period_label="x",
+                                  report_date=date(2025, 2, 26), state="reported"))
+        session.flush()
+        assert next_events(session, [company.id], today=date(2025, 2, 26)) == {}
