@@ -65,8 +65,8 @@ async def run_demo(out: TextIO) -> int:
             await _replay(box, transcript, clock, release)
         await _say(box, transcript, "/stop")
     elapsed = time.monotonic() - started
-    out.write(f"\nDemo finished in {elapsed:.1f} s: {transcript.shown} messages from the bot, "
-              f"{box.api.sends_429} flood-control refusals.\n")
+    out.write(f"\nDemo finished in {elapsed:.1f} s: {transcript.shown} messages from the bot; "
+              f"Telegram's flood control asked it to wait {box.api.sends_429} times and it waited.\n")
     return 0
 
 
@@ -91,7 +91,6 @@ async def _replay(box: Sandbox, transcript: Transcript, clock: DemoClock, releas
     transcript.narrate(f"{local:%a %b %d %Y, %H:%M:%S} ET: {release.ticker} reports"
                        + ("" if watched else " (not on your watchlist: no message)"))
     before = len(box.api.messages_to(DEMO_CHAT_ID))
-    expected = 0
     with session_scope(box.engine) as session:
         company = session.exec(select(Company).where(Company.ticker == release.ticker)).one()
         if release.accession:
@@ -102,7 +101,12 @@ async def _replay(box: Sandbox, transcript: Transcript, clock: DemoClock, releas
                 kind=FilingKind.EARNINGS_RELEASE,
             )
             filing, alert = record_filing(session, company, seen, now=clock())
-            expected += alert is not None and watched
+            if alert is not None and watched:
+                # the "just filed" notice goes out first; the figures follow once the release is read
+                session.commit()
+                await _deliver(box, before)
+                transcript.bot_messages(box)
+                before = len(box.api.messages_to(DEMO_CHAT_ID))
             evaluation = apply_release_figures(session, filing, list(release.figures), now=clock())
         else:
             event = event_for_release(session, company, release.released_at)
@@ -111,12 +115,16 @@ async def _replay(box: Sandbox, transcript: Transcript, clock: DemoClock, releas
                 for figure in release.figures:
                     record_reported(session, event, figure, source="release", reported_at=release.released_at)
                 evaluation = evaluate_event(session, event, now=clock())
-        expected += bool(evaluation and evaluation.alert is not None and watched)
-    box.services.wake_sender()
+        expected = bool(evaluation and evaluation.alert is not None and watched)
     if expected:
-        await box.api.wait_for_messages(DEMO_CHAT_ID, before + 1, timeout=10)
-        await _outbox_drained(box)
+        await _deliver(box, before)
     transcript.bot_messages(box)
+
+
+async def _deliver(box: Sandbox, before: int) -> None:
+    box.services.wake_sender()
+    await box.api.wait_for_messages(DEMO_CHAT_ID, before + 1, timeout=10)
+    await _outbox_drained(box)
 
 
 async def _outbox_drained(box: Sandbox, timeout: float = 10.0) -> None:
