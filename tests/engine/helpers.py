@@ -28,7 +28,7 @@ def add_company(session: Session, ticker: str = "NVDA", name: str = "NVIDIA CORP
 def watching_chat(session: Session, chat_id: int, *tickers: str) -> None:
     register_chat(session, chat_id, now=NOW)
     result = watch(session, chat_id, list(tickers), now=NOW)
-    assert result.added == [t for t in tickers]
+    assert result.added == list(tickers)
 
 
 def eps(value: str, basis: Basis = Basis.ADJUSTED) -> Figure:

@@ -12,7 +12,14 @@ from bot.domain.figures import Basis
 from bot.engine.evaluate import evaluate_event
 from bot.engine.figures_store import record_reported
 from bot.engine.sync import apply_calendar_rows
-from bot.store.tables import Alert, Delivery, EarningsEvent, EventState, ExpectationRow, ReportedFigure
+from bot.store.tables import (
+    Alert,
+    Delivery,
+    EarningsEvent,
+    EventState,
+    ExpectationRow,
+    ReportedFigure,
+)
 from tests.engine.helpers import NOW, add_company, calendar_row, eps, revenue, watching_chat
 
 
