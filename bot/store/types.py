@@ -17,12 +17,12 @@ class DecimalText(TypeDecorator[Decimal]):
     impl = String(48)
     cache_ok = True
 
-    def process_bind_param(self, value: Any, dialect: Dialect)  # noqa: ARG002 -> str | None:
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:  # noqa: ARG002
         if value is None:
             return None
         return format(Decimal(value).normalize(), "f")
 
-    def process_result_value(self, value: Any, dialect: Dialect)  # noqa: ARG002 -> Decimal | None:
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:  # noqa: ARG002
         return None if value is None else Decimal(value)
 
 
@@ -32,14 +32,14 @@ class UtcDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: Any, dialect: Dialect)  # noqa: ARG002 -> datetime | None:
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:  # noqa: ARG002
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given for a UTC column")
         return value.astimezone(UTC)
 
-    def process_result_value(self, value: Any, dialect: Dialect)  # noqa: ARG002 -> datetime | None:
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:  # noqa: ARG002
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
