@@ -1,0 +1,257 @@
+"""The outbox: alerts and their deliveries, written in the caller's transaction.
+
+An alert is one row; each chat that should see it gets one delivery row, unique per (alert, chat).
+Nothing here commits: the caller's transaction makes the alert and its deliveries appear together,
+so a crash never leaves an alert half-addressed. The sender (bot.delivery.sender) drains the rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, Update, false, func, insert, literal, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from bot.domain.market_time import utc_now
+from bot.store.tables import (
+    ALERT_PRIORITY,
+    Alert,
+    AlertKind,
+    Chat,
+    ChatStatus,
+    Delivery,
+    DeliveryStatus,
+    FloodWait,
+    Watch,
+)
+from bot.store.types import UtcDateTime
+
+logger = logging.getLogger(__name__)
+
+_CHAT_PK_CHUNK = 5000
+# A correction goes to every chat that has (or may have) seen the alert it revises.
+_CORRECTABLE = (DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.SENT)
+
+
+def enqueue_alert(
+    session: Session,
+    *,
+    kind: AlertKind,
+    dedup_key: str,
+    text: str,
+    company_id: int | None = None,
+    event_id: int | None = None,
+    filing_id: int | None = None,
+    chat_pks: Iterable[int] | None = None,
+    now: datetime,
+) -> Alert | None:
+    """Write an alert and a pending delivery per active chat; None when dedup_key already exists.
+
+    With chat_pks None, every active chat watching company_id is addressed.
+    """
+    alert_id = _insert_alert(
+        session, kind=kind, dedup_key=dedup_key, text=text, company_id=company_id,
+        event_id=event_id, filing_id=filing_id, replaces_alert_id=None, now=now,
+    )
+    if alert_id is None:
+        return None
+    priority = ALERT_PRIORITY[kind]
+    if chat_pks is None:
+        if company_id is not None:
+            watchers = (
+                select(Watch.chat_pk)
+                .join(Chat, col(Chat.id) == Watch.chat_pk)
+                .where(Watch.company_id == company_id, Chat.status == ChatStatus.ACTIVE)
+            )
+            _insert_deliveries(session, alert_id, priority, now, watchers)
+    else:
+        pks = sorted(set(chat_pks))
+        for start in range(0, len(pks), _CHAT_PK_CHUNK):
+            chunk = pks[start : start + _CHAT_PK_CHUNK]
+            chosen = select(Chat.id).where(col(Chat.id).in_(chunk), Chat.status == ChatStatus.ACTIVE)
+            _insert_deliveries(session, alert_id, priority, now, chosen)
+    return session.get(Alert, alert_id)
+
+
+def enqueue_broadcast(session: Session, *, text: str, now: datetime, admin_chat_id: int) -> Alert:
+    """Write an administrator's announcement addressed to every active chat."""
+    dedup_key = f"broadcast:{admin_chat_id}:{now.isoformat()}"
+    alert_id = _insert_alert(
+        session, kind=AlertKind.BROADCAST, dedup_key=dedup_key, text=text, company_id=None,
+        event_id=None, filing_id=None, replaces_alert_id=None, now=now,
+    )
+    if alert_id is None:  # the same command seen twice in the same microsecond
+        return session.exec(select(Alert).where(Alert.dedup_key == dedup_key)).one()
+    active = select(Chat.id).where(Chat.status == ChatStatus.ACTIVE)
+    _insert_deliveries(session, alert_id, ALERT_PRIORITY[AlertKind.BROADCAST], now, active)
+    return session.get(Alert, alert_id)  # type: ignore[return-value]
+
+
+def enqueue_correction(
+    session: Session, *, original_dedup_key: str, dedup_key: str, text: str, now: datetime
+) -> Alert | None:
+    """Write revised figures for an alert: sent messages get edited, unsent ones get the new text.
+
+    Returns None when dedup_key already exists or the original alert is unknown.
+    """
+    original = session.exec(select(Alert).where(Alert.dedup_key == original_dedup_key)).first()
+    if original is None or original.id is None:
+        logger.warning("correction for an unknown alert key=%s", original_dedup_key)
+        return None
+    alert_id = _insert_alert(
+        session, kind=AlertKind.CORRECTION, dedup_key=dedup_key, text=text,
+        company_id=original.company_id, event_id=original.event_id, filing_id=original.filing_id,
+        replaces_alert_id=original.id, now=now,
+    )
+    if alert_id is None:
+        return None
+    family = _alert_family(session, original.id) - {alert_id}
+    readers = (
+        select(Delivery.chat_pk)
+        .join(Chat, col(Chat.id) == Delivery.chat_pk)
+        .where(
+            col(Delivery.alert_id).in_(family),
+            col(Delivery.status).in_(_CORRECTABLE),
+            Chat.status == ChatStatus.ACTIVE,
+        )
+        .distinct()
+    )
+    _insert_deliveries(session, alert_id, ALERT_PRIORITY[AlertKind.CORRECTION], now, readers)
+    session.exec(
+        update(Delivery)
+        .where(col(Delivery.alert_id).in_(family), Delivery.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.CANCELLED, last_error=f"superseded by {dedup_key}"[:500])
+    )
+    return session.get(Alert, alert_id)
+
+
+def deactivate_chat(session: Session, chat_pk: int, reason: str) -> None:
+    """Mark a chat blocked (it refused us) and cancel everything still waiting for it."""
+    for statement in chat_deactivation(chat_pk, reason, utc_now()):
+        session.exec(statement)
+    logger.info("chat deactivated chat_pk=%s reason=%s", chat_pk, reason)
+
+
+def chat_deactivation(chat_pk: int, reason: str, now: datetime) -> list[Update]:
+    """Return the statements that block a chat and cancel its waiting deliveries."""
+    return [
+        update(Chat).where(col(Chat.id) == chat_pk).values(status=ChatStatus.BLOCKED, updated_at=now),
+        update(Delivery)
+        .where(
+            Delivery.chat_pk == chat_pk,
+            col(Delivery.status).in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)),
+        )
+        .values(status=DeliveryStatus.CANCELLED, last_error=reason[:500]),
+    ]
+
+
+def reactivate_chat(session: Session, chat_pk: int) -> None:
+    """Mark a chat active again (it sent /start); alerts cancelled meanwhile stay cancelled."""
+    session.exec(
+        update(Chat).where(col(Chat.id) == chat_pk).values(status=ChatStatus.ACTIVE, updated_at=utc_now())
+    )
+
+
+def _alert_family(session: Session, alert_id: int) -> set[int]:
+    """Return the original alert and every correction of it, at any depth."""
+    root = alert_id
+    while True:
+        parent = session.exec(select(Alert.replaces_alert_id).where(Alert.id == root)).first()
+        if parent is None:
+            break
+        root = parent
+    family = {root}
+    frontier = {root}
+    while frontier:
+        children = set(
+            session.exec(select(Alert.id).where(col(Alert.replaces_alert_id).in_(frontier))).all()
+        )
+        frontier = {child for child in children if child is not None} - family
+        family |= frontier
+    return family
+
+
+def _insert_alert(session: Session, *, kind: AlertKind, dedup_key: str, text: str, now: datetime,
+                  **links: int | None) -> int | None:
+    values: dict[str, Any] = {
+        "kind": str(kind), "dedup_key": dedup_key, "text": text, "priority": ALERT_PRIORITY[kind],
+        "created_at": now, **links,
+    }
+    dialect = session.get_bind().dialect.name
+    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        builder(Alert).values(**values).on_conflict_do_nothing(index_elements=["dedup_key"])
+        .returning(col(Alert.id))
+    )
+    return session.exec(statement).scalar_one_or_none()  # type: ignore[call-overload]
+
+
+def _insert_deliveries(
+    session: Session, alert_id: int, priority: int, now: datetime, chat_pks: Select[Any]
+) -> None:
+    """INSERT ... SELECT one pending delivery per chat id the subquery yields."""
+    chats = chat_pks.subquery()
+    rows = select(
+        literal(alert_id),
+        chats.c[0],
+        literal(str(DeliveryStatus.PENDING)),
+        literal(priority),
+        literal(0),
+        literal(now, UtcDateTime()),
+        literal(1),
+        false(),
+    )
+    columns = ["alert_id", "chat_pk", "status", "priority", "attempts", "next_attempt_at",
+               "message_parts", "in_doubt"]
+    session.exec(insert(Delivery).from_select(columns, rows))  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True)
+class DeliveryStats:
+    """What /stats shows: chats by status, deliveries by status, recent flood waits."""
+
+    chats_total: int
+    chats_active: int
+    chats_blocked: int
+    chats_stopped: int
+    deliveries: dict[str, int]
+    edited: int
+    flood_waits_last_hour: int
+    last_flood_wait_at: datetime | None
+
+
+def delivery_stats(session: Session, now: datetime) -> DeliveryStats:
+    """Count chats and deliveries by status, and the 429s Telegram sent in the last hour."""
+    chats = dict(session.exec(select(Chat.status, func.count()).group_by(Chat.status)).all())
+    by_status = {str(status): 0 for status in DeliveryStatus}
+    by_status.update(session.exec(select(Delivery.status, func.count()).group_by(Delivery.status)).all())
+    edited = session.exec(
+        select(func.count()).select_from(Delivery).where(col(Delivery.edited_at).is_not(None))
+    ).one()
+    recent = session.exec(
+        select(func.count(), func.max(FloodWait.occurred_at)).where(
+            FloodWait.occurred_at >= now - timedelta(hours=1)
+        )
+    ).one()
+    return DeliveryStats(
+        chats_total=sum(chats.values()),
+        chats_active=chats.get(ChatStatus.ACTIVE, 0),
+        chats_blocked=chats.get(ChatStatus.BLOCKED, 0),
+        chats_stopped=chats.get(ChatStatus.STOPPED, 0),
+        deliveries=by_status,
+        edited=edited,
+        flood_waits_last_hour=recent[0],
+        last_flood_wait_at=recent[1],
+    )
+
+
+def count_deliveries(session: Session, alert_id: int) -> int:
+    """Return how many chats an alert is addressed to."""
+    return session.exec(
+        select(func.count()).select_from(Delivery).where(Delivery.alert_id == alert_id)
+    ).one()

@@ -1,0 +1,348 @@
+"""The sender: drains the outbox into Telegram within the flood limits, exactly once as far as it can.
+
+    sender = Sender(engine, bot, rate_per_second=settings.telegram_rate_per_second)
+    await sender.run(stop, wake=new_work)     # new_work.set() after committing an alert
+
+A job is one chat's due alerts: they go out as one message (split at 4096 UTF-16 units). Rows are
+marked 'sending' before the request and 'sent' after it, in small batches; a process killed in
+between leaves rows that `recover_in_flight` queues once more (and never a third time).
+
+Faults: a 429 pauses every send for retry_after; 403, "chat not found" and lost rights block the
+chat and cancel what waits for it; a group that became a supergroup gets its new id and the
+message again; timeouts and 5xx back off exponentially until `max_attempts`, then the delivery
+fails with the error kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+from telegram import Bot, LinkPreviewOptions, Message
+from telegram.constants import FloodLimit, ParseMode
+from telegram.error import TelegramError
+
+from bot.delivery import claims
+from bot.delivery.claims import (
+    ChatGone,
+    Edited,
+    EditPlan,
+    Failed,
+    FloodSeen,
+    Job,
+    Outcome,
+    Retry,
+    Sent,
+)
+from bot.delivery.coalesce import compose_messages
+from bot.delivery.faults import Fault, FaultKind, classify
+from bot.delivery.throttle import ChatSpacing, GlobalPacer
+from bot.domain.market_time import utc_now
+
+logger = logging.getLogger(__name__)
+
+FREE_RATE_CEILING = float(FloodLimit.MESSAGES_PER_SECOND)  # 30/s without paid broadcast
+PAID_RATE_CEILING = float(FloodLimit.PAID_MESSAGES_PER_SECOND)  # 1000/s
+CLAIM_HORIZON = 0.2  # claim about this many seconds of sends ahead
+MAX_WINDOW = 250  # jobs in flight at most (PTB's HTTP pool holds 256 connections)
+FLUSH_INTERVAL = 0.1  # seconds between writes of outcomes while sends go on
+IDLE_POLL = 2.0  # look at the outbox at least this often when nobody wakes the sender
+STOP_GRACE = 5.0  # seconds a stopping sender lets requests on the wire finish
+MAX_FLOOD_RETRIES = 5
+COOLING_WAIT = 1.5  # a drain waits this long at most for a chat's one-per-second limit  # 429s in a row for one message before it goes back to the queue
+
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+class Sender:
+    """Drain the outbox; see the module docstring."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        bot: Bot,
+        *,
+        rate_per_second: float,
+        paid_broadcast: bool = False,
+        clock: Callable[[], datetime] = utc_now,
+        max_attempts: int = 5,
+        backoff_seconds: float = 2.0,
+        max_backoff_seconds: float = 600.0,
+        chat_interval: float = 1.0,
+        group_per_minute: int = 20,
+        headroom: float = 0.02,
+        stop_grace: float = STOP_GRACE,
+    ) -> None:
+        ceiling = PAID_RATE_CEILING if paid_broadcast else FREE_RATE_CEILING
+        if rate_per_second > ceiling:
+            logger.warning("rate %.0f/s is over Telegram's %.0f/s: using %.0f/s",
+                           rate_per_second, ceiling, ceiling)
+            rate_per_second = ceiling
+        self.engine = engine
+        self.bot = bot
+        self.rate_per_second = rate_per_second
+        self.paid_broadcast = paid_broadcast
+        self.clock = clock
+        self.max_attempts = max_attempts
+        self.backoff_seconds = backoff_seconds
+        self.max_backoff_seconds = max_backoff_seconds
+        self.stop_grace = stop_grace
+        self.pacer = GlobalPacer(rate_per_second, headroom=headroom)
+        self.spacing = ChatSpacing(chat_interval=chat_interval, group_per_minute=group_per_minute)
+        self.window = max(1, min(MAX_WINDOW, math.floor(rate_per_second * CLAIM_HORIZON)))
+        self.messages_sent = 0
+        self.flood_waits = 0
+        self._outcomes: list[Outcome] = []
+        self._busy_chats: set[int] = set()
+        self._cooling_chats: list[int] = []
+        self._on_the_wire: set[tuple[int, ...]] = set()
+        self._last_flush = time.monotonic()
+
+    # -- public ---------------------------------------------------------------------------------
+
+    def recover_in_flight(self) -> int:
+        """Queue again rows a dead process left 'sending'; each gets one more try at most."""
+        recovered = claims.recover_in_flight(self.engine)
+        if recovered:
+            logger.warning("requeued %d deliveries that were in flight when a process stopped", recovered)
+        return recovered
+
+    async def drain_once(self) -> int:
+        """Send what is due now; return the number of messages (and edits) sent."""
+        return await self._drain(None)
+
+    async def run(self, stop: asyncio.Event, *, wake: asyncio.Event | None = None) -> None:
+        """Send until stop is set; wake (set after new work is committed) ends a wait at once."""
+        await asyncio.to_thread(self.recover_in_flight)
+        wake = wake or asyncio.Event()
+        while not stop.is_set():
+            wake.clear()
+            try:
+                await self._drain(stop)
+                delay = await asyncio.to_thread(self._seconds_to_wait)
+            except DBAPIError as exc:
+                logger.error("outbox unavailable, retrying in %.0fs: %s", IDLE_POLL, exc.orig)
+                delay = IDLE_POLL
+            await _wait_any((stop, wake), delay)
+
+    # -- the drain loop -------------------------------------------------------------------------
+
+    async def _drain(self, stop: asyncio.Event | None) -> int:
+        sent_before = self.messages_sent
+        inflight: set[asyncio.Task[None]] = set()
+        try:
+            while stop is None or not stop.is_set():
+                if len(inflight) <= self.window // 2 and not self.pacer.is_paused():
+                    await self._flush()
+                    claimed = await asyncio.to_thread(self._claim, self.window - len(inflight))
+                    for job in claimed:
+                        self._busy_chats.add(job.chat_id)
+                        inflight.add(asyncio.create_task(self._run_job(job)))
+                if not inflight:
+                    wait = self._short_cooling_wait()
+                    if wait is None:
+                        break
+                    await _wait_any([stop] if stop else [], wait)
+                    continue
+                done, _ = await asyncio.wait(
+                    inflight, timeout=FLUSH_INTERVAL, return_when=asyncio.FIRST_COMPLETED
+                )
+                inflight -= done
+                if time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
+                    await self._flush()
+        finally:
+            await self._settle(inflight)
+            await self._flush()
+        return self.messages_sent - sent_before
+
+    def _claim(self, limit: int) -> list[Job]:
+        if len(self.spacing) > 10 * MAX_WINDOW:
+            self.spacing.prune()
+        claim = claims.claim_jobs(
+            self.engine, now=self.clock(), limit=limit, chat_ready=self.spacing.is_ready,
+            busy_chat_ids=self._busy_chats,
+        )
+        self._cooling_chats = claim.cooling_chats
+        return claim.jobs
+
+    async def _settle(self, inflight: set[asyncio.Task[None]]) -> None:
+        """Let requests on the wire finish for a moment, then cancel the rest (they requeue)."""
+        if not inflight:
+            return
+        _, pending = await asyncio.wait(inflight, timeout=self.stop_grace)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _flush(self) -> None:
+        self._last_flush = time.monotonic()
+        if not self._outcomes:
+            return
+        outcomes, self._outcomes = self._outcomes, []
+        await asyncio.to_thread(claims.record_outcomes, self.engine, outcomes)
+
+    def _short_cooling_wait(self) -> float | None:
+        """Return how long until a chat that has due alerts may get them, if that is soon."""
+        if not self._cooling_chats:
+            return None
+        ready = min(self.spacing.ready_at(chat) for chat in self._cooling_chats)
+        wait = max(0.0, ready - time.monotonic())
+        return wait if wait <= COOLING_WAIT else None
+
+    def _seconds_to_wait(self) -> float:
+        delay = IDLE_POLL
+        due = claims.seconds_until_next_due(self.engine, self.clock())
+        if due is not None:
+            delay = min(delay, due)
+        if self._cooling_chats:
+            ready = min(self.spacing.ready_at(chat) for chat in self._cooling_chats)
+            delay = min(delay, max(0.0, ready - time.monotonic()))
+        pause = self.pacer.paused_until - time.monotonic()
+        return max(delay, pause, 0.0)
+
+    # -- one job --------------------------------------------------------------------------------
+
+    async def _run_job(self, job: Job) -> None:
+        try:
+            if job.edit is not None:
+                await self._edit(job, job.edit)
+            else:
+                await self._send(job)
+        except asyncio.CancelledError:
+            in_doubt = job.delivery_ids in self._on_the_wire
+            self._outcomes.append(
+                Retry(job.delivery_ids, self.clock(), None, count_attempt=False, in_doubt=in_doubt)
+            )
+            raise
+        except Exception:  # one job's bug must not stop the others
+            logger.exception("delivery job failed chat=%s deliveries=%s", job.chat_id, job.delivery_ids)
+            self._retry_later(job, "internal error while sending")
+        finally:
+            self._on_the_wire.discard(job.delivery_ids)
+            self._busy_chats.discard(job.chat_id)
+
+    async def _send(self, job: Job) -> None:
+        first_message: dict[int, int] = {}
+        parts = dict.fromkeys(range(len(job.texts)), 0)
+        for composed in compose_messages(job.texts):
+            result = await self._request(job, "sendMessage", partial(self._send_text, job, composed.text))
+            if isinstance(result, Fault):
+                done = {i for i, count in parts.items() if count and i not in composed.sources}
+                self._record_sent(job, done, first_message, parts)
+                await self._handle_fault(job.without(done), result)
+                return
+            for index in composed.sources:
+                first_message.setdefault(index, result.message_id)
+                parts[index] += 1
+        self._record_sent(job, set(parts), first_message, parts)
+
+    async def _edit(self, job: Job, plan: EditPlan) -> None:
+        result = await self._request(job, "editMessageText", partial(self._edit_text, job, plan))
+        if isinstance(result, Fault) and result.kind is FaultKind.EDIT_TARGET_GONE:
+            logger.info("message to correct is gone chat=%s: sending the correction anew", job.chat_id)
+            await self._send(job.as_new_message())
+            return
+        if isinstance(result, Fault) and result.kind is not FaultKind.EDIT_UNCHANGED:
+            await self._handle_fault(job, result)
+            return
+        self._outcomes.append(
+            Edited(job.delivery_ids[0], plan.message_id, plan.revised_delivery_ids, self.clock())
+        )
+
+    async def _request(self, job: Job, method: str, call: Callable[[], Awaitable[Any]]) -> Any:
+        """Make one call once the limits allow; wait out 429s here; return its result or a Fault."""
+        for _ in range(MAX_FLOOD_RETRIES):
+            await self.spacing.wait(job.chat_id)
+            await self.pacer.acquire()
+            self.spacing.record(job.chat_id)
+            self._on_the_wire.add(job.delivery_ids)
+            try:
+                result = await call()
+            except TelegramError as error:
+                fault = classify(error)
+                if fault.kind is not FaultKind.FLOOD:
+                    return fault
+                self._note_flood(fault, method)
+                continue
+            self.messages_sent += 1
+            return result
+        return Fault(FaultKind.FLOOD, "RetryAfter: flood control kept refusing this message")
+
+    async def _send_text(self, job: Job, text: str) -> Message:
+        return await self.bot.send_message(
+            job.chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW,
+            allow_paid_broadcast=True if self.paid_broadcast else None,
+        )
+
+    async def _edit_text(self, job: Job, plan: EditPlan) -> Message | bool:
+        return await self.bot.edit_message_text(
+            plan.text, chat_id=job.chat_id, message_id=plan.message_id,
+            parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW,
+        )
+
+    def _note_flood(self, fault: Fault, method: str) -> None:
+        self.flood_waits += 1
+        self.pacer.pause(fault.retry_after)
+        self._outcomes.append(FloodSeen(self.clock(), fault.retry_after, method))
+        logger.warning("Telegram flood control: every send paused for %.1fs", fault.retry_after)
+
+    # -- outcomes -------------------------------------------------------------------------------
+
+    def _record_sent(self, job: Job, indexes: set[int], first_message: dict[int, int],
+                     parts: dict[int, int]) -> None:
+        at = self.clock()
+        for index in sorted(indexes):
+            if index in first_message:
+                self._outcomes.append(Sent(job.delivery_ids[index], first_message[index], parts[index], at))
+
+    async def _handle_fault(self, job: Job, fault: Fault) -> None:
+        if not job.delivery_ids:
+            return
+        if fault.kind is FaultKind.CHAT_GONE:
+            logger.info("chat %s is gone (%s): cancelling what waits for it", job.chat_id, fault.description)
+            self._outcomes.append(ChatGone(job.chat_pk, job.delivery_ids, fault.description))
+        elif fault.kind is FaultKind.CHAT_MIGRATED and fault.new_chat_id is not None:
+            logger.info("chat %s moved to %s: resending there", job.chat_id, fault.new_chat_id)
+            self.spacing.forget(job.chat_id)
+            # Written now, not batched: the resend must find the new id.
+            await self._flush()
+            await asyncio.to_thread(
+                claims.migrate_chat, self.engine, job.chat_pk, fault.new_chat_id, job.delivery_ids
+            )
+        elif fault.kind is FaultKind.FLOOD:
+            self._outcomes.append(Retry(job.delivery_ids, self.clock(), fault.description, count_attempt=False))
+        elif fault.kind is FaultKind.REJECTED:
+            logger.error("Telegram rejected a message chat=%s: %s", job.chat_id, fault.description)
+            self._outcomes.append(Failed(job.delivery_ids, fault.description))
+        else:
+            self._retry_later(job, fault.description)
+
+    def _retry_later(self, job: Job, error: str) -> None:
+        attempt = job.attempts + 1
+        if attempt >= self.max_attempts:
+            logger.warning("giving up after %d attempts chat=%s: %s", attempt, job.chat_id, error)
+            self._outcomes.append(Failed(job.delivery_ids, error))
+            return
+        delay = min(self.max_backoff_seconds, self.backoff_seconds * 2 ** (attempt - 1))
+        self._outcomes.append(Retry(job.delivery_ids, self.clock() + timedelta(seconds=delay), error))
+
+
+async def _wait_any(events: Sequence[asyncio.Event], timeout: float) -> None:
+    if not events:
+        await asyncio.sleep(timeout)
+        return
+    waiters = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)

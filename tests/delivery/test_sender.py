@@ -1,0 +1,404 @@
+"""The sender through the real python-telegram-bot client, over HTTP, to the loopback Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Engine, update
+from sqlmodel import Session
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bot.delivery.outbox import (
+    delivery_stats,
+    enqueue_broadcast,
+    enqueue_correction,
+    reactivate_chat,
+)
+from bot.delivery.sender import Sender
+from bot.delivery.split import visible_text
+from bot.domain.market_time import utc_now
+from bot.store.db import session_scope
+from bot.store.tables import AlertKind, ChatStatus, Delivery, DeliveryStatus
+from bot.telegram.loopback import FloodLimits, LoopbackBotApi
+from tests.delivery.helpers import add_chats, add_company, alert, chat, deliveries
+from tests.delivery.test_split import digest, squeeze
+
+
+def sender(engine: Engine, bot: Bot, **kwargs: Any) -> Sender:
+    kwargs.setdefault("rate_per_second", 30)
+    kwargs.setdefault("backoff_seconds", 0.05)
+    kwargs.setdefault("stop_grace", 0.2)
+    return Sender(engine, bot, **kwargs)
+
+
+@asynccontextmanager
+async def running(worker: Sender) -> AsyncIterator[asyncio.Event]:
+    stop, wake = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(worker.run(stop, wake=wake))
+    try:
+        yield wake
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=5)
+
+
+async def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+def sends(api: LoopbackBotApi, status: int | None = None) -> list[Any]:
+    return [c for c in api.calls if c.method == "sendMessage" and (status is None or c.status == status)]
+
+
+# -- order and limits ---------------------------------------------------------------------------
+
+
+async def test_results_go_out_first_then_filings_then_reminders_and_digests(
+    engine: Engine, api: LoopbackBotApi, bot: Bot
+) -> None:
+    pks = add_chats(engine, [1, 2, 3, 4])
+    now = utc_now()
+    alert(engine, "digest", "digest", kind=AlertKind.DIGEST, chat_pks=[pks[1]], now=now)
+    alert(engine, "reminder", "reminder", kind=AlertKind.REMINDER, chat_pks=[pks[2]], now=now)
+    alert(engine, "filing", "filing", kind=AlertKind.FILING, chat_pks=[pks[3]], now=now)
+    alert(engine, "result", "result", kind=AlertKind.RESULT, chat_pks=[pks[4]], now=now)
+
+    assert await sender(engine, bot).drain_once() == 4
+
+    assert [c.params["text"] for c in sends(api)] == ["result", "filing", "reminder", "digest"]
+
+
+async def test_a_chat_gets_at_most_one_message_a_second_and_telegram_never_refuses(
+    engine: Engine, bot: Bot
+) -> None:
+    async with LoopbackBotApi(bot.token, flood=FloodLimits(per_chat_burst=1)) as strict:
+        strict_bot = Bot(bot.token, base_url=strict.bot_base_url,
+                         request=HTTPXRequest(httpx_kwargs={"trust_env": False}))
+        async with strict_bot:
+            pks = add_chats(engine, [1, 2])
+            alert(engine, "digest", digest(195), kind=AlertKind.DIGEST, chat_pks=[pks[1]])
+            alert(engine, "short", "short", chat_pks=[pks[2]])
+
+            await sender(engine, strict_bot).drain_once()
+
+    to_first = [m.sent_at for m in strict.messages_to(1)]
+    assert len(to_first) == 3
+    assert all(later - earlier >= 1.0 for earlier, later in zip(to_first, to_first[1:], strict=False))
+    assert len(strict.messages_to(2)) == 1
+    assert strict.sends_429 == 0
+
+
+async def test_a_group_gets_no_more_than_its_per_minute_allowance(
+    engine: Engine, bot: Bot
+) -> None:
+    async with LoopbackBotApi(bot.token, flood=FloodLimits(per_group_per_minute=2)) as api:
+        group_bot = Bot(bot.token, base_url=api.bot_base_url,
+                        request=HTTPXRequest(httpx_kwargs={"trust_env": False}))
+        async with group_bot:
+            pks = add_chats(engine, [-100])
+            alert(engine, "digest", digest(195), kind=AlertKind.DIGEST, chat_pks=[pks[-100]])
+            worker = sender(engine, group_bot, group_per_minute=2)
+            async with running(worker):
+                await api.wait_for_messages(-100, 2)
+                await asyncio.sleep(1.5)
+
+    assert len(api.messages_to(-100)) == 2  # the third part waits for the minute to pass
+    assert api.sends_429 == 0
+    [row] = deliveries(engine)
+    assert row.status == DeliveryStatus.PENDING
+
+
+# -- faults -------------------------------------------------------------------------------------
+
+
+async def test_a_429_pauses_every_send_for_retry_after_then_resumes_and_loses_nothing(
+    engine: Engine, api: LoopbackBotApi, bot: Bot
+) -> None:
+    nvda = add_company(engine)
+    add_chats(engine, range(1, 7), company_id=nvda)
+    alert(engine, "result", "<b>NVDA</b> beat", company_id=nvda)
+    api.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+
+    await sender(engine, bot).drain_once()
+
+    [refused] = sends(api, 429)
+    delivered = sends(api, 200)
+    assert all(not (refused.time < c.time < refused.time + 1.0) for c in delivered)
+    assert sorted(c.chat_id for c in delivered) == [1, 2, 3, 4, 5, 6]
+    assert {r.status for r in deliveries(engine)} == {DeliveryStatus.SENT}
+    with Session(engine) as session:
+        assert delivery_stats(session, utc_now()).flood_waits_last_hour == 1
+
+
+async def test_blocked_kicked_and_unknown_chats_are_deactivated_and_their_queue_cancelled(
+    engine: Engine, api: LoopbackBotApi, bot: Bot
+) -> None:
+    pks = add_chats(engine, [1, -2, 3, 5])
+    everyone = list(pks.values())
+    alert(engine, "now", "now", chat_pks=everyone)
+    alert(engine, "later", "later", kind=AlertKind.DIGEST, chat_pks=everyone, now=utc_now() + timedelta(hours=1))
+    api.block(1)
+    api.kick(-2)
+    api.chat_not_found(3)
+
+    await sender(engine, bot).drain_once()
+
+    for chat_id in (1, -2, 3):
+        assert chat(engine, pks[chat_id]).status == ChatStatus.BLOCKED
+        rows = [r for r in deliveries(engine) if r.chat_pk == pks[chat_id]]
+        assert {r.status for r in rows} == {DeliveryStatus.CANCELLED}
+    reasons = {r.last_error for r in deliveries(engine) if r.chat_pk == pks[1]}
+    assert reasons == {"Forbidden: Forbidden: bot was blocked by the user"}
+    assert {r.status for r in deliveries(engine) if r.chat_pk == pks[5]} == {
+        DeliveryStatus.SENT, DeliveryStatus.PENDING}
+
+    api.restore(1)  # the user unblocks the bot and sends /start
+    with session_scope(engine) as session:
+        reactivate_chat(session, pks[1])
+    alert(engine, "again", "welcome back", chat_pks=[pks[1]])
+    await sender(engine, bot).drain_once()
+    assert [m.text for m in api.messages_to(1)] == ["welcome back"]
+
+
+async def test_a_group_where_the_bot_lost_its_rights_is_handled_like_a_blocked_chat(
+    engine: Engine, api: LoopbackBotApi, bot: Bot
+) -> None:
+    pks = add_chats(engine, [-4])
+    alert(engine, "a", "alert", chat_pks=[pks[-4]])
+    api.fail_next("sendMessage", 400, "Bad Request: not enough rights to send text messages to the chat")
+
+    await sender(engine, bot).drain_once()
+
+    assert chat(engine, pks[-4]).status == ChatStatus.BLOCKED
+    assert [r.status for r in deliveries(engine)] == [DeliveryStatus.CANCELLED]
+
+
+async def test_a_migrated_group_gets_its_new_id_and_the_message(
+    engine: Engine, api: LoopbackBotApi, bot: Bot
+) -> None:
+    pks = add_chats(engine, [-5])
+    alert(engine, "a", "<b>NVDA</b> beat", chat_pks=[pks[-5]])
+    api.migrate(-5, -1005)
+
+    await sender(engine, bot).drain_once()
+
+    assert chat(engine, pks[-5]).chat_id == -1005
+    assert [m.text for m in api.messages_to(-1005)] == ["<b>NVDA</b> beat"]
+    assert [r.status for r in deliveries(engine)] == [DeliveryStatus.SENT]
+
+
+async def test_server_errors_back_off_exponentially_then_fail_with_the_error_kept(
+    engine: Engine, api: LoopbackBotApi, bot: Bot
+) -> None:
+    pks = add_chats(engine, [1])
+    alert(engine, "a", "alert", chat_pks=[pks[1]])
+    api.fail_next("sendMessage", 502, "Bad Gateway", times=10)
+
+    async with running(sender(engine, bot, max_attempts=3, backoff_seconds=0.2)):
+        await eventually(lambda: deliveries(engine)[0].status == DeliveryStatus.FAILED)
+
+    [row] = deliveries(engine)
+    assert row.attempts == 3
+    assert "Bad Gateway" in (row.last_error or "")
+    times = [c.time for c in sends(api)]
+    assert len(times) == 3
+    assert times[1] - times[0] >= 0.2 and times[2] - times[1] >= 0.4
+
+
+async def test_a_timeout_is_retried_and_the_message_arrives_once(
+    engine: Engine, api: LoopbackBotApi
+) -> None:
+    request = HTTPXRequest(read_timeout=0.3, httpx_kwargs={"trust_env": False})
+    async with Bot(api.token, base_url=api.bot_base_url, request=request) as quick_bot:
+        pks = add_chats(engine, [1, 2])
+        alert(engine, "a", "alert", chat_pks=[pks[1]])
+        api.hang_next("sendMessage", 2.0, deliver=False)
+
+        async with running(sender(engine, quick_bot)):
+            await eventually(lambda: deliveries(engine)[0].status == DeliveryStatus.SENT)
+
+    [row] = deliveries(engine)
+    assert row.attempts == 1  # one timed out, the retry went through
+    assert [m.text for m in api.messages_to(1)] == ["alert"]
+
+
+async def test_timeouts_up_to_the_limit_fail_the_delivery(engine: Engine, api: LoopbackBotApi) -> None:
+    request = HTTPXRequest(read_timeout=0.2, httpx_kwargs={"trust_env": False})
+    async with Bot(api.token, base_url=api.bot_base_url, request=request) as quick_bot:
+        pks = add_chats(engine, [1])
+        alert(engine, "a", "alert", chat_pks=[pks[1]])
+        api.hang_next("sendMessage", 1.0, times=5, deliver=False)
+
+        async with running(sender(engine, quick_bot, max_attempts=2)):
+            await eventually(lambda: deliveries(engine)[0].status == DeliveryStatus.FAILED)
+
+    [row] = deliveries(engine)
+    assert row.attempts == 2
+    assert "TimedOut" in (row.last_error or "")
+
+
+# -- shape of messages --------------------------------------------------------------------------
+
+
+async def test_alerts_due_together_for_one_chat_go_out_as_one_message(
+    engine: Engine, api: LoopbackBotApi, bot: Bot
+) -> None:
+    pks = add_chats(engine, [1, 2])
+    alert(engine, "filing", "📄 <b>MSFT</b> filed an 8-K", kind=AlertKind.FILING, chat_pks=[pks[1]])
+    alert(engine, "result", "🟢 <b>NVDA</b> beat", chat_pks=[pks[1], pks[2]])
+
+    assert await sender(engine, bot).drain_once() == 2
+
+    [message] = api.messages_to(1)
+    assert message.text == "🟢 <b>NVDA</b> beat\n\n📄 <b>MSFT</b> filed an 8-K"
+    rows = [r for r in deliveries(engine) if r.chat_pk == pks[1]]
+    assert {(r.status, r.message_id) for r in rows} == {(DeliveryStatus.SENT, message.message_id)}
+
+
+async def test_a_10000_character_digest_arrives_as_valid_parts(
+    engine: Engine, api: LoopbackBotApi, bot: Bot
+) -> None:
+    pks = add_chats(engine, [1])
+    text = digest(195)
+    alert(engine, "digest", text, kind=AlertKind.DIGEST, chat_pks=[pks[1]])
+
+    await sender(engine, bot).drain_once()
+
+    messages = api.messages_to(1)
+    assert len(messages) == 3
+    assert all(c.status == 200 for c in api.calls if c.method == "sendMessage")
+    assert api.spec_violations == []
+    assert squeeze("".join(m.visible_text for m in messages)) == squeeze(visible_text(text))
+    [row] = deliveries(engine)
+    assert (row.message_id, row.message_parts) == (messages[0].message_id, 3)
+
+
+# -- corrections --------------------------------------------------------------------------------
+
+
+def correct(engine: Engine, original: str, key: str, text: str) -> int:
+    with session_scope(engine) as session:
+        created = enqueue_correction(session, original_dedup_key=original, dedup_key=key, text=text,
+                                     now=utc_now())
+        assert created is not None
+        return created.id  # type: ignore[return-value]
+
+
+async def test_a_correction_edits_the_sent_message_in_place(
+    engine: Engine, api: LoopbackBotApi, bot: Bot
+) -> None:
+    nvda = add_company(engine)
+    add_chats(engine, [1, 2], company_id=nvda)
+    original = alert(engine, "result:1:a", "<b>NVDA</b> EPS $0.89", company_id=nvda)
+    worker = sender(engine, bot)
+    await worker.drain_once()
+    correction = correct(engine, "result:1:a", "result:1:b", "<b>NVDA</b> EPS $0.91 (revised)")
+
+    assert await worker.drain_once() == 2
+
+    for chat_id in (1, 2):
+        [message] = api.messages_to(chat_id)
+        assert message.edited
+        assert message.text == "<b>NVDA</b> EPS $0.91 (revised)"
+        assert message.history == ["<b>NVDA</b> EPS $0.89"]
+    assert all(r.edited_at is not None for r in deliveries(engine, original))
+    assert {r.status for r in deliveries(engine, correction)} == {DeliveryStatus.SENT}
+
+
+async def test_a_correction_of_one_alert_in_a_coalesced_message_keeps_the_others(
+    engine: Engine, api: LoopbackBotApi, bot: Bot
+) -> None:
+    pks = add_chats(engine, [1])
+    alert(engine, "result:1:a", "NVDA EPS $0.89", chat_pks=[pks[1]])
+    alert(engine, "filing:2", "MSFT filed", kind=AlertKind.FILING, chat_pks=[pks[1]])
+    worker = sender(engine, bot)
+    await worker.drain_once()
+    correct(engine, "result:1:a", "result:1:b", "NVDA EPS $0.91")
+    await worker.drain_once()
+    correct(engine, "result:1:a", "result:1:c", "NVDA EPS $0.92")
+    await worker.drain_once()
+
+    [message] = api.messages_to(1)
+    assert message.text == "NVDA EPS $0.92\n\nMSFT filed"
+    assert message.history == ["NVDA EPS $0.89\n\nMSFT filed", "NVDA EPS $0.91\n\nMSFT filed"]
+
+
+async def test_a_correction_before_sending_sends_only_the_revised_text(
+    engine: Engine, api: LoopbackBotApi, bot: Bot
+) -> None:
+    pks = add_chats(engine, [1])
+    alert(engine, "result:1:a", "EPS $0.89", chat_pks=[pks[1]])
+    correct(engine, "result:1:a", "result:1:b", "EPS $0.91")
+
+    await sender(engine, bot).drain_once()
+
+    assert [m.text for m in api.messages_to(1)] == ["EPS $0.91"]
+    assert not api.messages_to(1)[0].edited
+
+
+# -- crash recovery and broadcast ---------------------------------------------------------------
+
+
+async def test_deliveries_left_in_flight_are_sent_once_more_and_never_a_third_time(
+    engine: Engine, api: LoopbackBotApi, bot: Bot
+) -> None:
+    pks = add_chats(engine, [1, 2])
+    alert(engine, "a", "alert", chat_pks=list(pks.values()))
+    with session_scope(engine) as session:
+        session.exec(update(Delivery).values(status=DeliveryStatus.SENDING))  # type: ignore[call-overload]
+    worker = sender(engine, bot)
+
+    assert worker.recover_in_flight() == 2
+    assert {(r.status, r.in_doubt) for r in deliveries(engine)} == {(DeliveryStatus.PENDING, True)}
+    with session_scope(engine) as session:  # the process dies again with one of them on the wire
+        session.exec(update(Delivery).where(Delivery.chat_pk == pks[1])  # type: ignore[call-overload]
+                     .values(status=DeliveryStatus.SENDING))
+    assert worker.recover_in_flight() == 0
+    await worker.drain_once()
+
+    by_chat = {r.chat_pk: r for r in deliveries(engine)}
+    assert by_chat[pks[1]].status == DeliveryStatus.FAILED
+    assert "may have been delivered" in (by_chat[pks[1]].last_error or "")
+    assert by_chat[pks[2]].status == DeliveryStatus.SENT
+    assert api.messages_to(1) == [] and len(api.messages_to(2)) == 1
+
+
+async def test_a_broadcast_reaches_every_active_chat_once(
+    engine: Engine, api: LoopbackBotApi, bot: Bot
+) -> None:
+    active = [1, 2, 3, -10]
+    add_chats(engine, active)
+    add_chats(engine, [4], status=ChatStatus.BLOCKED)
+    add_chats(engine, [5], status=ChatStatus.STOPPED)
+    with session_scope(engine) as session:
+        enqueue_broadcast(session, text="Maintenance at 22:00 UTC", now=utc_now(), admin_chat_id=1)
+
+    async with running(sender(engine, bot)) as wake:
+        wake.set()
+        await eventually(lambda: api.sends_ok == 4)
+
+    assert {chat_id: [m.text for m in api.messages_to(chat_id)] for chat_id in [*active, 4, 5]} == {
+        **{chat_id: ["Maintenance at 22:00 UTC"] for chat_id in active}, 4: [], 5: []}
+
+
+async def test_a_wake_gets_new_work_out_in_milliseconds(
+    engine: Engine, api: LoopbackBotApi, bot: Bot
+) -> None:
+    pks = add_chats(engine, [1])
+    async with running(sender(engine, bot)) as wake:
+        await asyncio.sleep(0.3)  # the sender is idle, waiting
+        started = time.monotonic()
+        alert(engine, "a", "fresh", chat_pks=[pks[1]])
+        wake.set()
+        await api.wait_for_messages(1, 1, timeout=2)
+        assert time.monotonic() - started < 0.5

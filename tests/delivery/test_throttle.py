@@ -1,0 +1,90 @@
+"""Throttles on a virtual clock: even global spacing, 429 pauses, one per second per chat, 20/min per group."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from bot.delivery.throttle import ChatSpacing, GlobalPacer
+
+
+class VirtualClock:
+    """Monotonic time that moves only when someone sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(seconds, 0.0)
+        await asyncio.sleep(0)
+
+
+async def test_sends_are_spaced_evenly_below_the_rate_in_first_come_order() -> None:
+    pacer = GlobalPacer(100, headroom=0.02)
+    order: list[tuple[int, float]] = []
+
+    async def send(n: int) -> None:
+        await pacer.acquire()
+        order.append((n, time.monotonic()))
+
+    await asyncio.gather(*(send(n) for n in range(31)))
+
+    assert [n for n, _ in order] == list(range(31))
+    times = [t for _, t in order]
+    for first, last in zip(times, times[10:], strict=False):
+        assert last - first > 0.1  # never 11 sends inside a tenth of a second
+    assert times[-1] - times[0] < 30 * 0.01 * 1.5
+
+
+async def test_a_pause_holds_every_send_then_resumes_at_the_steady_rate() -> None:
+    clock = VirtualClock()
+    pacer = GlobalPacer(10, monotonic=clock, sleep=clock.sleep)
+    await pacer.acquire()
+    started = clock()
+    pacer.pause(3.0)
+
+    times = []
+    for _ in range(3):
+        await pacer.acquire()
+        times.append(clock())
+
+    assert times[0] >= started + 3.0
+    assert times[1] - times[0] >= 0.1 and times[2] - times[1] >= 0.1
+
+
+async def test_a_chat_gets_one_message_per_second() -> None:
+    clock = VirtualClock()
+    spacing = ChatSpacing(chat_interval=1.0, margin=0.05, monotonic=clock, sleep=clock.sleep)
+    spacing.record(42)
+    assert not spacing.is_ready(42)
+    assert spacing.is_ready(43)
+    await spacing.wait(42)
+    assert clock() >= 1001.05
+
+
+async def test_a_group_gets_at_most_20_messages_a_minute() -> None:
+    clock = VirtualClock()
+    spacing = ChatSpacing(monotonic=clock, sleep=clock.sleep)
+    sent = []
+    for _ in range(25):
+        await spacing.wait(-100)
+        spacing.record(-100)
+        sent.append(clock())
+    for first, later in zip(sent, sent[20:], strict=False):
+        assert later - first >= 60.0
+    assert sent[1] - sent[0] >= 1.0
+
+
+def test_pruning_forgets_chats_whose_limits_have_lapsed() -> None:
+    clock = VirtualClock()
+    spacing = ChatSpacing(monotonic=clock)
+    for chat_id in range(1, 1001):
+        spacing.record(chat_id)
+    spacing.record(-5)
+    clock.now += 2
+    spacing.prune()
+    assert len(spacing) == 0
+    assert spacing.is_ready(-5) and spacing.is_ready(1)
