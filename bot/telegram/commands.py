@@ -8,14 +8,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-from bot.delivery.outbox import reactivate_chat
 from sqlalchemy import Engine
 from sqlmodel import Session
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
+from bot.delivery.outbox import reactivate_chat
 from bot.domain.market_time import new_york_date, utc_now
-from bot.engine import subscriptions
+from bot.engine import preferences, subscriptions
 from bot.store.db import session_scope
 from bot.telegram import replies
 
@@ -119,6 +119,50 @@ class UserCommands:
         text = await asyncio.to_thread(self.status_text) if self.status_text else "All systems normal."
         await update.effective_message.reply_html(text)
 
+    async def settings_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Show or change which announcement kinds the chat gets."""
+        chat, message = update.effective_chat, update.effective_message
+        if chat is None or message is None:
+            return
+        args = [a.lower() for a in (context.args or [])]
+        now = self.clock()
+        if args:
+            keys = [k.key for k in preferences.ANNOUNCEMENT_KINDS] if args[0] == "all" else [args[0]]
+            if len(args) != 2 or args[1] not in {"on", "off"} or not set(keys) <= preferences.KINDS_BY_KEY.keys():
+                await message.reply_html(replies.settings_usage())
+                return
+
+            def change(session: Session) -> set[str]:
+                chosen: set[str] = set()
+                for key in keys:
+                    chosen = preferences.set_announcement(session, chat.id, key, args[1] == "on", now=now)
+                return chosen
+
+            chosen = await self._in_session(change)
+        else:
+            chosen = await self._in_session(lambda s: preferences.announcement_kinds_of(s, chat.id))
+        await message.reply_html(replies.settings_text(chosen), reply_markup=settings_keyboard(chosen))
+
+    async def settings_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Switch one announcement kind from the /settings keyboard."""
+        query, chat = update.callback_query, update.effective_chat
+        if query is None or chat is None or not query.data:
+            return
+        key = query.data.removeprefix("ann:")
+        if key not in preferences.KINDS_BY_KEY:
+            await query.answer("That option no longer exists.")
+            return
+        now = self.clock()
+
+        def toggle(session: Session) -> set[str]:
+            current = preferences.announcement_kinds_of(session, chat.id)
+            return preferences.set_announcement(session, chat.id, key, key not in current, now=now)
+
+        chosen = await self._in_session(toggle)
+        kind = preferences.KINDS_BY_KEY[key]
+        await query.answer(f"{kind.title}: {'on' if key in chosen else 'off'}")
+        await query.edit_message_text(replies.settings_text(chosen), reply_markup=settings_keyboard(chosen))
+
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Answer a command we don't have."""
         if update.effective_message is not None:
@@ -129,6 +173,14 @@ class UserCommands:
         """Answer a message that is not a command."""
         if update.effective_message is not None:
             await update.effective_message.reply_html(replies.NOT_A_COMMAND)
+
+
+def settings_keyboard(chosen: set[str]) -> InlineKeyboardMarkup:
+    """Return one toggle button per announcement kind."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(f"{'✅' if k.key in chosen else '▫️'} {k.title}", callback_data=f"ann:{k.key}")]
+         for k in preferences.ANNOUNCEMENT_KINDS]
+    )
 
 
 async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

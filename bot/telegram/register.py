@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.telegram.commands import UserCommands, error_handler
 from bot.telegram.replies import COMMANDS
@@ -32,6 +32,8 @@ def add_handlers(application: Application, commands: UserCommands, services: Ser
             CommandHandler("watchlist", commands.watchlist_command),
             CommandHandler("stop", commands.stop_command),
             CommandHandler("status", commands.status_command),
+            CommandHandler("settings", commands.settings_command),
+            CallbackQueryHandler(commands.settings_button, pattern=r"^ann:"),
             CommandHandler("stats", admin.stats_command),
             CommandHandler("broadcast", admin.broadcast_command),
             # Must stay last: any other /command or plain text gets a pointer to /help.

@@ -18,6 +18,7 @@ COMMANDS = (
     ("watch", "Follow companies: /watch NVDA MSFT"),
     ("unwatch", "Stop following: /unwatch NVDA"),
     ("watchlist", "Your companies and their next report dates"),
+    ("settings", "Which filings besides results to get (officers, insiders...)"),
     ("status", "Data sources and delivery health"),
     ("stop", "Pause all alerts (/start resumes)"),
     ("help", "All commands"),
@@ -124,3 +125,26 @@ NOT_A_COMMAND = "I understand commands, e.g. <code>/watch NVDA</code>. /help lis
 UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
 INTERNAL_ERROR = "Sorry, something went wrong on my side. Nothing was lost; please try again."
 ADMIN_ONLY = "Sorry, that command is for the bot's administrators only."
+
+
+def settings_text(chosen: set[str]) -> str:
+    """Return the /settings text: results always on, announcement kinds as chosen."""
+    from bot.engine.preferences import ANNOUNCEMENT_KINDS
+
+    lines = [
+        "<b>Alerts for your watchlist</b>",
+        "✅ Results: filing notice and beat / miss (always on)",
+        "",
+        "Other SEC filings (tap to switch):",
+    ]
+    lines += [f"{'✅' if k.key in chosen else '▫️'} {escape(k.title)}" for k in ANNOUNCEMENT_KINDS]
+    lines += ["", "Or type e.g. <code>/settings insiders on</code>, <code>/settings all off</code>."]
+    return "\n".join(lines)
+
+
+def settings_usage() -> str:
+    """Return how to use /settings with words."""
+    from bot.engine.preferences import ANNOUNCEMENT_KINDS
+
+    names = ", ".join(k.key for k in ANNOUNCEMENT_KINDS)
+    return f"Use <code>/settings KIND on|off</code> where KIND is one of: {names}, all."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
@@ -178,3 +179,26 @@ def test_reports_in_the_past_are_not_next(engine: Engine) -> None:
                                   report_date=date(2025, 2, 26), state="reported"))
         session.flush()
         assert next_events(session, [company.id], today=date(2025, 2, 26)) == {}
+
+
+async def test_settings_switch_announcement_kinds_by_word_and_by_button(bot: RunningBot, engine: Engine) -> None:
+    from bot.engine.preferences import announcement_kinds_of
+
+    [reply] = await bot.say(ALICE, "/settings")
+    assert "▫️ Insider trades (Form 4)" in reply
+    [reply] = await bot.say(ALICE, "/settings insiders on")
+    assert "✅ Insider trades (Form 4)" in reply
+    menu = bot.api.messages_to(ALICE)[-1]
+    bot.api.user_clicks(ALICE, menu.message_id, "ann:officers")
+    for _ in range(100):
+        if bot.api.messages_to(ALICE)[-1].edited:
+            break
+        await asyncio.sleep(0.05)
+    edited = bot.api.messages_to(ALICE)[-1]
+    assert edited.edited and "✅ Officers and directors (8-K 5.02)" in edited.visible_text
+    with session_scope(engine) as session:
+        assert announcement_kinds_of(session, ALICE) == {"insiders", "officers"}
+    [reply] = await bot.say(ALICE, "/settings all off")
+    assert "✅ Insider" not in reply
+    [reply] = await bot.say(ALICE, "/settings rockets on")
+    assert "one of: officers, agreements" in reply
