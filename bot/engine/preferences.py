@@ -18,6 +18,7 @@ class AnnouncementKind:
     title: str
     items: tuple[str, ...] = ()  # 8-K items
     forms: tuple[str, ...] = ()  # whole form types
+    feed_types: tuple[str, ...] = ()  # what to ask EDGAR's current-filings feed for (8-K is always read)
 
 
 ANNOUNCEMENT_KINDS = (
@@ -26,8 +27,10 @@ ANNOUNCEMENT_KINDS = (
     AnnouncementKind("disclosures", "Reg FD and other events (8-K 7.01, 8.01)", items=("7.01", "8.01")),
     AnnouncementKind("restructuring", "Restructuring and impairments (8-K 2.05, 2.06)", items=("2.05", "2.06")),
     AnnouncementKind("stakes", "Large stakes (SC 13D / 13G)",
-                     forms=("SC 13D", "SC 13D/A", "SC 13G", "SC 13G/A", "SCHEDULE 13D", "SCHEDULE 13G")),
-    AnnouncementKind("insiders", "Insider trades (Form 4)", forms=("4", "4/A")),
+                     forms=("SC 13D", "SC 13D/A", "SC 13G", "SC 13G/A", "SCHEDULE 13D", "SCHEDULE 13G",
+                            "SCHEDULE 13D/A", "SCHEDULE 13G/A"),
+                     feed_types=("SC 13D", "SC 13G")),
+    AnnouncementKind("insiders", "Insider trades (Form 4)", forms=("4", "4/A"), feed_types=("4",)),
 )
 KINDS_BY_KEY = {kind.key: kind for kind in ANNOUNCEMENT_KINDS}
 

@@ -17,8 +17,10 @@ from bot.sources.nasdaq import NasdaqCalendar
 from bot.store.db import session_scope
 from bot.store.tables import Chat, ChatStatus, Delivery, DeliveryStatus, EarningsEvent
 from bot.telegram.loopback import FloodLimits, LoopbackBotApi
+from tests.conftest import SHARED
 from tests.fakes.providers import FakeCalendars, finnhub_row, nasdaq_row
 from tests.telegram.bot_harness import TOKEN, running_bot, seed_universe
+from tests.telegram.spec import spec_problems
 
 ALICE = 5_100_000_001
 BOB = 5_100_000_002
@@ -90,6 +92,9 @@ async def test_watch_report_alert_once_across_a_restart(engine: Engine, database
         statuses = sorted(d.status for d in session.exec(select(Delivery)).all())
         assert statuses == [DeliveryStatus.CANCELLED, DeliveryStatus.SENT]
     assert not any(FINNHUB_KEY in str(query) for _, query, _ in fake.requests)
+    spec = SHARED / "telegram-bot-api" / "api.json"
+    if spec.exists():
+        assert spec_problems(api.calls, spec) == []
 
 
 def _event_scheduled(engine: Engine) -> bool:
