@@ -1,0 +1,259 @@
+"""Read figures from the financial tables of a press release.
+
+A row gives a figure when its label names one (Revenue, Total net sales, Net income, Diluted under
+"Earnings per share:") and the table says what its numbers are: the scale ("in millions, except per
+share data"), the currency, and which column is the current quarter. Most tables put the current
+quarter first; some (Alphabet, Amazon, Alibaba) put last year first, which the header's years show.
+Tables about a year only, or about the outlook, are not read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bot.domain.figures import Basis, Unit
+from bot.sources.edgar.amounts import (
+    CURRENCIES,
+    CellValue,
+    is_currency_mark,
+    read_cell,
+    scale_of,
+    statement_currency,
+    whole,
+)
+from bot.sources.edgar.document_text import Table
+from bot.sources.edgar.release_parts import (
+    ANNUAL_CUE,
+    OUTLOOK_WORD,
+    QUARTER_CUE,
+    QUARTER_ENDED,
+    QUARTER_NAMED,
+    Candidate,
+)
+
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+_HEADER_KEY = re.compile(
+    r"(?i)\b(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?P<day>\d{1,2}),?\s*(?P<year>20\d\d)\b"
+    r"|\bQ(?P<quarter>[1-4])\s*(?:FY\s?)?'?(?P<qyear>(?:20)?\d\d)\b"
+    r"|\bFY\s?'?(?P<fyear>(?:20)?\d\d)\b"
+    r"|\b(?P<bare>20\d\d)\b"
+)
+_REVENUE_LABEL = re.compile(
+    r"(?i)^(?:(?:non-gaap|adjusted)\s+)?(?:total\s+)?(?:net\s+)?(?:revenues?|sales)(?:\s*,\s*net\b.*|\s*,\s*net\s+of\s+.*|\s+\(?net\)?)?$"
+)
+_NET_INCOME_LABEL = re.compile(
+    r"(?i)^(?P<q>(?:non-gaap|gaap|adjusted)\s+)?net\s+(?P<kind>income|earnings|loss)(?:\s*\((?P<either>loss|income)\))?"
+    r"(?:\s+attributable\s+to\s+(?P<owner>.+))?$"
+)
+_EPS_CONTEXT = re.compile(r"(?i)(?:earnings|income|loss|\(loss\))\s+per\s+(?:diluted\s+)?(?:common\s+|ordinary\s+)?(?:share|ads)|\beps\b|per\s+(?:diluted\s+)?(?:share|ads)")
+_SHARE_COUNT = re.compile(r"(?i)\bshares\s+used\b|\bweighted\b|\bnumber\s+of\s+shares\b|\bshares\s+outstanding\b|\bshare\s+count\b|\bshares\b(?!\s*\))")
+_FOOTNOTE = re.compile(r"\s*(?:\(\d{1,2}\)|\([a-z]\)|\*+|†+)\s*")
+_STATEMENT_WORDS = re.compile(
+    r"(?i)revenues?|sales|income|expenses?|costs?|gaap|operations|earnings|per\s+share|margin|cash|"
+    r"assets|liabilities|equity|activities|millions|thousands|except|unaudited|ended|months|weeks|quarter|year"
+)
+_BASIS_HEADING = re.compile(r"(?i)^(?P<basis>non-gaap|gaap|adjusted)\b")
+
+
+@dataclass(slots=True)
+class _Row:
+    label: str
+    values: list[CellValue]
+    text: str
+
+
+def table_candidates(
+    table: Table, context: list[str], *, default_currency: str | None, period: str | None
+) -> list[Candidate]:
+    """Return the figures a table states for the current quarter."""
+    rows = [_read_row(cells) for cells in table.rows]
+    first_data = next((i for i, row in enumerate(rows) if row.label and _numbers(row)), None)
+    if first_data is None:
+        return []
+    header_rows = rows[:first_data]
+    header_text = " ".join(row.text for row in header_rows)
+    nearby = " ".join(line for line in context if len(line) <= 200)
+    if OUTLOOK_WORD.search(header_text) or any(OUTLOOK_WORD.search(line) for line in context[-2:] if len(line) <= 80):
+        return []
+    if _annual_first(header_text):
+        return []
+    scale = scale_of(header_text) or scale_of(nearby)
+    table_currency = statement_currency(header_text) or statement_currency(nearby)
+    column = _current_column(header_rows)
+    column_currency = _column_currencies(header_rows)
+    found: list[Candidate] = []
+    heading = ""
+    basis_heading = Basis.GAAP
+    for row in rows:
+        numbers = _numbers(row)
+        if not numbers:
+            if row.label:
+                heading = row.label
+                if match := _BASIS_HEADING.match(row.label):
+                    basis_heading = Basis.GAAP if match["basis"].lower() == "gaap" else Basis.ADJUSTED
+            continue
+        if not row.label or column >= len(numbers):
+            continue
+        cell = numbers[column]
+        if cell.value is None:
+            continue
+        currency = cell.currency or _at(column_currency, column) or table_currency or default_currency
+        if currency is None:
+            continue
+        candidate = _row_candidate(row, cell, heading, basis_heading, scale, currency, period)
+        if candidate is not None:
+            found.append(candidate)
+    return found
+
+
+def _row_candidate(
+    row: _Row, cell: CellValue, heading: str, basis_heading: Basis, scale: Decimal | None,
+    currency: str, period: str | None,
+) -> Candidate | None:
+    label = row.label
+    if _EPS_CONTEXT.search(label) or (_EPS_CONTEXT.search(heading) and re.search(r"(?i)\bdiluted\b", label)):
+        context = f"{heading} {label}"
+        if not re.search(r"(?i)\bdiluted\b", label) or _SHARE_COUNT.search(label) or _SHARE_COUNT.search(heading):
+            return None
+        if not cell.has_decimals or cell.value is None:
+            return None
+        unit = Unit.PER_ADS if re.search(r"(?i)\bads\b|american", context) else Unit.PER_SHARE
+        basis = _label_basis(label) or basis_heading
+        value = cell.value
+        if re.search(r"(?i)\bloss\b", context) and not re.search(r"(?i)income|earnings", context):
+            value = -abs(value)
+        return Candidate("eps", basis, unit, currency, value, cell.step, row.text, period)
+    if scale is None or cell.value is None or cell.percent or _is_segment_heading(heading):
+        return None
+    if _REVENUE_LABEL.match(label) and not re.search(r"(?i)\bcost\b", label):
+        basis = _label_basis(label) or Basis.GAAP
+        return Candidate("revenue", basis, Unit.MONEY, currency, whole(cell.value * scale), cell.step * scale, row.text, period)
+    match = _NET_INCOME_LABEL.match(label)
+    if match:
+        owner = (match["owner"] or "").lower()
+        if re.search(r"non-?controlling|minority|redeemable", owner):
+            return None
+        value = cell.value
+        if match["kind"].lower() == "loss" and not match["either"]:
+            value = -abs(value)
+        basis = _label_basis(label) or basis_heading
+        return Candidate(
+            "net_income", basis, Unit.MONEY, currency, whole(value * scale), cell.step * scale,
+            row.text, period, rank=1 if owner else 0,
+        )
+    return None
+
+
+def _is_segment_heading(heading: str) -> bool:
+    """Return True under a business-segment heading ("North America", "AWS"): its rows are not the company's."""
+    words = heading.split()
+    return (
+        0 < len(words) <= 6 and not re.search(r"\d", heading)
+        and not _STATEMENT_WORDS.search(heading)
+        and all(word[0].isupper() or word in ("and", "&", "of") for word in words)
+    )
+
+
+def _label_basis(label: str) -> Basis | None:
+    if re.search(r"(?i)\bnon-gaap\b|\badjusted\b", label):
+        return Basis.ADJUSTED
+    if re.search(r"(?i)\bgaap\b", label):
+        return Basis.GAAP
+    return None
+
+
+def _read_row(cells: list[str]) -> _Row:
+    """Merge "$" / "(" / ")" / "%" cells into their numbers and split the label from the values."""
+    tokens = _merge_cells([cell.strip() for cell in cells if cell.strip()])
+    label_parts: list[str] = []
+    values: list[CellValue] = []
+    for token in tokens:
+        if _is_prefix(token):
+            continue
+        cell = read_cell(token)
+        if cell is None:
+            if values:
+                continue  # words after the numbers ("Up 12%", "pts")
+            label_parts.append(token)
+        else:
+            values.append(cell)
+    label = _FOOTNOTE.sub(" ", " ".join(label_parts)).strip(" :")
+    return _Row(label=" ".join(label.split()), values=values, text=" | ".join(tokens))
+
+
+def _merge_cells(cells: list[str]) -> list[str]:
+    tokens: list[str] = []
+    for cell in cells:
+        previous = tokens[-1] if tokens else None
+        if previous is not None and re.fullmatch(r"\)\s*%?|%", cell):
+            tokens[-1] += cell
+        elif previous is not None and _is_prefix(previous) and (
+            re.match(r"[\d(.\-−–—]", cell) or "(" in (cell, previous)
+        ):
+            tokens[-1] += cell
+        else:
+            tokens.append(cell)
+    return tokens
+
+
+def _is_prefix(token: str) -> bool:
+    """Return True for a cell that only opens a number: "$", "(", "$(", "RMB"."""
+    stripped = token.replace("(", "").strip()
+    return token != "" and (stripped == "" or is_currency_mark(stripped))
+
+
+def _numbers(row: _Row) -> list[CellValue]:
+    return [value for value in row.values if not value.percent]
+
+
+def _annual_first(header_text: str) -> bool:
+    """Return True when the table's first period heading is a year, a half or a year-to-date."""
+    quarter = QUARTER_CUE.search(header_text) or QUARTER_ENDED.search(header_text) or QUARTER_NAMED.search(header_text)
+    annual = ANNUAL_CUE.search(header_text)
+    if annual is None:
+        return False
+    return quarter is None or annual.start() < quarter.start()
+
+
+def _current_column(header_rows: list[_Row]) -> int:
+    """Return which value column holds the latest period, from the header's dates and years."""
+    best: list[tuple[int, int, int]] = []
+    for row in header_rows:
+        keys = [_key(match) for match in _HEADER_KEY.finditer(row.text)]
+        if len(keys) >= len(best):
+            best = keys
+    if len(best) < 2:
+        return 0
+    latest = max(best)
+    return best.index(latest)
+
+
+def _key(match: re.Match[str]) -> tuple[int, int, int]:
+    if match["year"]:
+        return int(match["year"]), _MONTHS[match["month"].lower()[:3]], int(match["day"])
+    if match["quarter"]:
+        return _full_year(match["qyear"]), int(match["quarter"]) * 3, 0
+    if match["fyear"]:
+        return _full_year(match["fyear"]), 12, 0
+    return int(match["bare"]), 0, 0
+
+
+def _full_year(text: str) -> int:
+    year = int(text)
+    return year + 2000 if year < 100 else year
+
+
+def _column_currencies(header_rows: list[_Row]) -> list[str | None]:
+    """Return the currency of each value column from a "RMB | RMB | US$" header row, if there is one."""
+    for row in header_rows:
+        marks = [part.strip() for part in row.text.split(" | ") if is_currency_mark(part)]
+        if len(marks) >= 2:
+            return [CURRENCIES[mark] for mark in marks]
+    return []
+
+
+def _at(items: list[str | None], index: int) -> str | None:
+    return items[index] if index < len(items) else None
