@@ -45,7 +45,10 @@ SCALE_STATEMENT = re.compile(
     r"(?i)\bin\s+(?:(?:U\.S\.|US|RMB|HK)?\$?\s*|(?:U\.S\.\s+)?dollars\s+|RMB\s+)?"
     r"(thousands|millions|billions)\b|\((?:\$|RMB|US\$)?\s*(thousands|millions|billions|000s|000's)\b"
 )
-_STATEMENT_CURRENCY = re.compile(r"(?i)\b(RMB|US\$|HK\$|EUR|€|£|\$)(?=\s*in\b)|\bin\s+\w+\s+of\s+(RMB|US\$|U\.S\. dollars|dollars)\b")
+_STATEMENT_CURRENCY = re.compile(
+    r"(?i)(?<![\w$])(RMB|US\$|HK\$|EUR|€|£|\$)(?=\s*in\s+(?:thousands|millions|billions)\b)"
+    r"|\bin\s+\w+\s+of\s+(RMB|US\$|U\.S\. dollars|dollars)\b"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +57,7 @@ class Amount:
 
     value: Decimal
     step: Decimal
-    currency: str | None
+    currency: str
     scaled: bool
     factor: Decimal = Decimal(1)
     start: int = 0

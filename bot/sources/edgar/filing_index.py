@@ -5,6 +5,10 @@
     exhibit_99_1(index).url             # the press release; its file name can't be guessed
 
 Both pages give the acceptance time on EDGAR's New York clock, which is converted DST-correctly.
+
+A 6-K carries no item codes, so its exhibit's title tells a results announcement ("Alibaba Group
+Announces December Quarter 2024 Results") from the issuer's other 6-Ks: monthly returns, record
+dates, board-meeting notices, poll results (is_results_6k).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from lxml import etree
 
 from bot.domain.market_time import NEW_YORK
 from bot.errors import SourceDataInvalid
+from bot.sources.edgar.document_text import read_document, text_lines
 
 logger = logging.getLogger(__name__)
 
@@ -221,3 +226,35 @@ def _date(text: str | None) -> date | None:
 
 def _compact_date(match: re.Match[str] | None) -> date | None:
     return datetime.strptime(match.group(1), "%Y%m%d").date() if match else None
+
+
+# 6-K: results or not, from the exhibit's title
+
+_RESULTS = re.compile(
+    r"(?i)\b(?:announc(?:es|ement\s+of|ing)|reports?|reported|releases?|publishes)\b.{0,100}?"
+    r"\b(?:quarter(?:ly)?|results|interim|half[\s-]year|earnings)\b"
+    r"|\b(?:quarter(?:ly)?|interim|half[\s-]year|annual)\s+(?:financial\s+)?results\b"
+)
+_NOT_RESULTS = re.compile(
+    r"(?i)monthly\s+return|record\s+date|board\s+meeting|date\s+of\s+(?:the\s+)?board|"
+    r"poll\s+results|voting\s+results|results\s+of\s+(?:the\s+)?(?:annual\s+general\s+|extraordinary\s+general\s+)?"
+    r"(?:meeting|agm|egm|vote|tender|offer)|dividend\s+(?:payment|record)|notification\s+of|"
+    r"change\s+in|grant\s+of|next\s+day\s+disclosure|share\s+repurchase|buy[\s-]?back"
+)
+_HEADLINE_LINES = 15
+
+
+def is_results_6k(title_or_text: str | bytes) -> bool:
+    """Return True when a 6-K exhibit's title (or opening lines of its HTML) announces results."""
+    for line in _headlines(title_or_text):
+        if _NOT_RESULTS.search(line):
+            return False
+        if len(line) <= 250 and _RESULTS.search(line):
+            return True
+    return False
+
+
+def _headlines(title_or_text: str | bytes) -> list[str]:
+    if isinstance(title_or_text, bytes) or "<" in title_or_text:
+        return text_lines(read_document(title_or_text))[:_HEADLINE_LINES]
+    return [line.strip() for line in title_or_text.splitlines() if line.strip()][:_HEADLINE_LINES]

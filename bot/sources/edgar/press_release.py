@@ -2,6 +2,7 @@
 
     release = extract_figures(html)
     release.figure("eps", basis="adjusted")  # ExtractedFigure(value=Decimal("0.89"), ...)
+    data = await run_extract("q4fy25pr.htm", user_agent=None)  # `earnings-bot extract`: file or URL
 
 Figures are read from sentences and from tables. Each place that states a figure gives a candidate;
 the candidates of one figure must agree (within the rounding of the less precise one: "$39.3
@@ -18,16 +19,24 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
 
 from bot.domain.figures import Basis, Figure, Unit
+from bot.errors import SourceDataInvalid, SourceUnavailable, UserInputError
 from bot.sources.edgar.amounts import whole
 from bot.sources.edgar.document_text import Table, TextLine, read_document
+from bot.sources.edgar.filing_index import exhibit_99_1, parse_filing_index
 from bot.sources.edgar.release_parts import Candidate, quarter_end_date, quarter_phrase
 from bot.sources.edgar.release_tables import table_candidates
 from bot.sources.edgar.release_text import ReleaseTextReader
+from bot.sources.http import make_client, redact
 
 logger = logging.getLogger(__name__)
 
+SEC_BLOCKED_RETRY_AFTER = 900.0
 _TITLE_WORDS = ("announce", "report", "results", "earnings")
 _COMPANY_BEFORE_VERB = r"^(?P<company>.+?)\s+(?:announces|reports|reported|posts|releases|announced)\b"
 
@@ -124,6 +133,63 @@ def extract_figures(content: str | bytes) -> ExtractedRelease:
     )
 
 
+async def run_extract(target: str, *, user_agent: str | None) -> dict[str, object]:
+    """Read a press release from a file path or URL (an EDGAR -index page leads to its EX-99.1)."""
+    if not target.startswith(("http://", "https://")):
+        path = Path(target)
+        if not path.is_file():
+            raise UserInputError(f"no such file: {target}")
+        release = extract_figures(path.read_bytes())
+        return {"source": str(path), **release.to_json()}
+    sec = _is_sec_host(target)
+    if sec and not user_agent:
+        raise UserInputError(
+            "SEC refuses requests without a declared User-Agent: set SEC_USER_AGENT to your name and e-mail"
+        )
+    async with make_client(user_agent=user_agent if sec else None) as http:
+        body = await _download(http, target, user_agent if sec else None)
+        source = target
+        if _is_index_page(target):
+            exhibit = exhibit_99_1(parse_filing_index(body, base_url=_origin(target)))
+            if exhibit is None:
+                raise SourceDataInvalid(f"sec: {redact(target)} lists no EX-99.1 press release")
+            body = await _download(http, exhibit.url, user_agent if sec else None)
+            source = exhibit.url
+    release = extract_figures(body)
+    return {"source": source, **release.to_json()}
+
+
+async def _download(http: httpx.AsyncClient, url: str, user_agent: str | None) -> bytes:
+    headers = {"User-Agent": user_agent} if user_agent else None
+    try:
+        response = await http.get(url, headers=headers)
+    except httpx.HTTPError as exc:
+        raise SourceUnavailable(f"{type(exc).__name__} fetching {redact(url)}") from exc
+    if response.status_code == 403 and _is_sec_host(url):
+        raise SourceUnavailable(
+            f"sec: HTTP 403 for {redact(url)}: SEC refused the request (undeclared User-Agent or over "
+            "the rate limit); backs off for at least 10 minutes",
+            retry_after=SEC_BLOCKED_RETRY_AFTER,
+        )
+    if response.status_code != 200:
+        raise SourceUnavailable(f"HTTP {response.status_code} for {redact(url)}")
+    return response.content
+
+
+def _is_sec_host(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host == "sec.gov" or host.endswith(".sec.gov")
+
+
+def _is_index_page(url: str) -> bool:
+    return urlsplit(url).path.endswith(("-index.htm", "-index.html"))
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def reconcile(candidates: list[Candidate]) -> tuple[list[ExtractedFigure], list[str]]:
     """Keep one figure per (metric, basis, unit, currency) when all readings agree; list the rest."""
     groups: dict[tuple[str, Basis, Unit, str], list[Candidate]] = {}
@@ -156,7 +222,9 @@ def _decimal_text(value: Decimal) -> str:
 def _title(lines: list[str]) -> str | None:
     for line in lines[:40]:
         low = line.lower()
-        if len(line) <= 200 and any(word in low for word in _TITLE_WORDS) and not low.startswith("exhibit"):
+        if len(line) > 200 or not any(word in low for word in _TITLE_WORDS):
+            continue
+        if not re.match(r"exhibit|form\s|current report|report of foreign", low):
             return line
     return None
 
@@ -182,7 +250,7 @@ def _release_period(lines: list[str]) -> tuple[str | None, date | None]:
 
 def _main_currency(currencies: list[str]) -> str | None:
     """Return the one currency the text is written in; None when it mixes (RMB with US$ in brackets)."""
-    counted = Counter(c for c in currencies if c)
+    counted = Counter(currencies)
     if not counted:
         return None
     currency, count = counted.most_common(1)[0]

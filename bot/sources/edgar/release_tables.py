@@ -37,7 +37,7 @@ _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
 _HEADER_KEY = re.compile(
     r"(?i)\b(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?P<day>\d{1,2}),?\s*(?P<year>20\d\d)\b"
-    r"|\bQ(?P<quarter>[1-4])\s*(?:FY\s?)?'?(?P<qyear>(?:20)?\d\d)\b"
+    r"|\bQ(?P<quarter>[1-4])[\s-]*(?:FY\s?)?'?(?P<qyear>(?:20)?\d\d)\b"
     r"|\bFY\s?'?(?P<fyear>(?:20)?\d\d)\b"
     r"|\b(?P<bare>20\d\d)\b"
 )

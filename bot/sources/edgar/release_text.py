@@ -10,7 +10,6 @@ read; sentences and paragraphs about a year, a year-to-date or the outlook are k
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.domain.figures import Basis, Unit
@@ -67,6 +66,9 @@ _KPI_FROM = re.compile(
     r"^\s+(?:from|of|in)\s+(?:(?:our|the|its)\s+)?"
     r"(?P<name>[A-Z][\w&'-]*(?:\s+(?:(?:and|&)\s+)?[A-Z][\w&'-]*){0,5})"
 )
+_NOT_A_SEGMENT = re.compile(
+    r"\d|^(?:Q[1-4]|FY|Fiscal|First|Second|Third|Fourth|Quarter|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+)
 _GENERIC_BEFORE = frozenset("""
     the a an its their our total net consolidated quarterly quarter record reported gaap non-gaap
     adjusted today company company's fiscal all-time strong and with of in on that to was were for
@@ -83,17 +85,6 @@ _HEADING_GENERIC = frozenset("""
     shareholders repurchase repurchases outlook guidance information notes note reconciliation tables
     table safe harbor release immediate exhibit quarter quarterly year annual fiscal
 """.split())
-
-
-@dataclass(slots=True)
-class _Mention:
-    metric: str
-    basis: Basis
-    unit: Unit
-    start: int
-    end: int
-    negative: bool = False
-    rank: int = 0
 
 
 class ReleaseTextReader:
@@ -121,7 +112,7 @@ class ReleaseTextReader:
         found: list[Candidate] = []
         for sentence in sentences:
             for amount in money_amounts(sentence):
-                self.currencies.append(amount.currency or "")
+                self.currencies.append(amount.currency)
             found.extend(self._sentence(sentence, annual_paragraph, bullet))
         return found
 
@@ -139,10 +130,9 @@ class ReleaseTextReader:
         words = [w.strip(",.:;()").lower() for w in line.split()]
         self.segment = None
         if OUTLOOK_WORD.search(line):
-            self.section = "outlook"
-            self.outlook_period = quarter_phrase(line) if not is_annual(line) else None
-            if is_annual(line):
-                self.section = "annual"
+            annual = is_annual(line)
+            self.section = "annual" if annual else "outlook"
+            self.outlook_period = None if annual else quarter_phrase(line)
         elif QUARTER_CUE.search(line) or quarter_phrase(line):
             self.section = "quarter"
         elif is_annual(line):
@@ -205,7 +195,7 @@ def _is_heading(line: str) -> bool:
 
 def _looks_like_segment_name(line: str) -> bool:
     words = line.strip(" :").split()
-    if not 1 <= len(words) <= 5 or re.search(r"\d|\b(?:Inc|Corp|Ltd|N\.V|LLC|plc)\b", line):
+    if not 1 <= len(words) <= 5 or re.search(r"(?i)\d|\b(?:Inc|Corp|Corporation|Ltd|Limited|N\.V|LLC|plc|Company)\b", line):
         return False
     return all(word[0].isupper() or word in _JOINERS for word in words)
 
@@ -272,6 +262,8 @@ def _revenue(current: str, sentence: str, period: str | None, segment: str | Non
         if _REJECT_BEFORE.search(prefix) or _REJECT_AFTER.match(after):
             continue
         kpi_from = _KPI_FROM.match(after)
+        if kpi_from and _NOT_A_SEGMENT.search(kpi_from["name"]):
+            kpi_from = None  # "Revenue in Q4 was ...", "revenue in Fiscal 2025"
         qualifier = _qualifier(prefix)
         name: str | None = None
         end = match.end()
@@ -284,7 +276,7 @@ def _revenue(current: str, sentence: str, period: str | None, segment: str | Non
         elif segment:
             name = segment
         amount = _first_amount(current, end, money=True)
-        if amount is None or amount.currency is None:
+        if amount is None:
             continue
         metric = f"kpi:{snake(name)}_revenue" if name else "revenue"
         basis = Basis.ADJUSTED if re.search(r"(?i)\b(?:non-gaap|adjusted)\s*$", prefix) else Basis.GAAP
@@ -301,7 +293,7 @@ def _net_income(current: str, sentence: str, period: str | None) -> list[Candida
         attributable = re.match(r"(?i)\s*attributable\s+to\s+[^,;]{1,60}?(?=\s+(?:was|were|of|totaled|increased|decreased|rose|fell|grew|declined|amounted|reached)\b)", after)
         end = match.end() + (attributable.end() if attributable else 0)
         amount = _first_amount(current, end, money=True)
-        if amount is None or amount.currency is None:
+        if amount is None:
             continue
         value = amount.value
         if match["kind"].lower() == "loss" and not match["either"]:
@@ -324,7 +316,7 @@ def _eps(current: str, sentence: str, period: str | None) -> list[Candidate]:
         loss = "loss" in phrase and not re.search(r"income|earnings", phrase)
         qualifier = (match["q"] or "").strip().lower()
         first = _first_amount(current, match.end(), money=False, limit=120)
-        if first is None or first.currency is None or first.step >= 1:
+        if first is None or first.step >= 1:
             continue
         readings = [(first, _basis_word(qualifier.split(" and ")[0]) if qualifier else Basis.GAAP)]
         if " and " in qualifier:
@@ -335,10 +327,10 @@ def _eps(current: str, sentence: str, period: str | None) -> list[Candidate]:
             readings.append((second[0], Basis.ADJUSTED))
         for amount, basis in readings:
             value = -abs(amount.value) if loss else amount.value
-            found.append(Candidate("eps", basis, unit, amount.currency or "", value, amount.step, sentence, period))
+            found.append(Candidate("eps", basis, unit, amount.currency, value, amount.step, sentence, period))
     for amount in money_amounts(current):
         follows = _EPS_AFTER_AMOUNT.match(current[amount.end :])
-        if not follows or amount.currency is None or amount.step >= 1:
+        if not follows or amount.step >= 1:
             continue
         before = current[: amount.start]
         unit_word = next(u for u in follows.groups() if u)
@@ -361,7 +353,7 @@ def _guidance_value(
     current: str, start: int
 ) -> tuple[Decimal, Decimal, str, Decimal | None, Decimal | None] | None:
     amounts = [a for a in money_amounts(current[start:]) if a.start <= 160]
-    if not amounts or amounts[0].currency is None:
+    if not amounts:
         return None
     first = amounts[0]
     between = current[start : start + first.start]
@@ -378,7 +370,7 @@ def _guidance_value(
         if re.fullmatch(r"\s*(?:and|to|-|–)\s*", joiner) and second.scaled:
             low = first.value if first.scaled else first.value * second.factor
             high = second.value
-            return (low + high) / 2, second.step, second.currency or first.currency, low, high
+            return (low + high) / 2, second.step, second.currency, low, high
     if first.scaled and re.search(r"(?i)\b(?:approximately|about|around|be|of)\s*$", between):
         return first.value, first.step, first.currency, None, None
     return None

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.errors import UserInputError
-from bot.sources.edgar.extract import run_extract
+from bot.sources.edgar.press_release import run_extract
 from tests.sources.edgar.sec_server import EDGAR, RELEASES, SecServer
 
 NVDA_FOLDER = "/Archives/edgar/data/1045810/000104581025000021"

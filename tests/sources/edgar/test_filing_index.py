@@ -11,11 +11,11 @@ from bot.sources.edgar.filing_index import (
     FilingDocument,
     FilingIndex,
     exhibit_99_1,
+    is_results_6k,
     item_code,
     parse_filing_index,
     parse_sgml_header,
 )
-from bot.sources.edgar.six_k import is_results_6k
 from tests.sources.edgar.sec_server import EDGAR, RELEASES
 
 NVDA_INDEX = EDGAR / "filing_index_nvda_8k_0001045810-25-000021.html"

@@ -107,6 +107,31 @@ def test_an_amount_without_scale_in_a_table_without_a_scale_statement_is_left_ou
     assert [(f.metric, f.value) for f in release.figures] == [("eps", Decimal("0.42"))]
 
 
+def test_quarter_columns_in_ascending_order_take_the_latest_quarter() -> None:
+    release = extract_figures(
+        "<table><tr><td>($ in millions, except percentages and per share data)</td><td>Q4-2023</td>"
+        "<td>Q1-2024</td><td>Q2-2024</td><td>Q3-2024</td><td>Q4-2024</td><td>YoY</td></tr>"
+        "<tr><td>Total revenues</td><td>25,167</td><td>21,301</td><td>25,500</td><td>25,182</td><td>25,707</td><td>2%</td></tr>"
+        "<tr><td>EPS attributable to common stockholders (diluted) (GAAP)</td><td>2.27</td><td>0.34</td><td>0.42</td>"
+        "<td>0.62</td><td>0.66</td><td>-71%</td></tr>"
+        "<tr><td>EPS attributable to common stockholders (diluted) (non-GAAP)</td><td>0.71</td><td>0.45</td><td>0.52</td>"
+        "<td>0.72</td><td>0.73</td><td>3%</td></tr></table>"
+    )
+
+    assert sorted((f.metric, str(f.basis), f.currency, f.value) for f in release.figures) == [
+        ("eps", "adjusted", "USD", Decimal("0.73")),
+        ("eps", "gaap", "USD", Decimal("0.66")),
+        ("revenue", "gaap", "USD", Decimal("25707000000")),
+    ]
+
+
+def test_a_quarter_after_revenue_in_is_not_a_segment() -> None:
+    release = extract_figures("<p>Revenue in Q4 was $2.1 billion. Revenue in Intelligent Cloud was $0.9 billion.</p>")
+
+    assert release.figure("revenue").value == Decimal("2100000000")  # type: ignore[union-attr]
+    assert release.figure("kpi:intelligent_cloud_revenue").value == Decimal("900000000")  # type: ignore[union-attr]
+
+
 def test_plain_text_releases_are_read_too() -> None:
     text = ("Acme Corp Reports Fourth Quarter Results\n\nNet sales for the fourth quarter ended December 31, "
             "2024 increased 4% to $310.5 million.\n\nDiluted earnings per share was $1.02.\n")

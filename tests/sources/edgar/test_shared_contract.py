@@ -8,9 +8,13 @@ from decimal import Decimal
 
 from bot.sources.edgar.companyfacts import quarterly_eps, quarterly_revenue, revenue_tag
 from bot.sources.edgar.feed import is_earnings_release, is_foreign_report, parse_feed
-from bot.sources.edgar.filing_index import exhibit_99_1, parse_filing_index, parse_sgml_header
+from bot.sources.edgar.filing_index import (
+    exhibit_99_1,
+    is_results_6k,
+    parse_filing_index,
+    parse_sgml_header,
+)
 from bot.sources.edgar.press_release import extract_figures
-from bot.sources.edgar.six_k import is_results_6k
 from bot.sources.edgar.submissions import (
     acceptance_is_utc,
     accepted_at,
