@@ -37,7 +37,11 @@ from bot.sources.http import make_client, redact
 logger = logging.getLogger(__name__)
 
 SEC_BLOCKED_RETRY_AFTER = 900.0
-_TITLE_WORDS = ("announce", "report", "results", "earnings")
+_TITLE_WORDS = re.compile(r"(?i)\b(?:announces|announced|reports|reported|results|earnings)\b")
+_NOT_A_TITLE = re.compile(
+    r"(?i)^(?:exhibit|form\s)|current\s+report|report\s+of\s+foreign|date\s+of\s+report|period\s+of\s+report|"
+    r"check\s+mark|annual\s+reports?\b|forward-looking"
+)
 _COMPANY_BEFORE_VERB = r"^(?P<company>.+?)\s+(?:announces|reports|reported|posts|releases|announced)\b"
 
 
@@ -221,10 +225,7 @@ def _decimal_text(value: Decimal) -> str:
 
 def _title(lines: list[str]) -> str | None:
     for line in lines[:40]:
-        low = line.lower()
-        if len(line) > 200 or not any(word in low for word in _TITLE_WORDS):
-            continue
-        if not re.match(r"exhibit|form\s|current report|report of foreign", low):
+        if len(line) <= 200 and _TITLE_WORDS.search(line) and not _NOT_A_TITLE.search(line):
             return line
     return None
 
