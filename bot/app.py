@@ -21,11 +21,13 @@ from telegram.request import HTTPXRequest
 
 from bot.delivery.sender import Sender
 from bot.domain.market_time import utc_now
+from bot.engine.detect import EdgarDetector
 from bot.engine.poll import CalendarPoller
 from bot.engine.status import status_report
 from bot.scheduler import schedule_jobs
 from bot.settings import Settings
 from bot.sources.calendar import CalendarSource
+from bot.sources.edgar.client import EdgarClient
 from bot.sources.finnhub import FinnhubCalendar
 from bot.sources.http import RateLimiter, make_client
 from bot.sources.nasdaq import NasdaqCalendar
@@ -46,6 +48,7 @@ class Services:
     poller: CalendarPoller
     http: httpx.AsyncClient | None = None
     sender: Sender | None = None
+    detector: EdgarDetector | None = None
     sender_bot: Bot | None = None
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -66,6 +69,20 @@ def calendar_sources(settings: Settings, client: httpx.AsyncClient) -> list[Cale
     return sources
 
 
+def edgar_detector(
+    settings: Settings, engine: Engine, http: httpx.AsyncClient, clock: Callable[[], datetime],
+    on_alerts: Callable[[], None],
+) -> EdgarDetector | None:
+    """Return the EDGAR detector, or None (with a warning) when SEC_USER_AGENT is not set."""
+    if not settings.sec_user_agent:
+        logger.warning("SEC EDGAR is off: set SEC_USER_AGENT to your name and e-mail to turn it on")
+        return None
+    client = EdgarClient(http, settings.sec_www_url, settings.sec_data_url, settings.sec_user_agent,
+                         RateLimiter(settings.sec_rate_per_second))
+    return EdgarDetector(engine, client, active_seconds=settings.poll_active_seconds,
+                         idle_seconds=settings.poll_idle_seconds, clock=clock, on_alerts=on_alerts)
+
+
 def _is_loopback(url: str) -> bool:
     return (urlparse(url).hostname or "") in {"127.0.0.1", "localhost", "::1"}
 
@@ -82,12 +99,12 @@ def build_application(
 ) -> tuple[Application, Services]:
     """Build the python-telegram-bot Application and the services behind it."""
     engine = engine or make_engine(settings.database_url)
-    if http is None and sources is None:
-        http = make_client()
+    http = http or make_client()
     services = Services(settings=settings, engine=engine, clock=clock, http=http,
                         poller=CalendarPoller(engine, [], clock=clock))
-    services.poller.sources = list(sources) if sources is not None else calendar_sources(settings, http)  # type: ignore[arg-type]
+    services.poller.sources = list(sources) if sources is not None else calendar_sources(settings, http)
     services.poller.on_alerts = services.wake_sender
+    services.detector = edgar_detector(settings, engine, http, clock, services.wake_sender)
     request_kwargs = _request_kwargs(settings)
     application = (
         ApplicationBuilder()

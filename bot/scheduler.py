@@ -42,5 +42,16 @@ def schedule_jobs(application: Application, services: Services) -> None:
                         name="sync-calendar", job_kwargs=JOB_DEFAULTS)
     queue.run_repeating(poll_due_reports_job, interval=settings.poll_active_seconds, first=2,
                         name="poll-due-reports", job_kwargs=JOB_DEFAULTS)
+    if services.detector is not None:
+        detector = services.detector
+
+        async def poll_edgar_job(_context: ContextTypes.DEFAULT_TYPE) -> None:
+            outcome = await detector.tick()
+            if outcome.new_filings or outcome.errors:
+                logger.info("edgar poll requests=%d filings=%d alerts=%d errors=%s", outcome.requests,
+                            outcome.new_filings, outcome.alerts, outcome.errors[:3])
+
+        queue.run_repeating(poll_edgar_job, interval=settings.poll_active_seconds, first=1,
+                            name="poll-edgar", job_kwargs=JOB_DEFAULTS)
     queue.run_repeating(refresh_companies_job, interval=UNIVERSE_CHECK_SECONDS, first=0,
                         name="refresh-companies", job_kwargs=JOB_DEFAULTS)

@@ -1,0 +1,296 @@
+"""Detect: SEC EDGAR tells first that a watched company has filed. Record the filing, alert at once,
+then read the press release (EX-99.1) for the figures.
+
+Every filing is stored by accession before anything is sent, so a filing seen while a later step
+failed is finished on the next run, and never alerted twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from bot.delivery.outbox import enqueue_alert
+from bot.delivery.render import FilingNotice, render_filing
+from bot.domain.market_time import new_york_date, utc_now
+from bot.engine.poll import due_events
+from bot.engine.preferences import (
+    ANNOUNCEMENT_KINDS,
+    announcement_audience,
+    any_chat_wants,
+    kinds_of_filing,
+)
+from bot.engine.releases import FilingSeen, apply_release_figures, record_filing
+from bot.errors import SourceError, SourceUnavailable
+from bot.sources.edgar.client import EdgarClient
+from bot.sources.edgar.feed import FeedEntry, is_earnings_release
+from bot.sources.edgar.filing_index import exhibit_99_1, is_results_6k
+from bot.sources.edgar.press_release import extract_figures
+from bot.store.db import session_scope
+from bot.store.source_state import backing_off, record_source_error, record_source_success
+from bot.store.tables import Chat, ChatStatus, Company, Filing, FilingKind, FilingState, Watch
+
+logger = logging.getLogger(__name__)
+
+SOURCE_KEY = "sec_edgar"
+MAX_FIGURE_ATTEMPTS = 5
+MAX_PAGES = 3  # newest first: a page past the last one seen is not needed
+ITEM_TITLES = {
+    "1.01": "Entry into a Material Definitive Agreement",
+    "2.02": "Results of Operations and Financial Condition",
+    "2.05": "Costs Associated with Exit or Disposal Activities",
+    "2.06": "Material Impairments",
+    "5.02": "Departure/Election of Directors or Officers",
+    "7.01": "Regulation FD Disclosure",
+    "8.01": "Other Events",
+}
+
+
+@dataclass
+class DetectOutcome:
+    """What one EDGAR poll did."""
+
+    requests: int = 0
+    new_filings: int = 0
+    alerts: int = 0
+    figures_read: int = 0
+    errors: list[str] = field(default_factory=list)
+    skipped: bool = False
+
+
+class EdgarDetector:
+    """Polls EDGAR's current-filings feed for the companies chats watch."""
+
+    def __init__(
+        self, engine: Engine, client: EdgarClient, *, active_seconds: float, idle_seconds: float,
+        clock: Callable[[], datetime] = utc_now, on_alerts: Callable[[], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.client = client
+        self.active_seconds = active_seconds
+        self.idle_seconds = idle_seconds
+        self.clock = clock
+        self.on_alerts = on_alerts
+        self._last_poll: datetime | None = None
+
+    def interval(self) -> float:
+        """Return the polling interval now: active while a watched report is due."""
+        with session_scope(self.engine) as session:
+            due = due_events(session, new_york_date(self.clock()))
+        return self.active_seconds if due else self.idle_seconds
+
+    async def tick(self) -> DetectOutcome:
+        """Poll if the interval for the current mode has passed (called every active interval)."""
+        now = self.clock()
+        if self._last_poll is not None and (now - self._last_poll).total_seconds() + 0.5 < self.interval():
+            return DetectOutcome(skipped=True)
+        self._last_poll = now
+        return await self.poll()
+
+    async def poll(self) -> DetectOutcome:
+        """Read the feed once, record new filings of watched companies, finish pending ones."""
+        outcome = DetectOutcome()
+        with session_scope(self.engine) as session:
+            if backing_off(session, SOURCE_KEY, self.clock()):
+                outcome.skipped = True
+                return outcome
+            watched = _watched_by_cik(session)
+            forms = ["8-K", "6-K"] + _announcement_forms(session)
+        if watched:
+            for form in forms:
+                if not await self._read_feed(form, watched, outcome):
+                    break
+        await self._finish_pending(outcome)
+        if outcome.alerts and self.on_alerts is not None:
+            self.on_alerts()
+        return outcome
+
+    async def _read_feed(self, form: str, watched: dict[int, list[Company]], outcome: DetectOutcome) -> bool:
+        entries: list[FeedEntry] = []
+        try:
+            for page in range(MAX_PAGES):
+                batch = await self.client.current_filings(form, count=100, start=page * 100)
+                outcome.requests += 1
+                entries.extend(batch)
+                if len(batch) < 100 or self._page_reaches_known(batch):
+                    break
+        except SourceError as exc:
+            self._failed(exc, outcome)
+            return False
+        with session_scope(self.engine) as session:
+            record_source_success(session, SOURCE_KEY, self.clock())
+            known = set(session.exec(select(Filing.accession).where(
+                col(Filing.accession).in_([e.accession for e in entries]))).all())
+            for entry in entries:
+                cik = next((c for c in (entry.cik, *entry.ciks) if c in watched), None)
+                if entry.accession in known or cik is None:
+                    continue
+                known.add(entry.accession)
+                company = watched[cik][0]  # GOOG and GOOGL share a CIK: one filing, one alert
+                outcome.alerts += self._record(session, company, entry, outcome)
+        return True
+
+    def _page_reaches_known(self, batch: list[FeedEntry]) -> bool:
+        with session_scope(self.engine) as session:
+            return session.exec(select(Filing.id).where(Filing.accession == batch[-1].accession)).first() is not None
+
+    def _record(self, session: Session, company: Company, entry: FeedEntry, outcome: DetectOutcome) -> int:
+        now = self.clock()
+        if is_earnings_release(entry):
+            seen = _seen(entry, FilingKind.EARNINGS_RELEASE)
+            _filing, alert = record_filing(session, company, seen, now=now)
+            outcome.new_filings += 1
+            return int(alert is not None)
+        if entry.form.upper().startswith("6-K"):
+            # A 6-K's kind is only known from its exhibit: stored now, classified in _finish_pending.
+            session.add(_filing_row(company, _seen(entry, FilingKind.OTHER), now))
+            outcome.new_filings += 1
+            return 0
+        kinds = kinds_of_filing(entry.form, entry.items)
+        if not kinds:
+            return 0
+        filing = _filing_row(company, _seen(entry, FilingKind.ANNOUNCEMENT), now)
+        filing.state = FilingState.DONE
+        session.add(filing)
+        session.flush()
+        outcome.new_filings += 1
+        audience = announcement_audience(session, company.id, {k.key for k in kinds})  # type: ignore[arg-type]
+        if not audience:
+            return 0
+        notice = FilingNotice(
+            ticker=company.ticker, company_name=company.name, form=entry.form, items=entry.items,
+            accepted_at=entry.accepted_at, url=entry.index_url, is_results=False,
+            item_titles=tuple(ITEM_TITLES[i] for i in entry.items if i in ITEM_TITLES)
+            or tuple(k.title for k in kinds),
+        )
+        alert = enqueue_alert(
+            session, kind="announcement", dedup_key=f"filing:{entry.accession}", text=render_filing(notice),  # type: ignore[arg-type]
+            company_id=company.id, filing_id=filing.id, chat_pks=audience, now=now,
+        )
+        return int(alert is not None)
+
+    async def _finish_pending(self, outcome: DetectOutcome) -> None:
+        """Read the exhibit of every filing not finished yet: figures for results, kind for 6-Ks."""
+        with session_scope(self.engine) as session:
+            pending = session.exec(
+                select(Filing).where(Filing.state == FilingState.SEEN).order_by(col(Filing.accepted_at))
+            ).all()
+        for filing in pending:
+            try:
+                await self._finish(filing, outcome)
+            except SourceUnavailable as exc:
+                self._failed(exc, outcome)
+                return
+            except SourceError as exc:
+                self._gave_up_once(filing, exc, outcome)
+
+    async def _finish(self, filing: Filing, outcome: DetectOutcome) -> None:
+        index = await self.client.filing_index(filing.cik, filing.accession)
+        outcome.requests += 1
+        exhibit = exhibit_99_1(index)
+        if exhibit is None:
+            self._mark(filing, FilingState.DONE, "no EX-99.1 exhibit")
+            return
+        content = await self.client.document(exhibit.url)
+        outcome.requests += 1
+        release = extract_figures(content)
+        now = self.clock()
+        with session_scope(self.engine) as session:
+            row = session.get(Filing, filing.id)
+            company = session.get(Company, row.company_id) if row and row.company_id else None
+            if row is None or company is None:
+                return
+            if row.kind == FilingKind.OTHER:
+                title = release.title or ""
+                if not (is_results_6k(title) or is_results_6k(content)):
+                    row.state = FilingState.DONE
+                    session.add(row)
+                    return
+                row.kind = FilingKind.EARNINGS_RELEASE
+                session.add(row)
+                _f, alert = record_filing(session, company, _seen_from_row(row, title), now=now)
+                outcome.alerts += alert is not None
+            figures = [f.as_figure() for f in release.figures]
+            outcome.figures_read += len(figures)
+            evaluation = apply_release_figures(session, row, figures, now=now)
+            outcome.alerts += bool(evaluation and evaluation.alert is not None)
+
+    def _mark(self, filing: Filing, state: FilingState, error: str | None) -> None:
+        with session_scope(self.engine) as session:
+            row = session.get(Filing, filing.id)
+            if row is not None:
+                row.state = state
+                row.last_error = error
+                session.add(row)
+
+    def _gave_up_once(self, filing: Filing, exc: SourceError, outcome: DetectOutcome) -> None:
+        outcome.errors.append(f"{filing.accession}: {exc}")
+        with session_scope(self.engine) as session:
+            row = session.get(Filing, filing.id)
+            if row is None:
+                return
+            row.attempts += 1
+            row.last_error = str(exc)[:500]
+            if row.attempts >= MAX_FIGURE_ATTEMPTS:
+                row.state = FilingState.FAILED
+                logger.warning("giving up on the figures of accession=%s: %s", row.accession, exc)
+            session.add(row)
+
+    def _failed(self, exc: SourceError, outcome: DetectOutcome) -> None:
+        outcome.errors.append(str(exc))
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after and retry_after >= 600:
+            logger.warning("SEC refused our requests: backing off for %d minutes (%s)", retry_after // 60, exc)
+        else:
+            logger.warning("SEC EDGAR failed: %s", exc)
+        with session_scope(self.engine) as session:
+            state = record_source_error(session, SOURCE_KEY, self.clock(), error=exc)
+            if not state.backoff_until:
+                # timeouts and 5xx: exponential backoff from the active interval, at most the idle one
+                delay = min(self.active_seconds * 2 ** min(state.failures, 6), max(self.idle_seconds, 60))
+                state.backoff_until = self.clock() + timedelta(seconds=delay)
+                session.add(state)
+
+
+def _watched_by_cik(session: Session) -> dict[int, list[Company]]:
+    companies = session.exec(
+        select(Company)
+        .join(Watch, col(Watch.company_id) == col(Company.id))
+        .join(Chat, col(Chat.id) == col(Watch.chat_pk))
+        .where(Chat.status == ChatStatus.ACTIVE, col(Company.cik).is_not(None))
+        .distinct()
+    ).all()
+    result: dict[int, list[Company]] = {}
+    for company in sorted(companies, key=lambda c: c.ticker):
+        result.setdefault(company.cik, []).append(company)  # type: ignore[arg-type]
+    return result
+
+
+def _announcement_forms(session: Session) -> list[str]:
+    forms: list[str] = []
+    for kind in ANNOUNCEMENT_KINDS:
+        if kind.feed_types and any_chat_wants(session, {kind.key}):
+            forms.extend(kind.feed_types)
+    return forms
+
+
+def _seen(entry: FeedEntry, kind: FilingKind) -> FilingSeen:
+    return FilingSeen(accession=entry.accession, cik=entry.cik, form=entry.form, items=tuple(entry.items),
+                      accepted_at=entry.accepted_at, url=entry.index_url, kind=kind)
+
+
+def _seen_from_row(row: Filing, title: str) -> FilingSeen:
+    return FilingSeen(accession=row.accession, cik=row.cik, form=row.form, items=(),
+                      accepted_at=row.accepted_at, url=row.url, kind=FilingKind.EARNINGS_RELEASE,
+                      item_titles=(title,) if title else ())
+
+
+def _filing_row(company: Company, seen: FilingSeen, now: datetime) -> Filing:
+    return Filing(accession=seen.accession, company_id=company.id, cik=seen.cik, form=seen.form,
+                  items=",".join(seen.items), accepted_at=seen.accepted_at, url=seen.url, kind=seen.kind,
+                  seen_at=now)

@@ -1,0 +1,198 @@
+"""EDGAR detection over real HTTP against the loopback EDGAR: a watched company's 8-K Item 2.02 is
+alerted at once and once, its press release read for the figures, a results 6-K recognised by its
+exhibit, announcements sent only to chats that opted in, refusals backed off."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.engine.detect import EdgarDetector
+from bot.engine.preferences import set_announcement
+from bot.engine.sync import apply_calendar_rows
+from bot.sources.edgar.client import EdgarClient
+from bot.sources.edgar.loopback import LoopbackEdgar, PublishedFiling
+from bot.sources.http import RateLimiter, make_client
+from bot.store.db import session_scope
+from bot.store.tables import Alert, Delivery, EarningsEvent, Filing, FilingKind, FilingState, SourceState
+from tests.conftest import FIXTURES
+from tests.engine.helpers import add_company, calendar_row, eps, revenue, watching_chat
+
+AGENT = "Jane Doe jane@example.com"
+ACCEPTED = datetime(2025, 2, 26, 21, 21, 32, tzinfo=UTC)
+RELEASES = FIXTURES / "press_releases"
+
+
+@dataclass
+class Clock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Setup:
+    edgar: LoopbackEdgar
+    detector: EdgarDetector
+    clock: Clock
+
+
+@pytest.fixture
+async def setup(engine: Engine) -> AsyncIterator[Setup]:
+    clock = Clock(ACCEPTED + timedelta(seconds=20))
+    async with LoopbackEdgar() as edgar, make_client() as http:
+        client = EdgarClient(http, edgar.url, edgar.url, AGENT, RateLimiter(10))
+        yield Setup(edgar, EdgarDetector(engine, client, active_seconds=15, idle_seconds=300, clock=clock), clock)
+
+
+def nvda_filing(accession: str = "0001045810-25-000021", items: tuple[str, ...] = ("2.02", "9.01")) -> PublishedFiling:
+    release = (RELEASES / "nvda_q4_fy2025_ex99-1.htm").read_text(encoding="utf-8")
+    return PublishedFiling(cik=1045810, company="NVIDIA CORP", form="8-K", accession=accession,
+                           accepted_at=ACCEPTED, items=items,
+                           documents=(("8-K", "nvda-20250226.htm", "<html>8-K</html>"),
+                                      ("EX-99.1", "q4fy25pr.htm", release)))
+
+
+def scheduled_nvda(session: Session) -> None:
+    add_company(session)
+    watching_chat(session, 42, "NVDA")
+    row = calendar_row(day=date(2025, 2, 26), estimates=(eps("0.84"), revenue("37720000000")))
+    apply_calendar_rows(session, [row], now=ACCEPTED - timedelta(days=1))
+    session.commit()
+
+
+async def test_item_202_is_alerted_then_the_figures_evaluated(engine: Engine, setup: Setup) -> None:
+    with Session(engine) as session:
+        scheduled_nvda(session)
+    setup.edgar.publish(nvda_filing())
+    setup.edgar.publish(PublishedFiling(cik=999, company="OTHER CO", form="8-K", accession="0000000999-25-000001",
+                                        accepted_at=ACCEPTED, items=("2.02",)))
+    outcome = await setup.detector.poll()
+    assert outcome.errors == []
+    with session_scope(engine) as session:
+        filing = session.exec(select(Filing)).one()
+        assert (filing.accession, filing.kind, filing.state) == ("0001045810-25-000021",
+                                                                 FilingKind.EARNINGS_RELEASE, FilingState.DONE)
+        assert filing.accepted_at == ACCEPTED
+        alerts = session.exec(select(Alert).order_by(Alert.id)).all()
+        assert [a.dedup_key.split(":")[0] for a in alerts] == ["filing", "result"]
+        assert "NVDA</b> has just filed its results (8-K Item 2.02, Item 9.01)" in alerts[0].text
+        assert "/Archives/edgar/data/1045810/000104581025000021/0001045810-25-000021-index.htm" in alerts[0].text
+        assert "NVDA beat: Q4 FY2025" in alerts[1].text
+        assert "EPS $0.89 vs $0.84 est. (+6.0%)" in alerts[1].text
+        assert "Revenue $39.33B vs $37.72B est. (+4.3%)" in alerts[1].text
+        assert session.exec(select(EarningsEvent)).one().state == "reported"
+    again = await setup.detector.poll()
+    assert again.new_filings == 0 and again.alerts == 0
+    assert setup.edgar.requests["index"] == 1 and setup.edgar.requests["document"] == 1
+
+
+async def test_unwatched_companies_cost_no_requests_beyond_the_feed(engine: Engine, setup: Setup) -> None:
+    with Session(engine) as session:
+        add_company(session)
+        session.commit()
+    setup.edgar.publish(nvda_filing())
+    await setup.detector.poll()
+    assert setup.edgar.requests["index"] == 0
+    with session_scope(engine) as session:
+        assert session.exec(select(Filing)).all() == []
+
+
+async def test_a_results_6k_is_recognised_by_its_exhibit_and_a_monthly_return_is_not(
+    engine: Engine, setup: Setup
+) -> None:
+    with Session(engine) as session:
+        add_company(session, "BABA", "Alibaba Group Holding Ltd", 1577552, fiscal_year_end_month=3, currency="CNY")
+        watching_chat(session, 42, "BABA")
+        session.commit()
+    results = (RELEASES / "baba_dec_q_2024_ex99-1.htm").read_text(encoding="utf-8")
+    monthly = (FIXTURES / "edgar" / "6k_monthly_return_ex99-1.htm").read_text(encoding="utf-8")
+    for accession, doc in (("0001104659-25-015202", results), ("0001104659-25-001655", monthly)):
+        setup.edgar.publish(PublishedFiling(cik=1577552, company="Alibaba Group Holding Ltd", form="6-K",
+                                            accession=accession, accepted_at=ACCEPTED,
+                                            documents=(("EX-99.1", f"{accession}_ex99-1.htm", doc),)))
+    await setup.detector.poll()
+    with session_scope(engine) as session:
+        kinds = {f.accession: f.kind for f in session.exec(select(Filing)).all()}
+        alerts = session.exec(select(Alert)).all()
+    assert kinds == {"0001104659-25-015202": FilingKind.EARNINGS_RELEASE, "0001104659-25-001655": FilingKind.OTHER}
+    assert len(alerts) == 1 and "BABA</b> has just filed its results (6-K)" in alerts[0].text
+
+
+async def test_announcements_go_only_to_chats_that_opted_in(engine: Engine, setup: Setup) -> None:
+    with Session(engine) as session:
+        add_company(session)
+        watching_chat(session, 1, "NVDA")
+        watching_chat(session, 2, "NVDA")
+        set_announcement(session, 2, "officers", True, now=ACCEPTED)
+        session.commit()
+    setup.edgar.publish(nvda_filing("0001045810-26-000024", items=("5.02", "9.01")))
+    await setup.detector.poll()
+    with session_scope(engine) as session:
+        alert = session.exec(select(Alert)).one()
+        deliveries = session.exec(select(Delivery)).all()
+    assert "has just filed an announcement (8-K Item 5.02, Item 9.01)" in alert.text
+    assert "Departure/Election of Directors or Officers" in alert.text
+    assert len(deliveries) == 1
+
+
+async def test_a_refusal_backs_off_at_least_ten_minutes_and_loses_nothing(engine: Engine, setup: Setup) -> None:
+    with Session(engine) as session:
+        scheduled_nvda(session)
+    setup.edgar.publish(nvda_filing())
+    setup.edgar.refuse_with = 403
+    outcome = await setup.detector.poll()
+    assert outcome.errors and "SEC" in outcome.errors[0]
+    with session_scope(engine) as session:
+        state = session.exec(select(SourceState).where(SourceState.key == "sec_edgar")).one()
+        assert state.backoff_until is not None and state.backoff_until >= setup.clock.now + timedelta(minutes=10)
+    setup.edgar.refuse_with = None
+    assert (await setup.detector.poll()).skipped  # still backing off
+    setup.clock.now += timedelta(minutes=16)
+    await setup.detector.poll()
+    with session_scope(engine) as session:
+        assert len(session.exec(select(Alert)).all()) == 2
+
+
+async def test_a_failure_after_the_notice_is_finished_on_the_next_run(engine: Engine, setup: Setup) -> None:
+    with Session(engine) as session:
+        scheduled_nvda(session)
+    setup.edgar.publish(nvda_filing())
+    setup.edgar.fail_documents = 1
+    first = await setup.detector.poll()
+    assert first.errors
+    with session_scope(engine) as session:
+        assert session.exec(select(Filing)).one().state == FilingState.SEEN
+        assert [a.dedup_key.split(":")[0] for a in session.exec(select(Alert)).all()] == ["filing"]
+    setup.clock.now += timedelta(minutes=2)
+    await setup.detector.poll()
+    with session_scope(engine) as session:
+        assert session.exec(select(Filing)).one().state == FilingState.DONE
+        keys = sorted(a.dedup_key.split(":")[0] for a in session.exec(select(Alert)).all())
+    assert keys == ["filing", "result"]
+
+
+async def test_a_filing_without_a_press_release_is_done_with_the_reason(engine: Engine, setup: Setup) -> None:
+    with Session(engine) as session:
+        scheduled_nvda(session)
+    setup.edgar.publish(PublishedFiling(**{**nvda_filing().__dict__, "documents": ()}))
+    await setup.detector.poll()
+    with session_scope(engine) as session:
+        row = session.exec(select(Filing)).one()
+        assert row.state == FilingState.DONE and row.last_error == "no EX-99.1 exhibit"
+
+
+async def test_every_request_declares_the_user_agent(engine: Engine, setup: Setup) -> None:
+    with Session(engine) as session:
+        scheduled_nvda(session)
+    setup.edgar.user_agent_required = True
+    setup.edgar.publish(nvda_filing())
+    outcome = await setup.detector.poll()
+    assert outcome.errors == []
+    assert setup.edgar.requests["feed"] >= 2  # 8-K and 6-K
