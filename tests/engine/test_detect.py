@@ -19,7 +19,15 @@ from bot.sources.edgar.client import EdgarClient
 from bot.sources.edgar.loopback import LoopbackEdgar, PublishedFiling
 from bot.sources.http import RateLimiter, make_client
 from bot.store.db import session_scope
-from bot.store.tables import Alert, Delivery, EarningsEvent, Filing, FilingKind, FilingState, SourceState
+from bot.store.tables import (
+    Alert,
+    Delivery,
+    EarningsEvent,
+    Filing,
+    FilingKind,
+    FilingState,
+    SourceState,
+)
 from tests.conftest import FIXTURES
 from tests.engine.helpers import add_company, calendar_row, eps, revenue, watching_chat
 
