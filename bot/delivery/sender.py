@@ -80,8 +80,10 @@ class Sender:
         group_per_minute: int = 20,
         headroom: float = 0.02,
         stop_grace: float = STOP_GRACE,
+        rate_ceiling: float | None = None,
     ) -> None:
-        ceiling = PAID_RATE_CEILING if paid_broadcast else FREE_RATE_CEILING
+        # Telegram's published ceilings; a loopback server with other limits passes its own.
+        ceiling = rate_ceiling or (PAID_RATE_CEILING if paid_broadcast else FREE_RATE_CEILING)
         if rate_per_second > ceiling:
             logger.warning("rate %.0f/s is over Telegram's %.0f/s: using %.0f/s",
                            rate_per_second, ceiling, ceiling)
@@ -261,19 +263,23 @@ class Sender:
         """Make one call once the limits allow; wait out 429s here; return its result or a Fault."""
         for _ in range(MAX_FLOOD_RETRIES):
             await self.spacing.wait(job.chat_id)
-            await self.pacer.acquire()
-            self.spacing.record(job.chat_id)
-            self._on_the_wire.add(job.delivery_ids)
-            try:
-                result = await call()
-            except TelegramError as error:
-                fault = classify(error)
-                if fault.kind is not FaultKind.FLOOD:
-                    return fault
-                self._note_flood(fault, method)
-                continue
-            self.messages_sent += 1
-            return result
+            async with self.pacer.slot():
+                self.spacing.record(job.chat_id)
+                self._on_the_wire.add(job.delivery_ids)
+                try:
+                    result = await call()
+                except TelegramError as error:
+                    fault = classify(error)
+                else:
+                    fault = None
+                finally:
+                    self.spacing.finished(job.chat_id)
+            if fault is None:
+                self.messages_sent += 1
+                return result
+            if fault.kind is not FaultKind.FLOOD:
+                return fault
+            self._note_flood(fault, method)
         return Fault(FaultKind.FLOOD, "RetryAfter: flood control kept refusing this message")
 
     async def _send_text(self, job: Job, text: str) -> Message:

@@ -7,20 +7,39 @@ a caller reserves the next free slot synchronously and then sleeps until it.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 Sleep = Callable[[float], Awaitable[None]]
 
-# Telegram counts by its own clock; requests started evenly here may arrive a little bunched.
-DEFAULT_HEADROOM = 0.01
+# Requests started evenly here may reach Telegram a little bunched; 2% keeps them under the limit.
+DEFAULT_HEADROOM = 0.02
+
+
+class _Permit:
+    """One send counted against the window: from its start until `window` after its answer."""
+
+    __slots__ = ("done", "finished_at")
+
+    def __init__(self) -> None:
+        self.finished_at: float | None = None
+        self.done = asyncio.Event()
 
 
 class GlobalPacer:
-    """Space sends evenly at `rate` per second (a token bucket of one token) and honour 429 pauses.
+    """Pace every send under `rate` per `window` seconds and honour 429 pauses.
 
-    Slots are handed out first come, first served, so the order of callers is the order of sends.
+    Two rules together. Sends start evenly spaced (a token bucket of one token), which alone
+    keeps Telegram's count under the rate while nothing stalls. And a send counts against the
+    window from its start until `window` seconds after its answer: Telegram sees each request at
+    some moment in between, so however a stall or a slow request bunches them on the way, no window
+    of Telegram's ever holds more than `rate` of them. Slots go first come, first served.
+
+        async with pacer.slot():
+            await bot.send_message(...)
     """
 
     def __init__(
@@ -28,6 +47,7 @@ class GlobalPacer:
         rate_per_second: float,
         *,
         headroom: float = DEFAULT_HEADROOM,
+        window: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
@@ -35,21 +55,46 @@ class GlobalPacer:
             raise ValueError("rate_per_second must be positive")
         self.rate_per_second = rate_per_second
         self.interval = (1.0 + headroom) / rate_per_second
+        self.window = window
+        self._capacity = max(1, math.floor(rate_per_second * window))
+        self._counted: deque[_Permit] = deque()
         self._monotonic = monotonic
         self._sleep = sleep
         self._next_free = 0.0
         self.paused_until = 0.0
 
-    async def acquire(self) -> None:
-        """Wait for the next send slot; a pause that starts meanwhile is waited out too."""
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Wait for the next send slot (and out any pause); hold it while the request runs."""
+        permit = await self._acquire()
+        try:
+            yield
+        finally:
+            permit.finished_at = self._monotonic()
+            permit.done.set()
+
+    async def _acquire(self) -> _Permit:
         while True:
             now = self._monotonic()
             slot = max(now, self._next_free, self.paused_until)
             self._next_free = slot + self.interval
             if slot > now:
                 await self._sleep(slot - now)
-            if self._monotonic() >= self.paused_until:
-                return
+            if self._monotonic() < self.paused_until:
+                continue
+            if len(self._counted) >= self._capacity:
+                oldest = self._counted[0]
+                if oldest.finished_at is None:
+                    await oldest.done.wait()
+                    continue
+                free_at = oldest.finished_at + self.window
+                if free_at > self._monotonic():
+                    await self._sleep(free_at - self._monotonic())
+                    continue
+                self._counted.popleft()
+            permit = _Permit()
+            self._counted.append(permit)
+            return permit
 
     def pause(self, seconds: float) -> None:
         """Stop every send for `seconds` (a 429's retry_after); resume at the steady rate after."""
@@ -111,6 +156,15 @@ class ChatSpacing:
         if chat_id < 0:
             sends = self._group_sends.setdefault(chat_id, deque(maxlen=self.group_per_minute))
             sends.append(now)
+
+    def finished(self, chat_id: int) -> None:
+        """Note that the answer came: count the spacing from now, the latest Telegram saw it."""
+        now = self._monotonic()
+        if chat_id in self._last_send:
+            self._last_send[chat_id] = now
+        sends = self._group_sends.get(chat_id)
+        if sends:
+            sends[-1] = now
 
     def forget(self, chat_id: int) -> None:
         """Drop what is known about a chat (its id changed)."""

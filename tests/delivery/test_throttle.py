@@ -23,12 +23,12 @@ class VirtualClock:
 
 
 async def test_sends_are_spaced_evenly_below_the_rate_in_first_come_order() -> None:
-    pacer = GlobalPacer(100, headroom=0.02)
+    pacer = GlobalPacer(100, headroom=0.02, window=0.1)  # at most 10 in any 0.1 s
     order: list[tuple[int, float]] = []
 
     async def send(n: int) -> None:
-        await pacer.acquire()
-        order.append((n, time.monotonic()))
+        async with pacer.slot():
+            order.append((n, time.monotonic()))
 
     await asyncio.gather(*(send(n) for n in range(31)))
 
@@ -42,14 +42,14 @@ async def test_sends_are_spaced_evenly_below_the_rate_in_first_come_order() -> N
 async def test_a_pause_holds_every_send_then_resumes_at_the_steady_rate() -> None:
     clock = VirtualClock()
     pacer = GlobalPacer(10, monotonic=clock, sleep=clock.sleep)
-    await pacer.acquire()
-    started = clock()
+    async with pacer.slot():
+        started = clock()
     pacer.pause(3.0)
 
     times = []
     for _ in range(3):
-        await pacer.acquire()
-        times.append(clock())
+        async with pacer.slot():
+            times.append(clock())
 
     assert times[0] >= started + 3.0
     assert times[1] - times[0] >= 0.1 and times[2] - times[1] >= 0.1
@@ -88,3 +88,21 @@ def test_pruning_forgets_chats_whose_limits_have_lapsed() -> None:
     spacing.prune()
     assert len(spacing) == 0
     assert spacing.is_ready(-5) and spacing.is_ready(1)
+
+
+async def test_a_slow_answer_keeps_its_send_counted_until_a_window_after_it() -> None:
+    pacer = GlobalPacer(20, window=0.2)  # at most 4 sends counted in any 0.2 s
+    starts: list[float] = []
+    slow_finished: list[float] = []
+
+    async def send(n: int) -> None:
+        async with pacer.slot():
+            starts.append(time.monotonic())
+            if n == 0:
+                await asyncio.sleep(0.15)  # the first request hangs before Telegram answers
+                slow_finished.append(time.monotonic())
+
+    await asyncio.gather(*(send(n) for n in range(5)))
+
+    assert starts[4] >= slow_finished[0] + 0.2
+    assert starts[3] - starts[0] < 0.2  # the others were not held back
