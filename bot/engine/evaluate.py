@@ -11,9 +11,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.delivery.outbox import enqueue_alert, enqueue_correction
 from sqlmodel import Session, col, select
 
+from bot.delivery.outbox import enqueue_alert, enqueue_correction
 from bot.delivery.render import ResultReport, render_result
 from bot.domain.figures import HEADLINE_METRICS, Basis, Figure, Unit
 from bot.domain.market_time import Timing
