@@ -105,10 +105,17 @@ class EdgarDetector:
             for form in forms:
                 if not await self._read_feed(form, watched, outcome):
                     break
+        notices = outcome.alerts
+        if notices:
+            self._wake()  # "has just filed" goes out now; reading the figures takes a moment more
         await self._finish_pending(outcome)
-        if outcome.alerts and self.on_alerts is not None:
-            self.on_alerts()
+        if outcome.alerts > notices:
+            self._wake()
         return outcome
+
+    def _wake(self) -> None:
+        if self.on_alerts is not None:
+            self.on_alerts()
 
     async def _read_feed(self, form: str, watched: dict[int, list[Company]], outcome: DetectOutcome) -> bool:
         entries: list[FeedEntry] = []
