@@ -11,14 +11,16 @@ from typing import TextIO
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from bot.demo.releases import release_html
 from bot.demo.replay import DemoRelease
 from bot.demo.sandbox import DemoClock, Sandbox, sandbox
 from bot.domain.market_time import NEW_YORK
 from bot.engine.evaluate import evaluate_event
 from bot.engine.figures_store import record_reported
-from bot.engine.releases import FilingSeen, apply_release_figures, event_for_release, record_filing
+from bot.engine.releases import event_for_release
+from bot.sources.edgar.loopback import PublishedFiling
 from bot.store.db import session_scope
-from bot.store.tables import Chat, Company, Delivery, DeliveryStatus, FilingKind
+from bot.store.tables import Chat, Company, Delivery, DeliveryStatus
 
 DEMO_CHAT_ID = 7_100_000_001  # 64-bit ids are the norm; this one needs more than 32 bits
 DEMO_START = datetime(2025, 1, 27, 14, 0, tzinfo=UTC)  # Monday before Microsoft's report
@@ -91,31 +93,23 @@ async def _replay(box: Sandbox, transcript: Transcript, clock: DemoClock, releas
     transcript.narrate(f"{local:%a %b %d %Y, %H:%M:%S} ET: {release.ticker} reports"
                        + ("" if watched else " (not on your watchlist: no message)"))
     before = len(box.api.messages_to(DEMO_CHAT_ID))
-    with session_scope(box.engine) as session:
-        company = session.exec(select(Company).where(Company.ticker == release.ticker)).one()
-        if release.accession:
-            seen = FilingSeen(
-                accession=release.accession, cik=company.cik or 0, form=release.form or "8-K",
-                items=release.items, accepted_at=release.released_at,
-                url=_filing_url(company.cik or 0, release.accession),
-                kind=FilingKind.EARNINGS_RELEASE,
-            )
-            filing, alert = record_filing(session, company, seen, now=clock())
-            if alert is not None and watched:
-                # the "just filed" notice goes out first; the figures follow once the release is read
-                session.commit()
-                await _deliver(box, before)
-                transcript.bot_messages(box)
-                before = len(box.api.messages_to(DEMO_CHAT_ID))
-            evaluation = apply_release_figures(session, filing, list(release.figures), now=clock())
-        else:
+    if release.accession:
+        # Published on the loopback EDGAR; the bot's detector finds it in the feed, alerts, reads the
+        # press release exhibit and evaluates the figures it extracts.
+        box.edgar.publish(_published_filing(box, release))
+        assert box.services.detector is not None
+        outcome = await box.services.detector.poll()
+        expected = bool(outcome.alerts) and watched
+    else:
+        with session_scope(box.engine) as session:
+            company = session.exec(select(Company).where(Company.ticker == release.ticker)).one()
             event = event_for_release(session, company, release.released_at)
             evaluation = None
             if event is not None:
                 for figure in release.figures:
                     record_reported(session, event, figure, source="release", reported_at=release.released_at)
                 evaluation = evaluate_event(session, event, now=clock())
-        expected = bool(evaluation and evaluation.alert is not None and watched)
+            expected = bool(evaluation and evaluation.alert is not None and watched)
     if expected:
         await _deliver(box, before)
     transcript.bot_messages(box)
@@ -149,5 +143,14 @@ async def _is_watched(box: Sandbox, ticker: str) -> bool:
         return any(e.ticker == ticker for e in watchlist(session, DEMO_CHAT_ID, today=date(2025, 1, 1)))
 
 
-def _filing_url(cik: int, accession: str) -> str:
-    return f"https://www.sec.gov/Archives/edgar/data/{cik}/{accession}-index.html"
+def _published_filing(box: Sandbox, release: DemoRelease) -> PublishedFiling:
+    company = next(c for c in box.data.companies if c.ticker == release.ticker)
+    event = next(e for e in box.data.events if e["ticker"] == release.ticker)
+    filing = event["filing"]
+    html = release_html(company.name.title(), filing["quarter_name"], date.fromisoformat(event["period_end"]),
+                        release.figures, filing.get("next_quarter"))
+    return PublishedFiling(
+        cik=company.cik, company=company.name, form=release.form or "8-K", accession=release.accession or "",
+        accepted_at=release.released_at, items=release.items,
+        documents=(("EX-99.1", f"{release.ticker.lower()}-ex991.htm", html),),
+    )

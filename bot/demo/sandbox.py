@@ -1,5 +1,5 @@
-"""A self-contained bot for the demo and the console: loopback Telegram, a fresh database, the
-replayed company universe. No token and no network."""
+"""A self-contained bot for the demo and the console: loopback Telegram and SEC EDGAR, a fresh
+database, the replayed company universe. No token and no network."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from telegram.ext import Application
 from bot.app import Services, build_application
 from bot.demo.replay import DemoData, ReplayCalendar, load_demo_data
 from bot.settings import Settings
+from bot.sources.edgar.loopback import LoopbackEdgar
 from bot.sources.sec_tickers import TickerEntry
 from bot.store.companies import upsert_companies
 from bot.store.db import make_engine, session_scope, upgrade
@@ -26,6 +27,7 @@ from bot.store.tables import Company
 from bot.telegram.loopback import FloodLimits, LoopbackBotApi
 
 SANDBOX_TOKEN = "123456:SANDBOX-TOKEN"
+SANDBOX_SEC_AGENT = "Earnings bot sandbox sandbox@example.com"
 
 
 class DemoClock:
@@ -44,6 +46,7 @@ class DemoClock:
 @dataclass
 class Sandbox:
     api: LoopbackBotApi
+    edgar: LoopbackEdgar
     application: Application
     services: Services
     engine: Engine
@@ -74,10 +77,11 @@ async def sandbox(clock: Callable[[], datetime], *, database_url: str | None = N
         data = load_demo_data()
         seed_companies(engine, data, clock())
         # Telegram's real limits, so the sandbox shows the bot living within them.
-        async with LoopbackBotApi(SANDBOX_TOKEN, flood=FloodLimits()) as api:
+        async with LoopbackBotApi(SANDBOX_TOKEN, flood=FloodLimits()) as api, LoopbackEdgar() as edgar:
             settings = Settings(
                 telegram_bot_token=SecretStr(SANDBOX_TOKEN), telegram_api_url=api.base_url,
-                database_url=url, sec_user_agent=None, finnhub_api_key=None,
+                database_url=url, sec_user_agent=SANDBOX_SEC_AGENT, sec_www_url=edgar.url,
+                sec_data_url=edgar.url, finnhub_api_key=None,
                 _env_file=None,  # type: ignore[call-arg]
             )
             application, services = build_application(
@@ -92,7 +96,7 @@ async def sandbox(clock: Callable[[], datetime], *, database_url: str | None = N
                 assert application.post_init is not None and application.post_shutdown is not None
                 await application.post_init(application)
                 try:
-                    yield Sandbox(api, application, services, engine, data, clock)
+                    yield Sandbox(api, edgar, application, services, engine, data, clock)
                 finally:
                     await application.updater.stop()
                     await application.stop()
