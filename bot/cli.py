@@ -143,11 +143,12 @@ async def _sync(settings: Settings, days: int) -> int:
 def _extract(target: str) -> int:
     import os
 
+    from bot.errors import BotError
     from bot.sources.edgar.press_release import run_extract
 
     try:
         result = asyncio.run(run_extract(target, user_agent=os.environ.get("SEC_USER_AGENT")))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, BotError) as exc:
         print(f"earnings-bot extract: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(result, indent=2, ensure_ascii=False))
