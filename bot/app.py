@@ -75,7 +75,8 @@ def edgar_detector(
 ) -> EdgarDetector | None:
     """Return the EDGAR detector, or None (with a warning) when SEC_USER_AGENT is not set."""
     if not settings.sec_user_agent:
-        logger.warning("SEC EDGAR is off: set SEC_USER_AGENT to your name and e-mail to turn it on")
+        logger.warning("SEC EDGAR (company list, filings) is off: set SEC_USER_AGENT to your name and "
+                       "e-mail, e.g. 'Jane Doe jane@example.com'")
         return None
     client = EdgarClient(http, settings.sec_www_url, settings.sec_data_url, settings.sec_user_agent,
                          RateLimiter(settings.sec_rate_per_second))

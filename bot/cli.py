@@ -106,11 +106,6 @@ def _run(settings: Settings) -> int:
     from bot.app import build_application, run_polling
 
     engine = _prepare_database(settings)
-    if not settings.sec_user_agent:
-        logging.getLogger("bot").warning(
-            "SEC_USER_AGENT is not set: SEC EDGAR (company list, filings) stays off. "
-            "Set it to your name and e-mail, e.g. 'Jane Doe jane@example.com'."
-        )
     application, _services = build_application(settings, engine=engine)
     run_polling(application)
     return 0
