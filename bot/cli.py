@@ -13,11 +13,24 @@ import sys
 from collections.abc import Sequence
 
 from bot.settings import Settings, SettingsError, load_settings
-from bot.sources.http import quiet_http_logs
+from bot.sources.http import quiet_http_logs, redact
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class _RedactingFormatter(logging.Formatter):
+    """Remove bot tokens and API keys from every log line and traceback, whoever logs them
+    (python-telegram-bot logs its base URL, token included, at DEBUG; httpx errors carry URLs)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
 
 
 def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=level, format=LOG_FORMAT)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(_RedactingFormatter(LOG_FORMAT))
     quiet_http_logs()
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 

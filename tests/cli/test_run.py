@@ -1,0 +1,44 @@
+"""`earnings-bot run` as deployed: a subprocess that upgrades its database, talks to the Bot API at
+TELEGRAM_API_URL (here the loopback server), answers a user, and stops cleanly on SIGINT without
+printing its token."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.telegram.loopback import FloodLimits, LoopbackBotApi
+
+TOKEN = "4242424242:RUN-TEST-SECRET-TOKEN"
+
+
+@pytest.mark.slow
+async def test_run_answers_a_user_and_stops_cleanly(tmp_path: Path, database_url: str) -> None:
+    async with LoopbackBotApi(TOKEN, flood=FloodLimits()) as api:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SEC_", "FINNHUB_", "DATABASE_"))},
+            "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.base_url, "DATABASE_URL": database_url,
+            # no network in tests: the providers point at a closed local port
+            "NASDAQ_API_URL": "http://127.0.0.1:9", "LOG_LEVEL": "DEBUG",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", env=env, cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )
+        try:
+            api.user_sends(6_000_000_001, "/start")
+            [reply] = await api.wait_for_messages(6_000_000_001, 1, timeout=30)
+            assert "Earnings alerts" in reply.visible_text
+        finally:
+            process.send_signal(signal.SIGINT)
+            output, _ = await asyncio.wait_for(process.communicate(), timeout=30)
+    log = output.decode()
+    assert process.returncode == 0, log
+    assert TOKEN not in log and TOKEN.split(":")[1] not in log
+    assert "SEC EDGAR (company list, filings) is off" in log
+    assert "Traceback" not in log
