@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from bot.settings import Settings, SettingsError, load_settings
 from bot.sources.http import quiet_http_logs, redact
 
-
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
