@@ -60,9 +60,11 @@ class Result:
     flood_429_after_first_second: int
     lost: int
     duplicated: int
-    peak_rss_mb: float
+    peak_rss_mb: float | None
     enqueue_seconds: float | None
     elapsed_seconds: float
+    failed: int | None = None  # sends the approach itself gave up on
+    cut_off: bool = False  # still running when the time budget ran out: killed
 
     @property
     def ratio(self) -> float:
@@ -172,6 +174,7 @@ async def run_sleep_loop(args: argparse.Namespace) -> dict[str, Any]:
     from telegram.request import HTTPXRequest
 
     paid = True if args.paid else None
+    failed = 0
     request = HTTPXRequest(httpx_kwargs={"trust_env": False})
     async with Bot(args.token, base_url=args.base_url, request=request) as bot:
         for chat_id in range(FIRST_CHAT_ID, FIRST_CHAT_ID + args.subscribers):
@@ -182,9 +185,10 @@ async def run_sleep_loop(args: argparse.Namespace) -> dict[str, Any]:
                 except RetryAfter as exc:
                     await asyncio.sleep(_seconds(exc.retry_after))
                 except TelegramError:
+                    failed += 1
                     break
             await asyncio.sleep(1.0 / args.rate)
-    return {}
+    return {"failed": failed}
 
 
 async def run_gather_aiorl(args: argparse.Namespace) -> dict[str, Any]:
@@ -196,12 +200,12 @@ async def run_gather_aiorl(args: argparse.Namespace) -> dict[str, Any]:
                              group_max_rate=20 * args.time_scale, group_time_period=60, max_retries=3)
     request = HTTPXRequest(httpx_kwargs={"trust_env": False})
     async with ExtBot(args.token, base_url=args.base_url, request=request, rate_limiter=limiter) as bot:
-        await asyncio.gather(
+        outcomes = await asyncio.gather(
             *(bot.send_message(chat_id, ALERT_TEXT, parse_mode="HTML", allow_paid_broadcast=paid)
               for chat_id in range(FIRST_CHAT_ID, FIRST_CHAT_ID + args.subscribers)),
             return_exceptions=True,
         )
-    return {}
+    return {"failed": sum(1 for outcome in outcomes if isinstance(outcome, BaseException))}
 
 
 def _seconds(value: Any) -> float:
@@ -241,14 +245,14 @@ async def run_approach(args: argparse.Namespace, approach: str, database_url: st
         ] + (["--paid"] if args.paid else [])
         env = {**os.environ, "PTB_TIMEDELTA": "true"}
         process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE, env=env)
-        budget = args.subscribers / allowed * 4 + 120
+        budget = args.budget_seconds or args.subscribers / allowed * 3 + 60
         try:
             stdout, _ = await asyncio.wait_for(process.communicate(), timeout=budget)
         except TimeoutError:
             process.kill()
             stdout, _ = await process.communicate()
         lines = stdout.decode().strip().splitlines()
-        report = json.loads(lines[-1]) if lines else {"elapsed": budget, "peak_rss_mb": float("nan")}
+        report = json.loads(lines[-1]) if lines else {"elapsed": budget, "peak_rss_mb": None, "cut_off": True}
         return measure(api, approach, args, allowed, report)
 
 
@@ -274,21 +278,27 @@ def measure(api: Any, approach: str, args: argparse.Namespace, allowed: float,
         peak_rss_mb=report["peak_rss_mb"],
         enqueue_seconds=report.get("enqueue_seconds"),
         elapsed_seconds=report["elapsed"],
+        failed=report.get("failed"),
+        cut_off=report.get("cut_off", False),
     )
 
 
 def print_table(results: list[Result], args: argparse.Namespace) -> None:
     mode = "paid broadcast" if args.paid else "free"
     print(f"\nfan-out: {args.subscribers} subscribers, {mode}, time scale x{args.time_scale:g}")
-    header = (f"{'approach':<14}{'rate/allowed':>14}{'429s':>7}{'429s>1s':>9}{'lost':>8}{'dup':>6}"
-              f"{'peak RSS':>11}{'enqueue':>10}{'elapsed':>10}")
+    header = (f"{'approach':<14}{'rate/allowed':>20}{'429s':>7}{'429s>1s':>9}{'lost':>8}{'dup':>6}"
+              f"{'peak RSS':>10}{'enqueue':>9}{'elapsed':>10}")
     print(header)
     print("-" * len(header))
     for r in results:
         enqueue = f"{r.enqueue_seconds:.2f}s" if r.enqueue_seconds is not None else "-"
-        rate = f"{r.achieved_rate:.1f}/{r.allowed_rate:g}={r.ratio:.3f}"
-        print(f"{r.approach:<14}{rate:>14}{r.flood_429:>7}{r.flood_429_after_first_second:>9}{r.lost:>8}"
-              f"{r.duplicated:>6}{r.peak_rss_mb:>9.0f}MB{enqueue:>10}{r.elapsed_seconds:>9.1f}s")
+        rss = f"{r.peak_rss_mb:.0f}MB" if r.peak_rss_mb is not None else "killed"
+        rate = f"{r.achieved_rate:.1f}/{r.allowed_rate:g} = {r.ratio:.3f}"
+        elapsed = f"{r.elapsed_seconds:.1f}s" + ("!" if r.cut_off else "")
+        print(f"{r.approach:<14}{rate:>20}{r.flood_429:>7}{r.flood_429_after_first_second:>9}{r.lost:>8}"
+              f"{r.duplicated:>6}{rss:>10}{enqueue:>9}{elapsed:>10}")
+    if any(r.cut_off for r in results):
+        print("! still running when the time budget ran out (--budget-seconds): killed, the rest counted lost")
 
 
 def enqueue_only(args: argparse.Namespace) -> None:
@@ -336,6 +346,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--approaches", type=lambda s: s.split(","), default=list(APPROACHES))
     parser.add_argument("--enqueue-only", action="store_true", help="time the enqueue on the database only")
     parser.add_argument("--json", action="store_true", help="also print the results as JSON")
+    parser.add_argument("--budget-seconds", type=float, default=0.0,
+                        help="kill an approach after this long (default: 3x its ideal time + 60 s)")
     # worker-side arguments (set by the orchestrator)
     parser.add_argument("--worker", choices=APPROACHES, help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)

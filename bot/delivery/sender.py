@@ -52,7 +52,8 @@ logger = logging.getLogger(__name__)
 FREE_RATE_CEILING = float(FloodLimit.MESSAGES_PER_SECOND)  # 30/s without paid broadcast
 PAID_RATE_CEILING = float(FloodLimit.PAID_MESSAGES_PER_SECOND)  # 1000/s
 CLAIM_HORIZON = 0.2  # claim about this many seconds of sends ahead
-MAX_WINDOW = 250  # jobs in flight at most (PTB's HTTP pool holds 256 connections)
+MAX_WINDOW = 250  # jobs claimed and not yet settled, at most
+MAX_IN_FLIGHT = 100  # HTTP requests on the wire at once: 1000/s at 100 ms round trips
 FLUSH_INTERVAL = 0.1  # seconds between writes of outcomes while sends go on
 IDLE_POLL = 2.0  # look at the outbox at least this often when nobody wakes the sender
 STOP_GRACE = 5.0  # seconds a stopping sender lets requests on the wire finish
@@ -81,6 +82,7 @@ class Sender:
         headroom: float = 0.02,
         stop_grace: float = STOP_GRACE,
         rate_ceiling: float | None = None,
+        max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
         # Telegram's published ceilings; a loopback server with other limits passes its own.
         ceiling = rate_ceiling or (PAID_RATE_CEILING if paid_broadcast else FREE_RATE_CEILING)
@@ -100,6 +102,7 @@ class Sender:
         self.pacer = GlobalPacer(rate_per_second, headroom=headroom)
         self.spacing = ChatSpacing(chat_interval=chat_interval, group_per_minute=group_per_minute)
         self.window = max(1, min(MAX_WINDOW, math.floor(rate_per_second * CLAIM_HORIZON)))
+        self._requests = asyncio.Semaphore(max_in_flight)
         self.messages_sent = 0
         self.flood_waits = 0
         self._outcomes: list[Outcome] = []
@@ -263,7 +266,7 @@ class Sender:
         """Make one call once the limits allow; wait out 429s here; return its result or a Fault."""
         for _ in range(MAX_FLOOD_RETRIES):
             await self.spacing.wait(job.chat_id)
-            async with self.pacer.slot():
+            async with self._requests, self.pacer.slot():
                 self.spacing.record(job.chat_id)
                 self._on_the_wire.add(job.delivery_ids)
                 try:

@@ -1,0 +1,68 @@
+"""The aiohttp transport under python-telegram-bot: same answers, same errors as PTB's own."""
+
+from __future__ import annotations
+
+import socket
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine
+from telegram import Bot
+from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.delivery.sender import Sender
+from bot.delivery.transport import AiohttpRequest
+from bot.store.tables import ChatStatus, DeliveryStatus
+from bot.telegram.loopback import LoopbackBotApi
+from tests.delivery.helpers import add_chats, alert, chat, deliveries
+
+
+async def test_a_message_goes_out_and_comes_back_as_a_message(api: LoopbackBotApi) -> None:
+    async with Bot(api.token, base_url=api.bot_base_url, request=AiohttpRequest()) as bot:
+        sent = await bot.send_message(42, "<b>AT&amp;T</b> beat", parse_mode="HTML")
+    assert sent.message_id == 1 and sent.chat.id == 42
+    assert [m.visible_text for m in api.messages_to(42)] == ["AT&T beat"]
+    assert api.spec_violations == []
+
+
+async def test_telegram_errors_map_to_the_same_exceptions(api: LoopbackBotApi) -> None:
+    api.block(7)
+    api.fail_next("sendMessage", 429, "Too Many Requests: retry after 3", retry_after=3)
+    async with Bot(api.token, base_url=api.bot_base_url, request=AiohttpRequest()) as bot:
+        with pytest.raises(RetryAfter) as flood:
+            await bot.send_message(1, "x")
+        with pytest.raises(Forbidden, match="blocked"):
+            await bot.send_message(7, "x")
+    assert flood.value.retry_after == timedelta(seconds=3)
+
+
+async def test_a_hung_request_times_out(api: LoopbackBotApi) -> None:
+    api.hang_next("sendMessage", 2.0, deliver=False)
+    async with Bot(api.token, base_url=api.bot_base_url, request=AiohttpRequest(read_timeout=0.2)) as bot:
+        with pytest.raises(TimedOut):
+            await bot.send_message(1, "x")
+
+
+async def test_an_unreachable_server_is_a_network_error() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    bot = Bot("1:x", base_url=f"http://127.0.0.1:{port}/bot", request=AiohttpRequest(connect_timeout=1))
+    await bot.request.initialize()  # getMe would fail: open the session alone
+    try:
+        with pytest.raises(NetworkError):
+            await bot.send_message(1, "x")
+    finally:
+        await bot.request.shutdown()
+
+
+async def test_the_sender_runs_on_it(engine: Engine, api: LoopbackBotApi) -> None:
+    pks = add_chats(engine, [1, 2, 3])
+    alert(engine, "a", "<b>NVDA</b> beat", chat_pks=list(pks.values()))
+    api.block(3)
+    async with Bot(api.token, base_url=api.bot_base_url, request=AiohttpRequest()) as bot:
+        assert await Sender(engine, bot, rate_per_second=30).drain_once() == 2
+    assert [m.text for m in api.messages_to(1)] == ["<b>NVDA</b> beat"]
+    assert chat(engine, pks[3]).status == ChatStatus.BLOCKED
+    assert sorted(r.status for r in deliveries(engine)) == sorted(
+        [DeliveryStatus.SENT, DeliveryStatus.SENT, DeliveryStatus.CANCELLED])
