@@ -11,7 +11,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, select, update
@@ -29,6 +29,7 @@ _alert = Alert.__table__
 _chat = Chat.__table__
 _watch = Watch.__table__
 
+LEASE = timedelta(minutes=5)  # how long a claimed row stays another sender's, at most
 INTERRUPTED_TWICE = "interrupted twice while sending: it may have been delivered, not retried again"
 EDITED_ELSEWHERE = 0  # message_parts of a delivery that edited an earlier message
 
@@ -130,8 +131,13 @@ def claim_jobs(
     limit: int,
     chat_ready: Callable[[int], bool],
     busy_chat_ids: set[int],
+    lease: timedelta = LEASE,
 ) -> Claim:
-    """Mark up to `limit` chats' due deliveries 'sending' and return them as jobs, best first."""
+    """Mark up to `limit` chats' due deliveries 'sending' and return them as jobs, best first.
+
+    A claimed row's next_attempt_at becomes the end of its lease: a sender sharing the outbox
+    may take back rows whose lease ran out (their sender died), never rows still being sent.
+    """
     claim = Claim()
     with engine.begin() as connection:
         chosen, idle = _choose_chats(connection, now, limit, chat_ready, busy_chat_ids, claim)
@@ -155,7 +161,7 @@ def claim_jobs(
             else:
                 plans[row.id] = decision
         wanted = [row.id for row in rows if row.id not in deferred]
-        claimed = _mark_sending(connection, wanted)
+        claimed = _mark_sending(connection, wanted, now + lease)
     claim.jobs = _jobs(rows, claimed, plans, chosen)
     return claim
 
@@ -205,13 +211,13 @@ def _due_rows(connection: Connection, now: datetime, chat_pks: list[int]) -> Seq
     ).all()
 
 
-def _mark_sending(connection: Connection, delivery_ids: list[int]) -> set[int]:
+def _mark_sending(connection: Connection, delivery_ids: list[int], lease_end: datetime) -> set[int]:
     if not delivery_ids:
         return set()
     result = connection.execute(
         update(_delivery)
         .where(_delivery.c.id.in_(delivery_ids), _delivery.c.status == DeliveryStatus.PENDING)
-        .values(status=DeliveryStatus.SENDING)
+        .values(status=DeliveryStatus.SENDING, next_attempt_at=lease_end)
         .returning(_delivery.c.id)
     )
     return set(result.scalars())
@@ -403,7 +409,9 @@ def _cancel(connection: Connection, delivery_ids: list[int], reason: str) -> Non
 # -- chat moves and crash recovery --------------------------------------------------------------
 
 
-def migrate_chat(engine: Engine, chat_pk: int, new_chat_id: int, delivery_ids: Sequence[int]) -> None:
+def migrate_chat(
+    engine: Engine, chat_pk: int, new_chat_id: int, delivery_ids: Sequence[int], now: datetime
+) -> None:
     """Give the chat its new (supergroup) id and queue these deliveries again for it.
 
     When the new id already has a row (the supergroup talked to us first), the old chat's
@@ -412,7 +420,7 @@ def migrate_chat(engine: Engine, chat_pk: int, new_chat_id: int, delivery_ids: S
     with engine.begin() as connection:
         connection.execute(
             update(_delivery).where(_delivery.c.id.in_(delivery_ids))
-            .values(status=DeliveryStatus.PENDING)
+            .values(status=DeliveryStatus.PENDING, next_attempt_at=now)
         )
         existing = connection.execute(
             select(_chat.c.id).where(_chat.c.chat_id == new_chat_id)
@@ -445,18 +453,24 @@ def _fold_chat(connection: Connection, old_pk: int, new_pk: int) -> None:
     logger.info("chat folded into its supergroup old_pk=%s new_pk=%s", old_pk, new_pk)
 
 
-def recover_in_flight(engine: Engine) -> int:
-    """Return 'sending' rows left by a dead process to the queue, each to be tried once more."""
+def recover_in_flight(engine: Engine, *, lease_ended_by: datetime | None = None) -> int:
+    """Return 'sending' rows left by a dead process to the queue, each to be tried once more.
+
+    With lease_ended_by, only rows whose lease ended by then (other senders may be alive).
+    """
+    in_flight = [_delivery.c.status == DeliveryStatus.SENDING]
+    if lease_ended_by is not None:
+        in_flight.append(_delivery.c.next_attempt_at <= lease_ended_by)
     with engine.begin() as connection:
         connection.execute(
             update(_delivery)
-            .where(_delivery.c.status == DeliveryStatus.SENDING, _delivery.c.in_doubt.is_(True))
+            .where(*in_flight, _delivery.c.in_doubt.is_(True))
             .values(status=DeliveryStatus.FAILED, last_error=INTERRUPTED_TWICE)
         )
         result = connection.execute(
             update(_delivery)
-            .where(_delivery.c.status == DeliveryStatus.SENDING)
-            .values(status=DeliveryStatus.PENDING, in_doubt=True)
+            .where(*in_flight)
+            .values(status=DeliveryStatus.PENDING, in_doubt=True, next_attempt_at=lease_ended_by or utc_now())
         )
         return result.rowcount
 

@@ -58,6 +58,7 @@ FLUSH_INTERVAL = 0.1  # seconds between writes of outcomes while sends go on
 IDLE_POLL = 2.0  # look at the outbox at least this often when nobody wakes the sender
 STOP_GRACE = 5.0  # seconds a stopping sender lets requests on the wire finish
 MAX_FLOOD_RETRIES = 5
+REAP_INTERVAL = 60.0  # with a shared outbox: look for rows whose sender died this often
 COOLING_WAIT = 1.5  # a drain waits this long at most for a chat's one-per-second limit  # 429s in a row for one message before it goes back to the queue
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -83,6 +84,7 @@ class Sender:
         stop_grace: float = STOP_GRACE,
         rate_ceiling: float | None = None,
         max_in_flight: int = MAX_IN_FLIGHT,
+        shared_outbox: bool = False,
     ) -> None:
         # Telegram's published ceilings; a loopback server with other limits passes its own.
         ceiling = rate_ceiling or (PAID_RATE_CEILING if paid_broadcast else FREE_RATE_CEILING)
@@ -99,6 +101,7 @@ class Sender:
         self.backoff_seconds = backoff_seconds
         self.max_backoff_seconds = max_backoff_seconds
         self.stop_grace = stop_grace
+        self.shared_outbox = shared_outbox
         self.pacer = GlobalPacer(rate_per_second, headroom=headroom)
         self.spacing = ChatSpacing(chat_interval=chat_interval, group_per_minute=group_per_minute)
         self.window = max(1, min(MAX_WINDOW, math.floor(rate_per_second * CLAIM_HORIZON)))
@@ -114,8 +117,13 @@ class Sender:
     # -- public ---------------------------------------------------------------------------------
 
     def recover_in_flight(self) -> int:
-        """Queue again rows a dead process left 'sending'; each gets one more try at most."""
-        recovered = claims.recover_in_flight(self.engine)
+        """Queue again rows a dead process left 'sending'; each gets one more try at most.
+
+        A sender alone on its outbox takes back every such row; with shared_outbox (several
+        senders on one PostgreSQL) only rows whose claim lease ran out.
+        """
+        lease_ended_by = self.clock() if self.shared_outbox else None
+        recovered = claims.recover_in_flight(self.engine, lease_ended_by=lease_ended_by)
         if recovered:
             logger.warning("requeued %d deliveries that were in flight when a process stopped", recovered)
         return recovered
@@ -128,9 +136,13 @@ class Sender:
         """Send until stop is set; wake (set after new work is committed) ends a wait at once."""
         await asyncio.to_thread(self.recover_in_flight)
         wake = wake or asyncio.Event()
+        reaped_at = time.monotonic()
         while not stop.is_set():
             wake.clear()
             try:
+                if self.shared_outbox and time.monotonic() - reaped_at > REAP_INTERVAL:
+                    reaped_at = time.monotonic()
+                    await asyncio.to_thread(self.recover_in_flight)
                 await self._drain(stop)
                 delay = await asyncio.to_thread(self._seconds_to_wait)
             except DBAPIError as exc:
@@ -324,7 +336,8 @@ class Sender:
             # Written now, not batched: the resend must find the new id.
             await self._flush()
             await asyncio.to_thread(
-                claims.migrate_chat, self.engine, job.chat_pk, fault.new_chat_id, job.delivery_ids
+                claims.migrate_chat, self.engine, job.chat_pk, fault.new_chat_id, job.delivery_ids,
+                self.clock(),
             )
         elif fault.kind is FaultKind.FLOOD:
             self._outcomes.append(Retry(job.delivery_ids, self.clock(), fault.description, count_attempt=False))

@@ -402,3 +402,21 @@ async def test_a_wake_gets_new_work_out_in_milliseconds(
         wake.set()
         await api.wait_for_messages(1, 1, timeout=2)
         assert time.monotonic() - started < 0.5
+
+
+async def test_with_a_shared_outbox_only_rows_whose_lease_ran_out_are_taken_back(
+    engine: Engine, bot: Bot
+) -> None:
+    pks = add_chats(engine, [1, 2])
+    alert(engine, "a", "alert", chat_pks=list(pks.values()))
+    now = utc_now()
+    with session_scope(engine) as session:  # chat 1: a live sender's claim; chat 2: a dead one's
+        for chat_id, lease_end in ((1, now + timedelta(minutes=4)), (2, now - timedelta(seconds=1))):
+            session.exec(update(Delivery).where(Delivery.chat_pk == pks[chat_id])  # type: ignore[call-overload]
+                         .values(status=DeliveryStatus.SENDING, next_attempt_at=lease_end))
+
+    assert sender(engine, bot, shared_outbox=True).recover_in_flight() == 1
+
+    by_chat = {r.chat_pk: r for r in deliveries(engine)}
+    assert by_chat[pks[1]].status == DeliveryStatus.SENDING
+    assert (by_chat[pks[2]].status, by_chat[pks[2]].in_doubt) == (DeliveryStatus.PENDING, True)
