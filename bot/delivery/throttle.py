@@ -61,6 +61,9 @@ class GlobalPacer:
         self._monotonic = monotonic
         self._sleep = sleep
         self._next_free = 0.0
+        # GCRA: the theoretical time of the next send, and how far ahead of it one may go.
+        self._theoretical = 0.0
+        self._tolerance = max(1, math.floor(rate_per_second * headroom / 2)) * self.interval
         self.paused_until = 0.0
 
     @asynccontextmanager
@@ -80,6 +83,9 @@ class GlobalPacer:
             self._next_free = slot + self.interval
             if slot > now:
                 await self._sleep(slot - now)
+            # Callers who woke late (the loop stalled) may catch up by a few slots, not all at once.
+            while (early := self._theoretical - self._tolerance - self._monotonic()) > 0:
+                await self._sleep(early)
             if self._monotonic() < self.paused_until:
                 continue
             if len(self._counted) >= self._capacity:
@@ -92,6 +98,7 @@ class GlobalPacer:
                     await self._sleep(free_at - self._monotonic())
                     continue
                 self._counted.popleft()
+            self._theoretical = max(self._theoretical, self._monotonic()) + self.interval
             permit = _Permit()
             self._counted.append(permit)
             return permit
@@ -102,6 +109,7 @@ class GlobalPacer:
         if until > self.paused_until:
             self.paused_until = until
             self._next_free = until
+            self._theoretical = until
 
     def is_paused(self) -> bool:
         """Return True while a 429 pause is in force."""

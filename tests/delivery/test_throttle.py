@@ -106,3 +106,21 @@ async def test_a_slow_answer_keeps_its_send_counted_until_a_window_after_it() ->
 
     assert starts[4] >= slow_finished[0] + 0.2
     assert starts[3] - starts[0] < 0.2  # the others were not held back
+
+
+async def test_after_a_stall_sends_resume_evenly_instead_of_in_a_burst() -> None:
+    pacer = GlobalPacer(100)
+    starts: list[float] = []
+
+    async def send() -> None:
+        async with pacer.slot():
+            starts.append(time.monotonic())
+
+    tasks = [asyncio.create_task(send()) for _ in range(20)]
+    await asyncio.sleep(0)  # every caller has its slot now
+    time.sleep(0.15)  # the event loop stalls past all of them
+    await asyncio.gather(*tasks)
+
+    gaps = [later - earlier for earlier, later in zip(starts, starts[1:], strict=False)]
+    assert sum(1 for gap in gaps if gap < 0.005) <= 2  # a slot or two of catch-up, no more
+    assert len(starts) == 20
