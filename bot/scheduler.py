@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from telegram.ext import Application, ContextTypes
 
+from bot.engine.confirm import confirm_reported_events
 from bot.engine.universe import refresh_universe
 
 if TYPE_CHECKING:
@@ -51,7 +52,13 @@ def schedule_jobs(application: Application, services: Services) -> None:
                 logger.info("edgar poll requests=%d filings=%d alerts=%d errors=%s", outcome.requests,
                             outcome.new_filings, outcome.alerts, outcome.errors[:3])
 
+        async def confirm_xbrl_job(_context: ContextTypes.DEFAULT_TYPE) -> None:
+            await confirm_reported_events(services.engine, detector.client, clock=services.clock,
+                                          on_alerts=services.wake_sender)
+
         queue.run_repeating(poll_edgar_job, interval=settings.poll_active_seconds, first=1,
                             name="poll-edgar", job_kwargs=JOB_DEFAULTS)
+        queue.run_repeating(confirm_xbrl_job, interval=max(settings.poll_idle_seconds, 600), first=60,
+                            name="confirm-xbrl", job_kwargs=JOB_DEFAULTS)
     queue.run_repeating(refresh_companies_job, interval=UNIVERSE_CHECK_SECONDS, first=0,
                         name="refresh-companies", job_kwargs=JOB_DEFAULTS)

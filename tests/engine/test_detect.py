@@ -26,6 +26,7 @@ from bot.store.tables import (
     Filing,
     FilingKind,
     FilingState,
+    ReportedFigure,
     SourceState,
 )
 from tests.conftest import FIXTURES
@@ -204,3 +205,26 @@ async def test_every_request_declares_the_user_agent(engine: Engine, setup: Setu
     outcome = await setup.detector.poll()
     assert outcome.errors == []
     assert setup.edgar.requests["feed"] >= 2  # 8-K and 6-K
+
+
+async def test_xbrl_fills_in_what_the_release_did_not_state(engine: Engine, setup: Setup) -> None:
+    from bot.engine.confirm import confirm_reported_events
+    from bot.engine.evaluate import evaluate_event
+    from bot.engine.figures_store import record_reported
+
+    with Session(engine) as session:
+        scheduled_nvda(session)
+        event = session.exec(select(EarningsEvent)).one()
+        record_reported(session, event, eps("0.89"), source="finnhub", reported_at=ACCEPTED)
+        first = evaluate_event(session, event, now=ACCEPTED)
+        session.commit()
+        assert first.alert is not None and "Revenue" not in first.alert.text
+    setup.edgar.companyfacts[1045810] = (FIXTURES / "edgar" / "companyfacts_CIK0001045810_q4_derivation.json").read_bytes()
+    stored = await confirm_reported_events(engine, setup.detector.client, clock=setup.clock)
+    assert stored == 1
+    with session_scope(engine) as session:
+        xbrl = session.exec(select(ReportedFigure).where(ReportedFigure.source == "xbrl")).one()
+        assert (xbrl.metric, xbrl.value) == ("revenue", 39331000000)
+        correction = session.exec(select(Alert).order_by(Alert.id.desc())).first()  # type: ignore[union-attr]
+        assert correction is not None and "Revenue $39.33B vs $37.72B est. (+4.3%)" in correction.text
+    assert await confirm_reported_events(engine, setup.detector.client, clock=setup.clock) == 0

@@ -1,7 +1,8 @@
 """A loopback SEC EDGAR for the demo, the tests and the detection benchmark.
 
 It serves what the bot reads, in EDGAR's formats: the current-filings Atom feed (ISO-8859-1,
-default namespace, newest first, HTTP 503 past the end), filing index pages and documents.
+default namespace, newest first, HTTP 503 past the end), filing index pages, documents and
+XBRL companyfacts.
 
     async with LoopbackEdgar() as edgar:
         edgar.publish(PublishedFiling(cik=1045810, company="NVIDIA CORP", form="8-K",
@@ -65,6 +66,7 @@ class LoopbackEdgar:
     request_times: list[float] = field(default_factory=list)
     refuse_with: int | None = None  # e.g. 403 to act as SEC's block page
     fail_documents: int = 0  # the next N document requests answer 503
+    companyfacts: dict[int, bytes] = field(default_factory=dict)  # CIK -> companyfacts JSON
     url: str = ""
     _runner: web.AppRunner | None = None
 
@@ -76,6 +78,7 @@ class LoopbackEdgar:
         app = web.Application()
         app.router.add_get("/cgi-bin/browse-edgar", self._feed)
         app.router.add_get("/Archives/edgar/data/{cik}/{folder}/{name}", self._archive)
+        app.router.add_get("/api/xbrl/companyfacts/{name}", self._companyfacts)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=1024)
@@ -161,6 +164,16 @@ class LoopbackEdgar:
                 if filename == name:
                     return web.Response(text=content, content_type="text/html")
         return web.Response(status=404, text="Not Found", content_type="text/html")
+
+    async def _companyfacts(self, request: web.Request) -> web.Response:
+        refused = self._refusal(request, "companyfacts")
+        if refused is not None:
+            return refused
+        name = request.match_info["name"]
+        cik = int(name.removeprefix("CIK").removesuffix(".json") or 0)
+        if cik not in self.companyfacts:
+            return web.Response(status=404, text="Not Found", content_type="text/html")
+        return web.Response(body=self.companyfacts[cik], content_type="application/json")
 
     def _index(self, filing: PublishedFiling) -> str:
         accepted = filing.accepted_at.astimezone(NEW_YORK)

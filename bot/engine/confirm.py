@@ -1,0 +1,80 @@
+"""Confirm: once the 10-Q / 10-K lands, XBRL companyfacts give the GAAP revenue and diluted EPS of
+the quarter. They are stored as reported figures of source "xbrl" (ranked below the press release),
+so they fill in what a release did not state and leave a record to check the release against.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import col, select
+
+from bot.domain.figures import Basis, Figure, Metric, Unit
+from bot.domain.periods import period_key_for
+from bot.engine.evaluate import evaluate_event
+from bot.engine.figures_store import record_reported
+from bot.errors import SourceError
+from bot.sources.edgar.client import EdgarClient
+from bot.sources.edgar.companyfacts import QuarterFact, quarterly_eps, quarterly_revenue
+from bot.store.db import session_scope
+from bot.store.tables import Company, EarningsEvent, EventState, ReportedFigure
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "xbrl"
+CONFIRM_FOR = timedelta(days=45)  # 10-Qs are due 40-45 days after the quarter; 10-Ks later still
+
+
+def _figure(fact: QuarterFact) -> Figure | None:
+    if fact.metric == "revenue":
+        return Figure(Metric.REVENUE, Basis.GAAP, Unit.MONEY, fact.unit, fact.value)
+    if fact.metric == "eps" and fact.unit.endswith("/shares"):
+        return Figure(Metric.EPS, Basis.GAAP, Unit.PER_SHARE, fact.unit.split("/")[0], fact.value)
+    return None
+
+
+async def confirm_reported_events(
+    engine: Engine, client: EdgarClient, *, clock: Callable[[], datetime], on_alerts: Callable[[], None] | None = None,
+) -> int:
+    """Fetch companyfacts for recently reported events not yet confirmed; return figures stored."""
+    now = clock()
+    with session_scope(engine) as session:
+        confirmed = select(ReportedFigure.event_id).where(ReportedFigure.source == SOURCE)
+        events = session.exec(
+            select(EarningsEvent).where(
+                EarningsEvent.state == EventState.REPORTED,
+                col(EarningsEvent.reported_at) >= now - CONFIRM_FOR,
+                col(EarningsEvent.id).not_in(confirmed),
+            )
+        ).all()
+        companies = {e.company_id: session.get(Company, e.company_id) for e in events}
+    stored = 0
+    for event in events:
+        company = companies.get(event.company_id)
+        if company is None or company.cik is None:
+            continue
+        try:
+            facts = await client.companyfacts(company.cik)
+        except SourceError as exc:
+            logger.info("companyfacts unavailable for %s: %s", company.ticker, exc)
+            return stored
+        if not facts:
+            continue
+        pairs = [(fact, figure) for fact in quarterly_revenue(facts) + quarterly_eps(facts)
+                 if period_key_for(fact.end) == event.fiscal_period and (figure := _figure(fact)) is not None]
+        if not pairs:
+            continue
+        with session_scope(engine) as session:
+            row = session.get(EarningsEvent, event.id)
+            if row is None:
+                continue
+            for fact, figure in pairs:
+                stored += record_reported(session, row, figure, source=SOURCE, reported_at=now, accession=fact.accn)
+            evaluation = evaluate_event(session, row, now=now)
+        if evaluation.alert is not None and on_alerts is not None:
+            on_alerts()
+        logger.info("xbrl confirmed ticker=%s period=%s figures=%d", company.ticker, event.fiscal_period, len(pairs))
+    return stored
