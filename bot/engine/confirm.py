@@ -20,7 +20,7 @@ from bot.errors import SourceError
 from bot.sources.edgar.client import EdgarClient
 from bot.sources.edgar.companyfacts import QuarterFact, quarterly_eps, quarterly_revenue
 from bot.store.db import session_scope
-from bot.store.tables import Company, EarningsEvent, EventState, ReportedFigure
+from bot.store.tables import Company, EarningsEvent, EventState, FilerKind, ReportedFigure
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ async def confirm_reported_events(
     stored = 0
     for event in events:
         company = companies.get(event.company_id)
-        if company is None or company.cik is None:
+        if company is None or company.cik is None or company.filer_kind == FilerKind.FOREIGN:
             continue
         try:
             facts = await client.companyfacts(company.cik)

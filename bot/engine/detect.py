@@ -33,7 +33,16 @@ from bot.sources.edgar.filing_index import exhibit_99_1, is_results_6k
 from bot.sources.edgar.press_release import extract_figures
 from bot.store.db import session_scope
 from bot.store.source_state import backing_off, record_source_error, record_source_success
-from bot.store.tables import Chat, ChatStatus, Company, Filing, FilingKind, FilingState, Watch
+from bot.store.tables import (
+    Chat,
+    ChatStatus,
+    Company,
+    FilerKind,
+    Filing,
+    FilingKind,
+    FilingState,
+    Watch,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -220,6 +229,8 @@ class EdgarDetector:
                     return
                 row.kind = FilingKind.EARNINGS_RELEASE
                 session.add(row)
+                company.filer_kind = FilerKind.FOREIGN  # reports on 6-K: no 10-Q to confirm from
+                session.add(company)
                 _f, alert = record_filing(session, company, _seen_from_row(row, title), now=now)
                 outcome.alerts += alert is not None
             figures = [f.as_figure() for f in release.figures]

@@ -21,6 +21,7 @@ from bot.sources.http import RateLimiter, make_client
 from bot.store.db import session_scope
 from bot.store.tables import (
     Alert,
+    Company,
     Delivery,
     EarningsEvent,
     Filing,
@@ -132,6 +133,8 @@ async def test_a_results_6k_is_recognised_by_its_exhibit_and_a_monthly_return_is
         alerts = session.exec(select(Alert)).all()
     assert kinds == {"0001104659-25-015202": FilingKind.EARNINGS_RELEASE, "0001104659-25-001655": FilingKind.OTHER}
     assert len(alerts) == 1 and "BABA</b> has just filed its results (6-K)" in alerts[0].text
+    with session_scope(engine) as session:
+        assert session.exec(select(Company).where(Company.ticker == "BABA")).one().filer_kind == "foreign"
 
 
 async def test_announcements_go_only_to_chats_that_opted_in(engine: Engine, setup: Setup) -> None:
