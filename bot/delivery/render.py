@@ -29,7 +29,7 @@ METRIC_NAMES = {
     Metric.EPS: "EPS",
     Metric.REVENUE: "Revenue",
     Metric.NET_INCOME: "Net income",
-    Metric.REVENUE_GUIDANCE: "Revenue outlook",
+    Metric.REVENUE_GUIDANCE: "Next-quarter revenue outlook",
 }
 VENDOR_NAMES = {"nasdaq": "Nasdaq", "finnhub": "Finnhub", "sec": "SEC filing", "admin": "admin"}
 
