@@ -20,7 +20,16 @@ from bot.delivery.coalesce import join_alerts
 from bot.delivery.outbox import chat_deactivation
 from bot.delivery.split import MAX_MESSAGE_UNITS, visible_length
 from bot.domain.market_time import utc_now
-from bot.store.tables import Alert, Chat, ChatStatus, Delivery, DeliveryStatus, FloodWait, Watch
+from bot.store.tables import (
+    Alert,
+    AlertKind,
+    Chat,
+    ChatStatus,
+    Delivery,
+    DeliveryStatus,
+    FloodWait,
+    Watch,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -198,7 +207,7 @@ def _due_rows(connection: Connection, now: datetime, chat_pks: list[int]) -> Seq
     return connection.execute(
         select(
             _delivery.c.id, _delivery.c.chat_pk, _delivery.c.alert_id, _delivery.c.attempts,
-            _alert.c.text, _alert.c.replaces_alert_id,
+            _alert.c.text, _alert.c.replaces_alert_id, _alert.c.kind, _alert.c.filing_id,
         )
         .join(_alert, _alert.c.id == _delivery.c.alert_id)
         .where(
@@ -223,6 +232,14 @@ def _mark_sending(connection: Connection, delivery_ids: list[int], lease_end: da
     return set(result.scalars())
 
 
+def _text_in_message(row: Any, chat_rows: list[Any]) -> str:
+    """Return the row's text, or "" for a filing notice whose result goes out in the same message."""
+    if row.kind != AlertKind.FILING or row.filing_id is None:
+        return str(row.text)
+    results = {r.filing_id for r in chat_rows if r.kind in (AlertKind.RESULT, AlertKind.CORRECTION)}
+    return "" if row.filing_id in results else str(row.text)
+
+
 def _jobs(
     rows: Sequence[Any], claimed: set[int], plans: dict[int, EditPlan | None], chosen: dict[int, int]
 ) -> list[Job]:
@@ -242,7 +259,7 @@ def _jobs(
                 chat_pk,
                 chosen[chat_pk],
                 tuple(row.id for row in chat_rows),
-                tuple(row.text for row in chat_rows),
+                tuple(_text_in_message(row, chat_rows) for row in chat_rows),
                 max(row.attempts for row in chat_rows),
             )
         )

@@ -19,11 +19,18 @@ class ComposedMessage:
 
 
 def compose_messages(texts: Sequence[str], limit: int = MAX_MESSAGE_UNITS) -> list[ComposedMessage]:
-    """Join alert texts with a blank line into as few messages as fit; split only an alert too long alone."""
+    """Join alert texts with a blank line into as few messages as fit; split only an alert too long alone.
+
+    An empty text stands for an alert another one in the job supersedes (a "has just filed" notice
+    whose result goes in the same message): it adds nothing and is delivered with its neighbours.
+    """
     messages: list[ComposedMessage] = []
     group: list[int] = []
     width = 0
     for index, text in enumerate(texts):
+        if not text:  # superseded by another alert of the same message: delivered with it
+            group.append(index)
+            continue
         text_width = visible_length(text)
         if text_width > limit:
             messages.extend(_joined(texts, group))
@@ -46,6 +53,6 @@ def join_alerts(texts: Sequence[str]) -> str:
 
 
 def _joined(texts: Sequence[str], group: list[int]) -> list[ComposedMessage]:
-    if not group:
+    if not any(texts[i] for i in group):
         return []
-    return [ComposedMessage(join_alerts([texts[i] for i in group]), tuple(group))]
+    return [ComposedMessage(join_alerts([texts[i] for i in group if texts[i]]), tuple(group))]

@@ -1,0 +1,40 @@
+"""A "has just filed" notice is not repeated beside the result of the same filing."""
+
+from __future__ import annotations
+
+from bot.delivery.coalesce import compose_messages
+
+
+def test_a_superseded_notice_is_delivered_with_the_message_but_adds_no_text() -> None:
+    [message] = compose_messages(["<b>NVDA beat</b>", "", "MSFT note"])
+    assert message.text == "<b>NVDA beat</b>\n\nMSFT note"
+    assert message.sources == (0, 1, 2)
+
+
+def test_only_superseded_texts_make_no_message() -> None:
+    assert compose_messages([""]) == []
+
+
+async def test_notice_and_result_of_one_filing_due_together_send_the_result_alone(engine, api, bot) -> None:
+    from bot.delivery.outbox import enqueue_alert
+    from bot.delivery.sender import Sender
+    from bot.domain.market_time import utc_now
+    from bot.store.db import session_scope
+    from bot.store.tables import AlertKind, DeliveryStatus, Filing
+    from tests.delivery.helpers import add_chats, deliveries
+
+    pks = add_chats(engine, [1])
+    now = utc_now()
+    with session_scope(engine) as session:
+        filing = Filing(accession="0001045810-25-000021", cik=1045810, form="8-K", items="2.02",
+                        accepted_at=now, url="https://www.sec.gov/x")
+        session.add(filing)
+        session.flush()
+        enqueue_alert(session, kind=AlertKind.FILING, dedup_key="filing:x", text="📄 <b>NVDA</b> has just filed",
+                      filing_id=filing.id, chat_pks=[pks[1]], now=now)
+        enqueue_alert(session, kind=AlertKind.RESULT, dedup_key="result:x", text="🟢 <b>NVDA</b> beat",
+                      filing_id=filing.id, chat_pks=[pks[1]], now=now)
+    assert await Sender(engine, bot, rate_per_second=30).drain_once() == 1
+    [message] = api.messages_to(1)
+    assert message.text == "🟢 <b>NVDA</b> beat"
+    assert {(d.status, d.message_id) for d in deliveries(engine)} == {(DeliveryStatus.SENT, message.message_id)}
