@@ -20,6 +20,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaul
 from telegram.request import HTTPXRequest
 
 from bot.delivery.sender import Sender
+from bot.delivery.transport import AiohttpRequest
 from bot.domain.market_time import utc_now
 from bot.engine.detect import EdgarDetector
 from bot.engine.poll import CalendarPoller
@@ -132,9 +133,11 @@ def build_application(
 
 async def _post_init(application: Application, services: Services, *, with_jobs: bool) -> None:
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in register.COMMAND_MENU])
+    # Alerts go out on their own Bot over aiohttp: httpx's pool costs too much CPU per request
+    # for the 1000 messages a second paid broadcast allows (docs/performance.md).
     sender_bot = Bot(
         services.settings.bot_token, base_url=f"{services.settings.telegram_api_url}/bot",
-        request=HTTPXRequest(connection_pool_size=64, **_request_kwargs(services.settings)),  # type: ignore[arg-type]
+        request=AiohttpRequest(connection_pool_size=128),
     )
     await sender_bot.initialize()
     services.sender_bot = sender_bot
