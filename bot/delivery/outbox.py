@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Update, false, func, insert, literal, update
+from sqlalchemy import Select, Update, false, func, insert, literal, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -34,6 +34,7 @@ from bot.store.types import UtcDateTime
 logger = logging.getLogger(__name__)
 
 _CHAT_PK_CHUNK = 5000
+_ANALYZE_AFTER_ROWS = 5000
 # A correction goes to every chat that has (or may have) seen the alert it revises.
 _CORRECTABLE = (DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.SENT)
 
@@ -208,7 +209,12 @@ def _insert_deliveries(
     )
     columns = ["alert_id", "chat_pk", "status", "priority", "attempts", "next_attempt_at",
                "message_parts", "in_doubt"]
-    session.exec(insert(Delivery).from_select(columns, rows))  # type: ignore[call-overload]
+    statement = insert(Delivery).from_select(columns, rows).execution_options(preserve_rowcount=True)
+    result = session.exec(statement)  # type: ignore[call-overload]
+    if result.rowcount >= _ANALYZE_AFTER_ROWS and session.get_bind().dialect.name == "postgresql":
+        # The planner's row estimates predate this insert: without fresh ones it would sort the
+        # whole outbox for every claim instead of walking the index (130 ms a claim at 100k rows).
+        session.exec(text("ANALYZE delivery"))  # type: ignore[call-overload]
 
 
 @dataclass(frozen=True)
