@@ -138,6 +138,18 @@ def seed_subscribers(url: str, count: int) -> int:
 # -- workers (one process each) ------------------------------------------------------------------
 
 
+def _peak_rss_of(pid: int) -> float | None:
+    """Return a running process's peak RSS (Linux: VmHWM in /proc), before it is killed."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
@@ -251,10 +263,12 @@ async def run_approach(args: argparse.Namespace, approach: str, database_url: st
         try:
             stdout, _ = await asyncio.wait_for(process.communicate(), timeout=budget)
         except TimeoutError:
+            peak = _peak_rss_of(process.pid)
             process.kill()
             stdout, _ = await process.communicate()
+            stdout += json.dumps({"elapsed": budget, "peak_rss_mb": peak, "cut_off": True}).encode()
         lines = stdout.decode().strip().splitlines()
-        report = json.loads(lines[-1]) if lines else {"elapsed": budget, "peak_rss_mb": None, "cut_off": True}
+        report = json.loads(lines[-1])
         return measure(api, approach, args, allowed, report)
 
 
@@ -294,7 +308,7 @@ def print_table(results: list[Result], args: argparse.Namespace) -> None:
     print("-" * len(header))
     for r in results:
         enqueue = f"{r.enqueue_seconds:.2f}s" if r.enqueue_seconds is not None else "-"
-        rss = f"{r.peak_rss_mb:.0f}MB" if r.peak_rss_mb is not None else "killed"
+        rss = f"{r.peak_rss_mb:.0f}MB" if r.peak_rss_mb is not None else "?"
         rate = f"{r.achieved_rate:.1f}/{r.allowed_rate:g} = {r.ratio:.3f}"
         elapsed = f"{r.elapsed_seconds:.1f}s" + ("!" if r.cut_off else "")
         print(f"{r.approach:<14}{rate:>20}{r.flood_429:>7}{r.flood_429_after_first_second:>9}{r.lost:>8}"

@@ -163,7 +163,11 @@ class Sender:
             while stop is None or not stop.is_set():
                 if len(inflight) <= self.window // 2 and not self.pacer.is_paused():
                     await self._flush()
-                    claimed = await asyncio.to_thread(self._claim, self.window - len(inflight))
+                    if len(self.spacing) > 10 * MAX_WINDOW:
+                        self.spacing.prune()
+                    claimed = await asyncio.to_thread(
+                        self._claim, self.window - len(inflight), set(self._busy_chats)
+                    )
                     for job in claimed:
                         self._busy_chats.add(job.chat_id)
                         inflight.add(asyncio.create_task(self._run_job(job)))
@@ -184,12 +188,10 @@ class Sender:
             await self._flush()
         return self.messages_sent - sent_before
 
-    def _claim(self, limit: int) -> list[Job]:
-        if len(self.spacing) > 10 * MAX_WINDOW:
-            self.spacing.prune()
+    def _claim(self, limit: int, busy_chat_ids: set[int]) -> list[Job]:
         claim = claims.claim_jobs(
             self.engine, now=self.clock(), limit=limit, chat_ready=self.spacing.is_ready,
-            busy_chat_ids=self._busy_chats,
+            busy_chat_ids=busy_chat_ids,
         )
         self._cooling_chats = claim.cooling_chats
         return claim.jobs
@@ -208,7 +210,11 @@ class Sender:
         if not self._outcomes:
             return
         outcomes, self._outcomes = self._outcomes, []
-        await asyncio.to_thread(claims.record_outcomes, self.engine, outcomes)
+        try:
+            await asyncio.to_thread(claims.record_outcomes, self.engine, outcomes)
+        except DBAPIError:
+            self._outcomes = outcomes + self._outcomes  # written on the next flush
+            raise
 
     def _short_cooling_wait(self) -> float | None:
         """Return how long until a chat that has due alerts may get them, if that is soon."""

@@ -58,6 +58,7 @@ class GlobalPacer:
         self.window = window
         self._capacity = max(1, math.floor(rate_per_second * window))
         self._counted: deque[_Permit] = deque()
+        self._gate = asyncio.Lock()
         self._monotonic = monotonic
         self._sleep = sleep
         self._next_free = 0.0
@@ -77,31 +78,31 @@ class GlobalPacer:
             permit.done.set()
 
     async def _acquire(self) -> _Permit:
-        while True:
-            now = self._monotonic()
-            slot = max(now, self._next_free, self.paused_until)
-            self._next_free = slot + self.interval
-            if slot > now:
-                await self._sleep(slot - now)
-            # Callers who woke late (the loop stalled) may catch up by a few slots, not all at once.
-            while (early := self._theoretical - self._tolerance - self._monotonic()) > 0:
-                await self._sleep(early)
-            if self._monotonic() < self.paused_until:
-                continue
-            if len(self._counted) >= self._capacity:
-                oldest = self._counted[0]
-                if oldest.finished_at is None:
-                    await oldest.done.wait()
+        now = self._monotonic()
+        slot = max(now, self._next_free, self.paused_until)
+        self._next_free = slot + self.interval
+        if slot > now:
+            await self._sleep(slot - now)
+        async with self._gate:  # one caller at a time, in the order they came
+            while True:
+                now = self._monotonic()
+                # Callers who woke late (the loop stalled) catch up by a slot or two, not all at once.
+                ready_at = max(self.paused_until, self._theoretical - self._tolerance)
+                if len(self._counted) >= self._capacity:
+                    oldest = self._counted[0]
+                    if oldest.finished_at is None:
+                        await oldest.done.wait()
+                        continue
+                    ready_at = max(ready_at, oldest.finished_at + self.window)
+                if ready_at > now:
+                    await self._sleep(ready_at - now)
                     continue
-                free_at = oldest.finished_at + self.window
-                if free_at > self._monotonic():
-                    await self._sleep(free_at - self._monotonic())
-                    continue
-                self._counted.popleft()
-            self._theoretical = max(self._theoretical, self._monotonic()) + self.interval
-            permit = _Permit()
-            self._counted.append(permit)
-            return permit
+                if len(self._counted) >= self._capacity:
+                    self._counted.popleft()
+                self._theoretical = max(self._theoretical, now) + self.interval
+                permit = _Permit()
+                self._counted.append(permit)
+                return permit
 
     def pause(self, seconds: float) -> None:
         """Stop every send for `seconds` (a 429's retry_after); resume at the steady rate after."""
