@@ -78,12 +78,15 @@ class GlobalPacer:
             permit.done.set()
 
     async def _acquire(self) -> _Permit:
-        now = self._monotonic()
-        slot = max(now, self._next_free, self.paused_until)
-        self._next_free = slot + self.interval
-        if slot > now:
-            await self._sleep(slot - now)
-        async with self._gate:  # one caller at a time, in the order they came
+        # One caller at a time, in the order they came (asyncio.Lock is first come, first served).
+        # The slot wait happens inside the gate: a caller that arrives during a stall must not
+        # overtake one still sleeping towards an earlier slot.
+        async with self._gate:
+            now = self._monotonic()
+            slot = max(now, self._next_free, self.paused_until)
+            self._next_free = slot + self.interval
+            if slot > now:
+                await self._sleep(slot - now)
             while True:
                 now = self._monotonic()
                 # Callers who woke late (the loop stalled) catch up by a slot or two, not all at once.
