@@ -64,6 +64,7 @@ class Result:
     peak_rss_mb: float | None
     enqueue_seconds: float | None
     elapsed_seconds: float
+    cpu_seconds: float | None = None  # the approach's process, user + system
     failed: int | None = None  # sends the approach itself gave up on
     cut_off: bool = False  # still running when the time budget ran out: killed
 
@@ -235,7 +236,9 @@ def worker_main(args: argparse.Namespace) -> None:
     }
     started = time.perf_counter()
     extra = asyncio.run(runners[args.worker]())
-    report = {"elapsed": time.perf_counter() - started, "peak_rss_mb": peak_rss_mb(), **extra}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    report = {"elapsed": time.perf_counter() - started, "peak_rss_mb": peak_rss_mb(),
+              "cpu_seconds": usage.ru_utime + usage.ru_stime, **extra}
     print(json.dumps(report), flush=True)
 
 
@@ -294,6 +297,7 @@ def measure(api: Any, approach: str, args: argparse.Namespace, allowed: float,
         peak_rss_mb=report["peak_rss_mb"],
         enqueue_seconds=report.get("enqueue_seconds"),
         elapsed_seconds=report["elapsed"],
+        cpu_seconds=report.get("cpu_seconds"),
         failed=report.get("failed"),
         cut_off=report.get("cut_off", False),
     )
@@ -303,7 +307,7 @@ def print_table(results: list[Result], args: argparse.Namespace) -> None:
     mode = "paid broadcast" if args.paid else "free"
     print(f"\nfan-out: {args.subscribers} subscribers, {mode}, time scale x{args.time_scale:g}")
     header = (f"{'approach':<14}{'rate/allowed':>20}{'429s':>7}{'429s>1s':>9}{'lost':>8}{'dup':>6}"
-              f"{'peak RSS':>10}{'enqueue':>9}{'elapsed':>10}")
+              f"{'peak RSS':>10}{'CPU/msg':>9}{'enqueue':>9}{'elapsed':>10}")
     print(header)
     print("-" * len(header))
     for r in results:
@@ -311,8 +315,9 @@ def print_table(results: list[Result], args: argparse.Namespace) -> None:
         rss = f"{r.peak_rss_mb:.0f}MB" if r.peak_rss_mb is not None else "?"
         rate = f"{r.achieved_rate:.1f}/{r.allowed_rate:g} = {r.ratio:.3f}"
         elapsed = f"{r.elapsed_seconds:.1f}s" + ("!" if r.cut_off else "")
+        cpu = f"{r.cpu_seconds / r.sent_ok * 1000:.2f}ms" if r.cpu_seconds and r.sent_ok else "-"
         print(f"{r.approach:<14}{rate:>20}{r.flood_429:>7}{r.flood_429_after_first_second:>9}{r.lost:>8}"
-              f"{r.duplicated:>6}{rss:>10}{enqueue:>9}{elapsed:>10}")
+              f"{r.duplicated:>6}{rss:>10}{cpu:>9}{enqueue:>9}{elapsed:>10}")
     if any(r.cut_off for r in results):
         print("! still running when the time budget ran out (--budget-seconds): killed, the rest counted lost")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.delivery.split import MAX_MESSAGE_UNITS, split_html, visible_length
+from bot.delivery.split import MAX_MESSAGE_UNITS, split_html, surely_fits, visible_length
 
 ALERT_SEPARATOR = "\n\n"
 
@@ -24,6 +24,9 @@ def compose_messages(texts: Sequence[str], limit: int = MAX_MESSAGE_UNITS) -> li
     An empty text stands for an alert another one in the job supersedes (a "has just filed" notice
     whose result goes in the same message): it adds nothing and is delivered with its neighbours.
     """
+    whole = join_alerts([text for text in texts if text])
+    if surely_fits(whole, limit):  # the common case: one message, nothing to measure
+        return [ComposedMessage(whole, tuple(range(len(texts))))] if whole else []
     messages: list[ComposedMessage] = []
     group: list[int] = []
     width = 0
@@ -33,9 +36,13 @@ def compose_messages(texts: Sequence[str], limit: int = MAX_MESSAGE_UNITS) -> li
             continue
         text_width = visible_length(text)
         if text_width > limit:
-            messages.extend(_joined(texts, group))
+            flushed = _joined(texts, group)
+            riders = () if flushed else tuple(group)  # superseded ones ride with the first part
+            messages.extend(flushed)
+            parts = split_html(text, limit)
+            messages.extend(ComposedMessage(part, (*riders, index) if n == 0 else (index,))
+                            for n, part in enumerate(parts))
             group, width = [], 0
-            messages.extend(ComposedMessage(part, (index,)) for part in split_html(text, limit))
             continue
         joined_width = width + (len(ALERT_SEPARATOR) if group else 0) + text_width
         if joined_width > limit:
@@ -43,7 +50,10 @@ def compose_messages(texts: Sequence[str], limit: int = MAX_MESSAGE_UNITS) -> li
             group, joined_width = [], text_width
         group.append(index)
         width = joined_width
-    messages.extend(_joined(texts, group))
+    last = _joined(texts, group)
+    if not last and group and messages:  # only superseded ones left: they ride with the last
+        messages[-1] = ComposedMessage(messages[-1].text, (*messages[-1].sources, *group))
+    messages.extend(last)
     return messages
 
 

@@ -16,6 +16,7 @@ fails with the error kept.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import math
@@ -159,6 +160,12 @@ class Sender:
     async def _drain(self, stop: asyncio.Event | None) -> int:
         sent_before = self.messages_sent
         inflight: set[asyncio.Task[None]] = set()
+        job_ended = asyncio.Event()
+
+        def finished(task: asyncio.Task[None]) -> None:
+            inflight.discard(task)
+            job_ended.set()
+
         try:
             while stop is None or not stop.is_set():
                 if len(inflight) <= self.window // 2 and not self.pacer.is_paused():
@@ -170,17 +177,20 @@ class Sender:
                     )
                     for job in claimed:
                         self._busy_chats.add(job.chat_id)
-                        inflight.add(asyncio.create_task(self._run_job(job)))
+                        task = asyncio.create_task(self._run_job(job))
+                        inflight.add(task)
+                        task.add_done_callback(finished)
                 if not inflight:
                     wait = self._short_cooling_wait()
                     if wait is None:
                         break
                     await _wait_any([stop] if stop else [], wait)
                     continue
-                done, _ = await asyncio.wait(
-                    inflight, timeout=FLUSH_INTERVAL, return_when=asyncio.FIRST_COMPLETED
-                )
-                inflight -= done
+                # Wake when a job ends (one callback each: no scan of every job in flight).
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(FLUSH_INTERVAL):
+                        await job_ended.wait()
+                job_ended.clear()
                 if time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
                     await self._flush()
         finally:

@@ -21,7 +21,12 @@ _TAG_NAME = re.compile(r"</?\s*([A-Za-z][\w-]*)")
 
 def utf16_units(text: str) -> int:
     """Return the length of plain text in UTF-16 code units, as Telegram counts it."""
-    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+    return len(text.encode("utf-16-le")) // 2
+
+
+def surely_fits(markup: str, limit: int = MAX_MESSAGE_UNITS) -> bool:
+    """Return True when markup fits without parsing it: no character counts more than two units."""
+    return len(markup) * 2 <= limit
 
 
 def visible_text(markup: str) -> str:
@@ -102,7 +107,7 @@ class _Part:
 
 def split_html(markup: str, limit: int = MAX_MESSAGE_UNITS) -> list[str]:
     """Split Telegram HTML into parts of at most `limit` visible units, cutting at line ends."""
-    if visible_length(markup) <= limit:
+    if surely_fits(markup, limit) or visible_length(markup) <= limit:
         return [markup] if visible_text(markup).strip() else []
     lines = _lines(_tokenize(markup))
     parts: list[str] = []

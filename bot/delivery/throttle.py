@@ -1,7 +1,7 @@
 """Flood-limit throttles: a global pacer with a 429 pause, and per-chat / per-group spacing.
 
 Times here are `time.monotonic()` seconds. Everything runs on one event loop, so no locks are needed:
-a caller reserves the next free slot synchronously and then sleeps until it.
+a caller takes a ticket and the next free slot synchronously, then sleeps until the slot.
 """
 
 from __future__ import annotations
@@ -58,7 +58,10 @@ class GlobalPacer:
         self.window = window
         self._capacity = max(1, math.floor(rate_per_second * window))
         self._counted: deque[_Permit] = deque()
-        self._gate = asyncio.Lock()
+        self._next_ticket = 0  # callers are served strictly in the order they asked
+        self._serving = 0
+        self._turns: dict[int, asyncio.Future[None]] = {}
+        self._abandoned: set[int] = set()
         self._monotonic = monotonic
         self._sleep = sleep
         self._next_free = 0.0
@@ -78,34 +81,59 @@ class GlobalPacer:
             permit.done.set()
 
     async def _acquire(self) -> _Permit:
-        # One caller at a time, in the order they came (asyncio.Lock is first come, first served).
-        # The slot wait happens inside the gate: a caller that arrives during a stall must not
-        # overtake one still sleeping towards an earlier slot.
-        async with self._gate:
+        # A ticket fixes each caller's turn when it asks: one that wakes late (the loop stalled)
+        # can't be overtaken by a caller that came after it. The slot wait happens outside the
+        # turn, so waits overlap and the schedule keeps its pace.
+        ticket = self._next_ticket
+        self._next_ticket += 1
+        try:
             now = self._monotonic()
             slot = max(now, self._next_free, self.paused_until)
             self._next_free = slot + self.interval
             if slot > now:
                 await self._sleep(slot - now)
-            while True:
-                now = self._monotonic()
-                # Callers who woke late (the loop stalled) catch up by a slot or two, not all at once.
-                ready_at = max(self.paused_until, self._theoretical - self._tolerance)
-                if len(self._counted) >= self._capacity:
-                    oldest = self._counted[0]
-                    if oldest.finished_at is None:
-                        await oldest.done.wait()
-                        continue
-                    ready_at = max(ready_at, oldest.finished_at + self.window)
-                if ready_at > now:
-                    await self._sleep(ready_at - now)
+            if ticket != self._serving:
+                turn = self._turns[ticket] = asyncio.get_running_loop().create_future()
+                await turn
+            return await self._admit()
+        finally:
+            self._pass_turn(ticket)
+
+    async def _admit(self) -> _Permit:
+        """Wait, holding the turn, until the pause, the catch-up limit and the window allow a send."""
+        while True:
+            now = self._monotonic()
+            # Callers who woke late catch up by a slot or two, not all at once.
+            ready_at = max(self.paused_until, self._theoretical - self._tolerance)
+            if len(self._counted) >= self._capacity:
+                oldest = self._counted[0]
+                if oldest.finished_at is None:
+                    await oldest.done.wait()
                     continue
-                if len(self._counted) >= self._capacity:
-                    self._counted.popleft()
-                self._theoretical = max(self._theoretical, now) + self.interval
-                permit = _Permit()
-                self._counted.append(permit)
-                return permit
+                ready_at = max(ready_at, oldest.finished_at + self.window)
+            if ready_at > now:
+                await self._sleep(ready_at - now)
+                continue
+            if len(self._counted) >= self._capacity:
+                self._counted.popleft()
+            self._theoretical = max(self._theoretical, now) + self.interval
+            permit = _Permit()
+            self._counted.append(permit)
+            return permit
+
+    def _pass_turn(self, ticket: int) -> None:
+        """Hand the turn on (a caller cancelled before its turn just gives its ticket up)."""
+        self._turns.pop(ticket, None)
+        if ticket != self._serving:
+            self._abandoned.add(ticket)
+            return
+        self._serving += 1
+        while self._serving in self._abandoned:
+            self._abandoned.discard(self._serving)
+            self._serving += 1
+        turn = self._turns.get(self._serving)
+        if turn is not None and not turn.done():
+            turn.set_result(None)
 
     def pause(self, seconds: float) -> None:
         """Stop every send for `seconds` (a 429's retry_after); resume at the steady rate after."""

@@ -76,9 +76,12 @@ class AiohttpRequest(BaseRequest):
         waiting = None if connect is None else connect + (pool or 0.0)
         timeout = aiohttp.ClientTimeout(total=None, connect=waiting, sock_connect=connect, sock_read=read)
         try:
+            body, content_type = _body(request_data)
+            headers = {"User-Agent": self.USER_AGENT}
+            if content_type:
+                headers["Content-Type"] = content_type
             async with self._session.request(
-                method, url, data=_body(request_data), timeout=timeout,
-                headers={"User-Agent": self.USER_AGENT},
+                method, url, data=body, timeout=timeout, headers=headers
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:
@@ -87,15 +90,16 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
+def _body(request_data: RequestData | None) -> tuple[aiohttp.FormData | bytes | None, str | None]:
+    """Return the body and its content type: JSON (one fast encode), or multipart with files."""
     if request_data is None:
-        return None
+        return None, None
     files = request_data.multipart_data
     if not files:
-        return request_data.json_parameters
+        return request_data.json_payload, "application/json"
     form = aiohttp.FormData()
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
     for name, (file_name, content, mime_type) in files.items():
         form.add_field(name, content, filename=file_name, content_type=mime_type)
-    return form
+    return form, None

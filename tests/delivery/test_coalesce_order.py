@@ -38,3 +38,12 @@ async def test_notice_and_result_of_one_filing_due_together_send_the_result_alon
     [message] = api.messages_to(1)
     assert message.text == "🟢 <b>NVDA</b> beat"
     assert {(d.status, d.message_id) for d in deliveries(engine)} == {(DeliveryStatus.SENT, message.message_id)}
+
+
+def test_a_superseded_notice_beside_a_result_too_long_for_one_message_is_still_delivered() -> None:
+    long_result = "\n".join(["<b>line of a long result</b>"] * 300)
+    before = compose_messages(["", long_result])
+    after = compose_messages([long_result, ""])
+    assert len(before) > 1 and len(after) > 1
+    assert before[0].sources == (0, 1) and all(m.sources == (1,) for m in before[1:])
+    assert after[-1].sources == (0, 1) and all(m.sources == (0,) for m in after[:-1])

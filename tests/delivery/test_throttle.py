@@ -124,3 +124,38 @@ async def test_after_a_stall_sends_resume_evenly_instead_of_in_a_burst() -> None
     gaps = [later - earlier for earlier, later in zip(starts, starts[1:], strict=False)]
     assert sum(1 for gap in gaps if gap < 0.005) <= 2  # a slot or two of catch-up, no more
     assert len(starts) == 20
+
+
+async def test_a_caller_that_comes_after_a_stall_does_not_overtake_one_that_woke_late() -> None:
+    pacer = GlobalPacer(100)
+    order: list[str] = []
+
+    async def send(name: str) -> None:
+        async with pacer.slot():
+            order.append(name)
+
+    first = asyncio.create_task(send("first"))
+    await asyncio.sleep(0)  # "first" went out at once
+    second = asyncio.create_task(send("second"))
+    await asyncio.sleep(0)  # "second" sleeps towards its slot, 10 ms away
+    time.sleep(0.05)  # the loop stalls past that slot...
+    late = asyncio.create_task(send("late"))  # ...and a newcomer runs before "second" wakes
+    await asyncio.gather(first, second, late)
+
+    assert order == ["first", "second", "late"]
+
+
+async def test_a_caller_cancelled_while_waiting_gives_up_its_turn() -> None:
+    pacer = GlobalPacer(100)
+    order: list[int] = []
+
+    async def send(n: int) -> None:
+        async with pacer.slot():
+            order.append(n)
+
+    tasks = [asyncio.create_task(send(n)) for n in range(5)]
+    await asyncio.sleep(0)
+    tasks[2].cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+    assert order == [0, 1, 3, 4]
