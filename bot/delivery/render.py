@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
@@ -202,4 +202,38 @@ def render_filing(notice: FilingNotice) -> str:
     if notice.is_results:
         lines.append("Figures follow as soon as they are read from the release.")
     lines.append(f'<a href="{escape(notice.url, quote=True)}">Filing on SEC EDGAR</a>')
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class DateChangeNotice:
+    """What a date-change alert says: the report's new day and time of day, and the old ones."""
+
+    ticker: str
+    company_name: str
+    period_label: str
+    old_date: date | None
+    old_timing: Timing
+    new_date: date
+    new_timing: Timing
+    source: str
+
+
+def _report_time(day: date, timing: Timing) -> str:
+    when = f"{day:%a %b %d, %Y}"
+    if timing is not Timing.UNKNOWN:
+        when += f", {TIMING_LABELS[timing]}"
+    return when
+
+
+def render_date_change(notice: DateChangeNotice) -> str:
+    """Return '📅 NVDA Q4 FY2025 report is now expected Thu Feb 27, 2025, after the close' and what it was."""
+    report = f"{notice.period_label} report" if notice.period_label else "next report"
+    lines = [
+        f"📅 <b>{escape(notice.ticker)}</b> {escape(report)} is now expected "
+        f"<b>{escape(_report_time(notice.new_date, notice.new_timing))}</b>"
+    ]
+    if notice.old_date is not None:
+        lines.append(f"was {escape(_report_time(notice.old_date, notice.old_timing))}")
+    lines.append(f"<i>{escape(notice.company_name)} · date from {escape(source_name(notice.source))}</i>")
     return "\n".join(lines)

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.domain.market_time import new_york_date, utc_now
+from bot.engine.date_changes import alert_date_changes
 from bot.engine.evaluate import evaluate_event
 from bot.engine.sync import SyncReport, apply_calendar_rows
 from bot.errors import SourceError
@@ -135,7 +136,8 @@ class CalendarPoller:
         now = self.clock()
         alerts = 0
         with session_scope(self.engine) as session:
-            report = apply_calendar_rows(session, rows, now=now)
+            report = apply_calendar_rows(session, rows, now=now, precedence=[s.name for s in self.sources])
+            alerts += alert_date_changes(session, report.date_changes, now=now)
             for event_id in sorted(report.reported_events):
                 event = session.get(EarningsEvent, event_id)
                 if event is not None and evaluate_event(session, event, now=now).alert is not None:

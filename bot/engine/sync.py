@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from bot.domain.market_time import Timing
+from bot.domain.market_time import Timing, new_york_date
 from bot.domain.periods import (
     fiscal_quarter_of,
     fiscal_year_of,
@@ -28,11 +29,14 @@ SAME_EVENT_WINDOW = timedelta(days=30)
 
 @dataclass
 class DateChange:
-    """A scheduled report moved."""
+    """A scheduled report moved to another day, or to another time of the day."""
 
     event_id: int
     old_date: date | None
     new_date: date
+    old_timing: Timing = Timing.UNKNOWN
+    new_timing: Timing = Timing.UNKNOWN
+    source: str = ""
 
 
 @dataclass
@@ -47,8 +51,16 @@ class SyncReport:
     reported_events: set[int] = field(default_factory=set)
 
 
-def apply_calendar_rows(session: Session, rows: list[CalendarRow], *, now: datetime) -> SyncReport:
-    """Store each row's date, timing, estimates and actuals on the right event."""
+def apply_calendar_rows(
+    session: Session, rows: list[CalendarRow], *, now: datetime, precedence: Sequence[str] = ()
+) -> SyncReport:
+    """Store each row's date, timing, estimates and actuals on the right event.
+
+    precedence names the calendar sources, most trusted first. Once a source has set an event's
+    date, a less trusted one that disagrees is ignored (vendors often differ by a day, and taking
+    whichever answered last would move the date back and forth), unless the trusted date has
+    passed without a report and the other source now lists a later day.
+    """
     report = SyncReport()
     for row in rows:
         company = find_company(session, row.ticker)
@@ -58,7 +70,7 @@ def apply_calendar_rows(session: Session, rows: list[CalendarRow], *, now: datet
         _learn_fiscal_year_end(session, company, row)
         event, created = _locate_event(session, company, row, now=now)
         report.events_created += created
-        if _update_schedule(company, event, row, now=now, report=report) and not created:
+        if _update_schedule(company, event, row, now=now, report=report, precedence=precedence) and not created:
             report.events_updated += 1
         session.add(event)
         session.flush()
@@ -139,15 +151,13 @@ def _event_near(session: Session, company: Company, day: date) -> EarningsEvent 
 
 
 def _update_schedule(
-    company: Company, event: EarningsEvent, row: CalendarRow, *, now: datetime, report: SyncReport
+    company: Company, event: EarningsEvent, row: CalendarRow, *, now: datetime, report: SyncReport,
+    precedence: Sequence[str],
 ) -> bool:
     changed = False
-    if event.state == EventState.SCHEDULED and event.report_date != row.report_date:
-        if event.id is not None:
-            report.date_changes.append(DateChange(event.id, event.report_date, row.report_date))
-        event.report_date = row.report_date
-        changed = True
-    if row.timing is not Timing.UNKNOWN and event.timing != row.timing:
+    if event.state == EventState.SCHEDULED:
+        changed = _update_date_and_timing(event, row, now=now, report=report, precedence=precedence)
+    elif row.timing is not Timing.UNKNOWN and event.timing == Timing.UNKNOWN:
         event.timing = row.timing
         changed = True
     if row.fiscal_year and row.fiscal_quarter and not event.fiscal_quarter:
@@ -162,6 +172,46 @@ def _update_schedule(
     if changed:
         event.updated_at = now
     return changed
+
+
+def _update_date_and_timing(
+    event: EarningsEvent, row: CalendarRow, *, now: datetime, report: SyncReport, precedence: Sequence[str]
+) -> bool:
+    old_date, old_timing = event.report_date, _timing(event.timing)
+    if not _may_reschedule(event, row, today=new_york_date(now), precedence=precedence):
+        if old_timing is Timing.UNKNOWN and row.timing is not Timing.UNKNOWN and old_date == row.report_date:
+            event.timing = row.timing  # a less trusted source may still fill in an unknown time of day
+            return True
+        if old_date != row.report_date:
+            logger.debug("calendar sources disagree event=%s kept=%s:%s ignored=%s:%s",
+                         event.id, event.date_source, old_date, row.source, row.report_date)
+        return False
+    new_timing = row.timing if row.timing is not Timing.UNKNOWN else old_timing
+    if old_date != row.report_date and row.timing is Timing.UNKNOWN:
+        new_timing = Timing.UNKNOWN  # the time of day was for the old date
+    event.report_date, event.timing, event.date_source = row.report_date, new_timing, row.source
+    moved = old_date != row.report_date
+    retimed = old_timing is not Timing.UNKNOWN and new_timing is not Timing.UNKNOWN and old_timing != new_timing
+    if event.id is not None and (moved or retimed):
+        report.date_changes.append(
+            DateChange(event.id, old_date, row.report_date, old_timing, new_timing, row.source)
+        )
+    return moved or new_timing != old_timing
+
+
+def _may_reschedule(event: EarningsEvent, row: CalendarRow, *, today: date, precedence: Sequence[str]) -> bool:
+    """May this row set the event's date and timing?"""
+    if not event.date_source or row.source == event.date_source:
+        return True
+    rank = {name: position for position, name in enumerate(precedence)}
+    if rank.get(row.source, len(rank)) < rank.get(event.date_source, len(rank)):
+        return True
+    lapsed = event.report_date is not None and event.report_date < today
+    return lapsed and row.report_date > event.report_date  # type: ignore[operator]
+
+
+def _timing(value: str) -> Timing:
+    return Timing(value) if value in Timing._value2member_map_ else Timing.UNKNOWN
 
 
 def _label(company: Company, event: EarningsEvent, row: CalendarRow) -> str:

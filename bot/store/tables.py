@@ -75,6 +75,8 @@ class EarningsEvent(SQLModel, table=True):
     report_date: date | None = Field(default=None, index=True)
     timing: str = Field(default="unknown", max_length=8)
     date_status: str = Field(default=DateStatus.ESTIMATED, max_length=12)
+    # The calendar source whose date and timing the event shows; a less trusted source can't move them.
+    date_source: str = Field(default="", max_length=32)
     state: str = Field(default=EventState.SCHEDULED, max_length=12, index=True)
     reported_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     updated_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())

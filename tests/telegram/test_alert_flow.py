@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import select
@@ -106,3 +107,43 @@ def _chat_status(engine: Engine, chat_id: int) -> str | None:
     with session_scope(engine) as session:
         chat = session.exec(select(Chat).where(Chat.chat_id == chat_id)).first()
         return chat.status if chat else None
+
+
+def date_alerts(api: LoopbackBotApi, chat_id: int) -> list[str]:
+    return [m.visible_text for m in api.messages_to(chat_id) if m.visible_text.startswith("📅")]
+
+
+async def test_a_moved_report_reaches_the_watcher_once_and_a_disagreeing_vendor_moves_nothing(
+    engine: Engine, database_url: str
+) -> None:
+    seed_universe(engine)
+    today = new_york_date(utc_now())
+    first, disputed, moved = today + timedelta(days=7), today + timedelta(days=8), today + timedelta(days=9)
+    async with FakeCalendars(FINNHUB_KEY) as fake, LoopbackBotApi(TOKEN, flood=FloodLimits()) as api:
+        fake.nasdaq_rows[first] = [nasdaq_row("NVDA", eps="$0.84", estimates="14")]
+        fake.finnhub_rows = [finnhub_row("NVDA", disputed, eps=0.8512)]  # Finnhub says a day later
+        client = make_client()
+        fast = RateLimiter(1000)
+        sources = [NasdaqCalendar(client, fake.url, limiter=fast),
+                   FinnhubCalendar(client, fake.url + "/api/v1", FINNHUB_KEY, limiter=fast)]
+        settings = provider_settings(fake)
+
+        async with running_bot(engine, database_url, api=api, sources=sources, with_jobs=True, **settings) as bot:
+            await bot.say(ALICE, "/start")
+            await bot.say(ALICE, "/watch NVDA")
+            await eventually(lambda: _event_scheduled(engine))
+            await eventually(lambda: sum(1 for path, _q, _b in fake.requests if "v1" in path) >= 3)
+            [watchlist] = await bot.say(ALICE, "/watchlist")
+            assert f"{first:%a %b %d, %Y}, after the close" in watchlist
+            assert date_alerts(api, ALICE) == []
+
+            fake.nasdaq_rows = {moved: [nasdaq_row("NVDA", eps="$0.84", estimates="14", time="time-pre-market")]}
+            await eventually(lambda: len(date_alerts(api, ALICE)) == 1)
+            polls = sum(1 for path, _q, _b in fake.requests if "v1" in path)
+            await eventually(lambda: sum(1 for path, _q, _b in fake.requests if "v1" in path) >= polls + 3)
+        await client.aclose()
+
+    [alert] = date_alerts(api, ALICE)
+    assert alert.startswith(f"📅 NVDA Q4 FY2025 report is now expected {moved:%a %b %d, %Y}, before the open")
+    assert f"was {first:%a %b %d, %Y}, after the close" in alert
+    assert "date from Nasdaq" in alert
