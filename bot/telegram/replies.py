@@ -27,7 +27,7 @@ COMMANDS = (
 WELCOME = (
     "👋 <b>Earnings alerts</b>\n"
     "I tell you within seconds when a company you watch reports, and whether it beat or missed "
-    "each consensus I track (vendor and basis named: GAAP or adjusted).\n\n"
+    "each consensus I track (vendor and basis named: GAAP or adjusted), and when a report moves.\n\n"
     "/watch NVDA MSFT: follow companies\n"
     "/watchlist: your companies and their next report dates\n"
     "/unwatch NVDA: stop following\n"
@@ -134,6 +134,7 @@ def settings_text(chosen: set[str]) -> str:
     lines = [
         "<b>Alerts for your watchlist</b>",
         "✅ Results: filing notice and beat / miss (always on)",
+        "✅ Report date or time moved (always on)",
         "",
         "Other SEC filings (tap to switch):",
     ]

@@ -186,6 +186,7 @@ async def test_settings_switch_announcement_kinds_by_word_and_by_button(bot: Run
 
     [reply] = await bot.say(ALICE, "/settings")
     assert "▫️ Insider trades (Form 4)" in reply
+    assert "✅ Report date or time moved (always on)" in reply
     [reply] = await bot.say(ALICE, "/settings insiders on")
     assert "✅ Insider trades (Form 4)" in reply
     menu = bot.api.messages_to(ALICE)[-1]
