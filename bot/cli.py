@@ -26,12 +26,25 @@ class _RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+class _NoTracebackForRejectedToken(logging.Filter):
+    """python-telegram-bot logs a rejected token with a traceback; the one line main() prints is enough."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from telegram.error import InvalidToken
+
+        if record.exc_info and isinstance(record.exc_info[1], InvalidToken):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def _configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format=LOG_FORMAT)
     for handler in logging.getLogger().handlers:
         handler.setFormatter(_RedactingFormatter(LOG_FORMAT))
+        handler.addFilter(_NoTracebackForRejectedToken())
     quiet_http_logs()
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,29 +98,47 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _db(settings: Settings, action: str) -> int:
-    from bot.store.db import make_engine, schema_status, upgrade
+    from sqlalchemy.exc import SQLAlchemyError
 
-    engine = make_engine(settings.database_url)
-    if action == "upgrade":
-        upgrade(engine)
-    current, head = schema_status(engine)
+    from bot.store.db import schema_status, upgrade
+
+    engine = _open_engine(settings)
+    try:
+        if action == "upgrade":
+            upgrade(engine)
+        current, head = schema_status(engine)
+    except SQLAlchemyError as exc:
+        raise SettingsError(f"DATABASE_URL: can't open or upgrade the database ({_db_error(exc)})") from None
     print(f"database schema: {current or 'empty'} (newest: {head})")
     return 0
+
+
+def _open_engine(settings: Settings):  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    from bot.store.db import make_engine
+
+    try:
+        return make_engine(settings.database_url)
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise SettingsError(f"DATABASE_URL: not a database URL SQLAlchemy can open ({type(exc).__name__})") from None
+
+
+def _db_error(exc: Exception) -> str:
+    return redact(f"{type(exc).__name__}: {getattr(exc, 'orig', None) or exc}").splitlines()[0]
 
 
 def _prepare_database(settings: Settings):  # type: ignore[no-untyped-def]
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.store.db import make_engine, schema_status, upgrade
+    from bot.store.db import schema_status, upgrade
 
-    engine = make_engine(settings.database_url)
+    engine = _open_engine(settings)
     try:
         upgrade(engine)
         current, head = schema_status(engine)
     except SQLAlchemyError as exc:
-        raise SettingsError(
-            f"DATABASE_URL: can't open or upgrade the database ({type(exc).__name__}: {exc.orig if hasattr(exc, 'orig') else exc})"
-        ) from None
+        raise SettingsError(f"DATABASE_URL: can't open or upgrade the database ({_db_error(exc)})") from None
     if current != head:
         raise SettingsError(f"DATABASE_URL: schema is at {current}, expected {head}; run `earnings-bot db upgrade`")
     return engine
@@ -115,11 +146,18 @@ def _prepare_database(settings: Settings):  # type: ignore[no-untyped-def]
 
 def _run(settings: Settings) -> int:
     settings.bot_token  # noqa: B018 - fail fast with the setting's name
+    from telegram.error import InvalidToken
+
     from bot.app import build_application, run_polling
 
     engine = _prepare_database(settings)
     application, _services = build_application(settings, engine=engine)
-    run_polling(application)
+    try:
+        run_polling(application)
+    except InvalidToken:
+        raise SettingsError(
+            "TELEGRAM_BOT_TOKEN: Telegram rejected the token; copy it again from @BotFather"
+        ) from None
     return 0
 
 

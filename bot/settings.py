@@ -78,9 +78,12 @@ class Settings(BaseSettings):
     @field_validator("telegram_bot_token")
     @classmethod
     def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not _TOKEN_SHAPE.match(value.get_secret_value().strip()):
+        if value is None:
+            return None
+        token = value.get_secret_value().strip()
+        if not _TOKEN_SHAPE.match(token):
             raise ValueError("does not look like a bot token from @BotFather (digits:letters)")
-        return value
+        return SecretStr(token)
 
     @field_validator("log_level")
     @classmethod

@@ -42,3 +42,26 @@ async def test_run_answers_a_user_and_stops_cleanly(tmp_path: Path, database_url
     assert TOKEN not in log and TOKEN.split(":")[1] not in log
     assert "SEC EDGAR (company list, filings) is off" in log
     assert "Traceback" not in log
+
+
+@pytest.mark.slow
+async def test_a_token_telegram_rejects_is_one_clear_line_without_the_token(tmp_path: Path, database_url: str) -> None:
+    rejected = "4242424242:REJECTED-SECRET-TOKEN-VALUE"
+    async with LoopbackBotApi(TOKEN, flood=FloodLimits()) as api:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SEC_", "FINNHUB_", "DATABASE_"))},
+            "TELEGRAM_BOT_TOKEN": rejected, "TELEGRAM_API_URL": api.base_url, "DATABASE_URL": database_url,
+            "NASDAQ_API_URL": "http://127.0.0.1:9", "LOG_LEVEL": "DEBUG",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", env=env, cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    log = output.decode()
+    assert process.returncode == 2, log
+    assert log.strip().splitlines()[-1] == (
+        "earnings-bot: TELEGRAM_BOT_TOKEN: Telegram rejected the token; copy it again from @BotFather"
+    )
+    assert rejected.split(":")[1] not in log
+    assert "Traceback" not in log

@@ -32,6 +32,7 @@ def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ({"TELEGRAM_BOT_TOKEN": SECRET, "SEC_USER_AGENT": "curl"}, "SEC_USER_AGENT"),
         ({"TELEGRAM_BOT_TOKEN": SECRET, "DATABASE_URL": "mysql://db/x"}, "DATABASE_URL"),
         ({"TELEGRAM_BOT_TOKEN": SECRET, "TELEGRAM_RATE_PER_SECOND": "0"}, "TELEGRAM_RATE_PER_SECOND"),
+        ({"TELEGRAM_BOT_TOKEN": SECRET, "DATABASE_URL": "postgresql://u:pw@127.0.0.1:notaport/db"}, "DATABASE_URL"),
     ],
 )
 def test_bad_setting_is_one_line_naming_the_setting(env: dict[str, str], name: str) -> None:
@@ -42,6 +43,20 @@ def test_bad_setting_is_one_line_naming_the_setting(env: dict[str, str], name: s
     assert name in lines[0]
     assert "Traceback" not in result.stderr
     assert SECRET not in result.stderr + result.stdout
+
+
+def test_an_unreachable_database_is_one_line_naming_the_setting() -> None:
+    result = run_cli("db", "status", DATABASE_URL="postgresql://someone:hunter2@127.0.0.1:9/db")
+    assert result.returncode == 2
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("earnings-bot: DATABASE_URL: can't open or upgrade the database")
+    assert "hunter2" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_token_pasted_with_spaces_is_used_without_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", f"  {SECRET} ")
+    assert load_settings(_env_file=None).bot_token == SECRET
 
 
 def test_settings_read_the_documented_names(monkeypatch: pytest.MonkeyPatch) -> None:
