@@ -11,6 +11,7 @@ from typing import TypeVar
 from sqlalchemy import Engine
 from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.delivery.outbox import reactivate_chat
@@ -161,12 +162,31 @@ class UserCommands:
         chosen = await self._in_session(toggle)
         kind = preferences.KINDS_BY_KEY[key]
         await query.answer(f"{kind.title}: {'on' if key in chosen else 'off'}")
-        await query.edit_message_text(replies.settings_text(chosen), reply_markup=settings_keyboard(chosen))
+        try:
+            await query.edit_message_text(replies.settings_text(chosen), reply_markup=settings_keyboard(chosen))
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():  # an old menu already showing this state
+                raise
+
+    async def stale_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answer a button this version of the bot doesn't know, so the client stops waiting."""
+        if update.callback_query is not None:
+            await update.callback_query.answer("That option no longer exists.")
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Answer a command we don't have."""
-        if update.effective_message is not None:
-            await update.effective_message.reply_html(replies.UNKNOWN_COMMAND)
+        """Answer a command we don't have: always in a private chat; in a group only when it names us,
+        since a bare /roll there is meant for another bot."""
+        message = update.effective_message
+        chat = update.effective_chat
+        if message is None or chat is None or not message.text:
+            return
+        command = message.text.split(maxsplit=1)[0]
+        _name, _at, addressee = command.partition("@")
+        if addressee and addressee.lower() != (context.bot.username or "").lower():
+            return
+        if chat.type != chat.PRIVATE and not addressee:
+            return
+        await message.reply_html(replies.UNKNOWN_COMMAND)
 
 
     async def plain_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -213,6 +213,40 @@ class LoopbackBotApi:
             message["entities"] = commands
         return self._enqueue("message", message)
 
+    def user_edits(self, chat_id: int, message_id: int, text: str, *, user_id: int | None = None) -> int:
+        """Queue an edit of a message the user sent earlier (an edited_message update)."""
+        chat = self._chat_json(chat_id)
+        message: dict[str, Any] = {
+            "message_id": message_id, "date": int(time.time()) - 5, "edit_date": int(time.time()),
+            "chat": chat, "from": self._user(chat_id, chat["type"], user_id, "Demo"), "text": text,
+        }
+        commands = [{"type": "bot_command", "offset": utf16_len(text[:m.start()]),
+                     "length": utf16_len(m.group())} for m in _BOT_COMMAND.finditer(text)]
+        if commands:
+            message["entities"] = commands
+        return self._enqueue("edited_message", message)
+
+    def channel_posts(self, chat_id: int, text: str, *, title: str | None = None) -> int:
+        """Queue a post in a channel the bot is in (a channel_post update, no sender)."""
+        chat = self._remember_chat(chat_id, "channel", title=title)
+        post: dict[str, Any] = {"message_id": self._next_message_id(chat_id), "date": int(time.time()),
+                                "chat": chat, "text": text}
+        commands = [{"type": "bot_command", "offset": utf16_len(text[:m.start()]),
+                     "length": utf16_len(m.group())} for m in _BOT_COMMAND.finditer(text)]
+        if commands:
+            post["entities"] = commands
+        return self._enqueue("channel_post", post)
+
+    def user_sends_sticker(self, chat_id: int, emoji: str = "👍") -> int:
+        """Queue a sticker from a user in a private chat (a message without text)."""
+        chat = self._remember_chat(chat_id, "private")
+        return self._enqueue("message", {
+            "message_id": self._next_message_id(chat_id), "date": int(time.time()), "chat": chat,
+            "from": self._user(chat_id, "private", None, "Demo"),
+            "sticker": {"file_id": "sticker-1", "file_unique_id": "s1", "type": "regular", "width": 512,
+                        "height": 512, "is_animated": False, "is_video": False, "emoji": emoji},
+        })
+
     def user_clicks(self, chat_id: int, message_id: int, data: str, *,
                     user_id: int | None = None, first_name: str = "Demo") -> int:
         """Queue a press on an inline button of a bot message; return the update_id."""

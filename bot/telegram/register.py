@@ -23,22 +23,29 @@ def add_handlers(application: Application, commands: UserCommands, services: Ser
         services.engine, admin_chat_ids=services.settings.admin_chat_ids, clock=services.clock,
         on_enqueued=services.wake_sender,
     )
+    # Only new messages: an edited /broadcast or /watch must not run again, and channel posts are
+    # not conversations with the bot.
+    new_message = filters.UpdateType.MESSAGE
+    commands_by_name = [
+        ("start", commands.start_command),
+        ("help", commands.help_command),
+        ("watch", commands.watch_command),
+        ("unwatch", commands.unwatch_command),
+        ("watchlist", commands.watchlist_command),
+        ("stop", commands.stop_command),
+        ("status", commands.status_command),
+        ("settings", commands.settings_command),
+        ("stats", admin.stats_command),
+        ("broadcast", admin.broadcast_command),
+    ]
     application.add_handlers(
         [
-            CommandHandler("start", commands.start_command),
-            CommandHandler("help", commands.help_command),
-            CommandHandler("watch", commands.watch_command),
-            CommandHandler("unwatch", commands.unwatch_command),
-            CommandHandler("watchlist", commands.watchlist_command),
-            CommandHandler("stop", commands.stop_command),
-            CommandHandler("status", commands.status_command),
-            CommandHandler("settings", commands.settings_command),
+            *(CommandHandler(name, callback, filters=new_message) for name, callback in commands_by_name),
             CallbackQueryHandler(commands.settings_button, pattern=r"^ann:"),
-            CommandHandler("stats", admin.stats_command),
-            CommandHandler("broadcast", admin.broadcast_command),
-            # Must stay last: any other /command or plain text gets a pointer to /help.
-            MessageHandler(filters.COMMAND, commands.unknown_command),
-            MessageHandler(filters.TEXT & filters.ChatType.PRIVATE, commands.plain_text),
+            CallbackQueryHandler(commands.stale_button),
+            # Must stay last: any other /command or message gets a pointer to /help.
+            MessageHandler(filters.COMMAND & new_message, commands.unknown_command),
+            MessageHandler(filters.ChatType.PRIVATE & new_message, commands.plain_text),
         ]
     )
     application.add_error_handler(error_handler)

@@ -203,3 +203,68 @@ async def test_settings_switch_announcement_kinds_by_word_and_by_button(bot: Run
     assert "✅ Insider" not in reply
     [reply] = await bot.say(ALICE, "/settings rockets on")
     assert "one of: officers, agreements" in reply
+
+
+async def wait_for_quiet_then_help(bot: RunningBot, chat_id: int, **kwargs: object) -> list[str]:
+    """Send /help after the updates under test and return what the bot said to them: it handles
+    updates in order, so every reply they got arrives before the /help reply."""
+    before = len(bot.api.messages_to(chat_id))
+    bot.api.user_sends(chat_id, "/help", **kwargs)  # type: ignore[arg-type]
+    deadline = asyncio.get_running_loop().time() + 10
+    while True:
+        texts = [m.visible_text for m in bot.api.messages_to(chat_id)[before:]]
+        if texts and texts[-1].startswith("Commands"):
+            return texts[:-1]
+        assert asyncio.get_running_loop().time() < deadline, texts
+        await asyncio.sleep(0.02)
+
+
+async def test_an_edited_command_does_not_run_again(bot: RunningBot, engine: Engine) -> None:
+    await bot.say(ALICE, "/start")
+    await bot.say(ALICE, "/watch NVDA")
+    sent = bot.api.messages_to(ALICE)[-1].message_id - 1  # the user's /watch came just before the reply
+    bot.api.user_edits(ALICE, sent, "/watch MSFT")
+    bot.api.user_edits(ALICE, sent, "hello")
+    assert await wait_for_quiet_then_help(bot, ALICE) == []
+    assert watched(engine, ALICE) == ["NVDA"]
+
+
+async def test_commands_for_other_bots_and_channel_posts_get_no_answer(bot: RunningBot, engine: Engine) -> None:
+    await bot.say(GROUP, "/start", chat_type="supergroup", title="Desk")
+    bot.api.user_sends(GROUP, "/roll", chat_type="supergroup", title="Desk")
+    bot.api.user_sends(GROUP, "/start@some_other_bot", chat_type="supergroup", title="Desk")
+    assert await wait_for_quiet_then_help(bot, GROUP, chat_type="supergroup", title="Desk") == []
+    [reply] = await bot.say(GROUP, "/rockets@earnings_demo_bot", chat_type="supergroup", title="Desk")
+    assert "I don't know that command" in reply
+
+    channel = -1_009_876_543_210_987
+    bot.api.channel_posts(channel, "/watch NVDA")
+    bot.api.channel_posts(channel, "/rockets")
+    await bot.say(ALICE, "/help")
+    assert bot.api.messages_to(channel) == []
+    assert chat_status(engine, channel) is None
+
+
+async def test_a_sticker_and_an_unknown_button_are_answered(bot: RunningBot) -> None:
+    await bot.say(ALICE, "/start")
+    bot.api.user_sends_sticker(ALICE)
+    replies = await wait_for_quiet_then_help(bot, ALICE)
+    assert replies == ["I understand commands, e.g. /watch NVDA. /help lists them all."]
+    menu = bot.api.messages_to(ALICE)[0]
+    bot.api.user_clicks(ALICE, menu.message_id, "from-an-older-version")
+    await wait_for_quiet_then_help(bot, ALICE)
+    answers = [c.params for c in bot.api.calls if c.method == "answerCallbackQuery"]
+    assert answers and answers[-1].get("text") == "That option no longer exists."
+
+
+async def test_an_old_settings_menu_tapped_into_the_current_state_is_not_an_error(bot: RunningBot) -> None:
+    await bot.say(ALICE, "/start")
+    await bot.say(ALICE, "/settings")
+    old_menu = bot.api.messages_to(ALICE)[-1]
+    await bot.say(ALICE, "/settings insiders on")
+    bot.api.user_clicks(ALICE, old_menu.message_id, "ann:insiders")  # turns insiders off again
+    replies = await wait_for_quiet_then_help(bot, ALICE)
+    assert not any("went wrong" in r for r in replies)
+    bot.api.user_clicks(ALICE, old_menu.message_id, "ann:insiders")  # on: the old menu's text again
+    replies = await wait_for_quiet_then_help(bot, ALICE)
+    assert not any("went wrong" in r for r in replies)
