@@ -31,6 +31,7 @@ from bot.sources.edgar.client import EdgarClient
 from bot.sources.edgar.feed import FeedEntry, is_earnings_release
 from bot.sources.edgar.filing_index import exhibit_99_1, is_results_6k
 from bot.sources.edgar.press_release import extract_figures
+from bot.store.companies import share_class_ids
 from bot.store.db import session_scope
 from bot.store.source_state import backing_off, record_source_error, record_source_success
 from bot.store.tables import (
@@ -175,7 +176,7 @@ class EdgarDetector:
         session.add(filing)
         session.flush()
         outcome.new_filings += 1
-        audience = announcement_audience(session, company.id, {k.key for k in kinds})  # type: ignore[arg-type]
+        audience = announcement_audience(session, share_class_ids(session, company), {k.key for k in kinds})
         if not audience:
             return 0
         notice = FilingNotice(

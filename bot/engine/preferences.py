@@ -73,12 +73,14 @@ def announcement_kinds_of(session: Session, chat_id: int) -> set[str]:
     return chosen_kinds(chat) if chat else set()
 
 
-def announcement_audience(session: Session, company_id: int, kind_keys: set[str]) -> list[int]:
-    """Return the chat rows (primary keys) that watch the company and want one of these kinds."""
+def announcement_audience(session: Session, company_ids: list[int], kind_keys: set[str]) -> list[int]:
+    """Return the chat rows (primary keys) that watch one of the companies and want one of these kinds."""
     chats = session.exec(
         select(Chat)
         .join(Watch, col(Watch.chat_pk) == col(Chat.id))
-        .where(Watch.company_id == company_id, Chat.status == ChatStatus.ACTIVE, Chat.announcement_items != "")
+        .where(col(Watch.company_id).in_(company_ids), Chat.status == ChatStatus.ACTIVE,
+               Chat.announcement_items != "")
+        .distinct()
     ).all()
     return [c.id for c in chats if c.id is not None and chosen_kinds(c) & kind_keys]
 

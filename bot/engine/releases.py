@@ -15,6 +15,7 @@ from bot.domain.figures import Figure
 from bot.domain.market_time import new_york_date
 from bot.engine.evaluate import Evaluation, evaluate_event
 from bot.engine.figures_store import record_reported
+from bot.store.companies import share_class_ids
 from bot.store.tables import (
     Alert,
     AlertKind,
@@ -24,6 +25,7 @@ from bot.store.tables import (
     Filing,
     FilingKind,
     FilingState,
+    Watch,
 )
 
 logger = logging.getLogger(__name__)
@@ -65,9 +67,14 @@ def record_filing(session: Session, company: Company, seen: FilingSeen, *, now: 
         item_titles=seen.item_titles,
     )
     kind = AlertKind.FILING if seen.kind == FilingKind.EARNINGS_RELEASE else AlertKind.ANNOUNCEMENT
+    # One filing for every class of the stock: a chat watching GOOG hears of Alphabet's 8-K as one
+    # watching GOOGL does, once.
+    watchers = session.exec(
+        select(Watch.chat_pk).where(col(Watch.company_id).in_(share_class_ids(session, company)))
+    ).all()
     alert = enqueue_alert(
         session, kind=kind, dedup_key=f"filing:{seen.accession}", text=render_filing(notice),
-        company_id=company.id, filing_id=filing.id, now=now,
+        company_id=company.id, filing_id=filing.id, chat_pks=watchers, now=now,
     )
     if alert is not None:
         logger.info("filing alert ticker=%s accession=%s form=%s", company.ticker, seen.accession, seen.form)

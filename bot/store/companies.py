@@ -86,6 +86,13 @@ def find_company(session: Session, raw_ticker: str) -> Company | None:
     return session.exec(select(Company).where(Company.ticker == ticker)).first()
 
 
+def share_class_ids(session: Session, company: Company) -> list[int]:
+    """Return the ids of every listed class of the company's stock (GOOG and GOOGL share a CIK)."""
+    if company.cik is None:
+        return [company.id] if company.id is not None else []
+    return list(session.exec(select(Company.id).where(Company.cik == company.cik)).all())  # type: ignore[arg-type]
+
+
 def suggest_tickers(session: Session, raw: str, limit: int = 3) -> list[Company]:
     """Return up to limit companies the user may have meant: close tickers or a name match.
 

@@ -21,6 +21,7 @@ from bot.sources.http import RateLimiter, make_client
 from bot.store.db import session_scope
 from bot.store.tables import (
     Alert,
+    Chat,
     Company,
     Delivery,
     EarningsEvent,
@@ -231,3 +232,27 @@ async def test_xbrl_fills_in_what_the_release_did_not_state(engine: Engine, setu
         correction = session.exec(select(Alert).order_by(Alert.id.desc())).first()  # type: ignore[union-attr]
         assert correction is not None and "Revenue $39.33B vs $37.72B est. (+4.3%)" in correction.text
     assert await confirm_reported_events(engine, setup.detector.client, clock=setup.clock) == 0
+
+
+async def test_a_filing_reaches_the_watchers_of_every_share_class_once(engine: Engine, setup: Setup) -> None:
+    with Session(engine) as session:
+        add_company(session, "GOOGL", "Alphabet Inc.", 1652044)
+        add_company(session, "GOOG", "Alphabet Inc.", 1652044)
+        watching_chat(session, 1, "GOOG")
+        watching_chat(session, 2, "GOOGL")
+        watching_chat(session, 3, "GOOG", "GOOGL")
+        for chat_id in (1, 2, 3):
+            set_announcement(session, chat_id, "officers", True, now=ACCEPTED)
+        session.commit()
+    for accession, items in (("0001652044-25-000014", ("2.02", "9.01")), ("0001652044-25-000015", ("5.02",))):
+        setup.edgar.publish(PublishedFiling(cik=1652044, company="Alphabet Inc.", form="8-K", accession=accession,
+                                            accepted_at=ACCEPTED, items=items))
+    await setup.detector.poll()
+    with session_scope(engine) as session:
+        alerts = session.exec(select(Alert).order_by(Alert.id)).all()
+        assert len(alerts) == 2
+        for alert in alerts:
+            deliveries = session.exec(select(Delivery).where(Delivery.alert_id == alert.id)).all()
+            assert sorted(d.chat_pk for d in deliveries) == sorted(
+                c.id for c in session.exec(select(Chat)).all()  # type: ignore[misc]
+            )
