@@ -35,6 +35,7 @@ class WatchResult:
     invalid: list[str] = field(default_factory=list)
     over_limit: list[str] = field(default_factory=list)
     truncated: bool = False
+    paused: bool = False  # the chat sent /stop: watching works, alerts stay off until /start
 
 
 @dataclass
@@ -44,6 +45,7 @@ class UnwatchResult:
     removed: list[str] = field(default_factory=list)
     not_watched: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
+    truncated: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,13 +103,12 @@ def stop_chat(session: Session, chat_id: int, *, now: datetime) -> bool:
 
 
 def parse_tickers(args: list[str]) -> list[str]:
-    """Split arguments on spaces and commas, drop duplicates, keep order."""
-    seen: dict[str, None] = {}
+    """Split arguments on spaces and commas, drop duplicates (BRK.B and brk-b are one), keep order."""
+    seen: dict[str, str] = {}
     for arg in args:
         for part in arg.replace(",", " ").split():
-            if part:
-                seen.setdefault(part, None)
-    return list(seen)
+            seen.setdefault(normalize_ticker(part) or part, part)
+    return list(seen.values())
 
 
 def watch(session: Session, chat_id: int, raw_tickers: list[str], *, now: datetime,
@@ -115,6 +116,10 @@ def watch(session: Session, chat_id: int, raw_tickers: list[str], *, now: dateti
     """Add companies to the chat's watchlist, up to MAX_WATCHLIST."""
     result = WatchResult()
     chat = get_chat(session, chat_id) or register_chat(session, chat_id, kind=kind, title=title, now=now)[0]
+    if chat.status == ChatStatus.BLOCKED:  # the chat writes to us again, so it unblocked the bot
+        chat.status, chat.updated_at = ChatStatus.ACTIVE, now
+        session.add(chat)
+    result.paused = chat.status == ChatStatus.STOPPED
     if len(raw_tickers) > MAX_TICKERS_PER_COMMAND:
         raw_tickers = raw_tickers[:MAX_TICKERS_PER_COMMAND]
         result.truncated = True
@@ -150,7 +155,7 @@ def _watch_count(session: Session, chat: Chat) -> int:
 
 def unwatch(session: Session, chat_id: int, raw_tickers: list[str]) -> UnwatchResult:
     """Remove companies from the chat's watchlist."""
-    result = UnwatchResult()
+    result = UnwatchResult(truncated=len(raw_tickers) > MAX_TICKERS_PER_COMMAND)
     chat = get_chat(session, chat_id)
     for raw in raw_tickers[:MAX_TICKERS_PER_COMMAND]:
         symbol = normalize_ticker(raw)

@@ -10,11 +10,12 @@ from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.delivery.outbox import reactivate_chat
+from bot.delivery.split import split_html
 from bot.domain.market_time import new_york_date, utc_now
 from bot.engine import preferences, subscriptions
 from bot.store.db import session_scope
@@ -81,7 +82,7 @@ class UserCommands:
             lambda s: subscriptions.watch(s, chat.id, tickers, now=now, kind=chat.type,
                                           title=chat.title or chat.username)
         )
-        await message.reply_html(replies.watch_reply(result))
+        await reply_long(message, replies.watch_reply(result))
 
     async def unwatch_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Remove companies from the chat's watchlist."""
@@ -93,7 +94,7 @@ class UserCommands:
             await message.reply_html(replies.unwatch_usage())
             return
         result = await self._in_session(lambda s: subscriptions.unwatch(s, chat.id, tickers))
-        await message.reply_html(replies.unwatch_reply(result))
+        await reply_long(message, replies.unwatch_reply(result))
 
     async def watchlist_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Show the watchlist with next report dates."""
@@ -102,7 +103,7 @@ class UserCommands:
             return
         today = new_york_date(self.clock())
         entries = await self._in_session(lambda s: subscriptions.watchlist(s, chat.id, today=today))
-        await message.reply_html(replies.watchlist_reply(entries))
+        await reply_long(message, replies.watchlist_reply(entries))
 
     async def stop_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stop all alerts to this chat."""
@@ -193,6 +194,13 @@ class UserCommands:
         """Answer a message that is not a command."""
         if update.effective_message is not None:
             await update.effective_message.reply_html(replies.NOT_A_COMMAND)
+
+
+async def reply_long(message: Message, text: str) -> None:
+    """Reply with text, in several messages when it is over Telegram's 4096 characters
+    (a 200-company watchlist is), cut at line ends."""
+    for part in split_html(text) or [text]:
+        await message.reply_html(part)
 
 
 def settings_keyboard(chosen: set[str]) -> InlineKeyboardMarkup:

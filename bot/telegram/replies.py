@@ -79,7 +79,9 @@ def watch_reply(result: WatchResult) -> str:
         )
     if result.truncated:
         lines.append(f"Only the first {MAX_TICKERS_PER_COMMAND} tickers of one command are read.")
-    if result.added:
+    if result.added and result.paused:
+        lines.append("🔕 Alerts are paused for this chat since /stop; /start turns them back on.")
+    elif result.added:
         lines.append("I'll alert you when they report. /watchlist shows their dates.")
     return "\n".join(lines) or watch_usage()
 
@@ -93,6 +95,8 @@ def unwatch_reply(result: UnwatchResult) -> str:
         lines.append("You weren't watching " + ", ".join(escape(t) for t in result.not_watched))
     if result.unknown:
         lines.append("❓ Unknown ticker: " + ", ".join(escape(t) for t in result.unknown))
+    if result.truncated:
+        lines.append(f"Only the first {MAX_TICKERS_PER_COMMAND} tickers of one command are read.")
     return "\n".join(lines) or unwatch_usage()
 
 

@@ -127,6 +127,47 @@ async def test_watchlist_holds_at_most_200_companies(bot: RunningBot, engine: En
     [reply] = await bot.say(ALICE, "/watch T200 T201")
     assert "Your watchlist is full (200 companies); not added: T200, T201" in reply
     assert len(watched(engine, ALICE)) == 200
+    before = len(bot.api.messages_to(ALICE))
+    bot.api.user_sends(ALICE, "/watchlist")
+    parts = await wait_for_quiet_then_help(bot, ALICE, since=before)
+    assert len(parts) >= 2
+    assert all(len(p.encode("utf-16-le")) // 2 <= 4096 for p in parts)
+    listed = "\n".join(parts)
+    assert listed.startswith("Your watchlist (200)")
+    assert all(f"T{i:03d} Test {i}\n" in listed + "\n" for i in range(200))
+
+
+async def test_one_company_typed_several_ways_is_one_company(bot: RunningBot, engine: Engine) -> None:
+    [reply] = await bot.say(ALICE, "/watch brk.b BRK-B brk/b $BRK.B")
+    assert reply.startswith("✅ Watching BRK-B")
+    assert "Already" not in reply
+    [reply] = await bot.say(ALICE, "/unwatch brk.b BRK-B")
+    assert reply == "Stopped watching BRK-B"
+
+
+async def test_unwatch_says_when_it_read_only_the_first_50(bot: RunningBot, engine: Engine) -> None:
+    await bot.say(ALICE, "/watch NVDA")
+    [reply] = await bot.say(ALICE, "/unwatch " + " ".join(f"Q{i}" for i in range(80)))
+    assert "Only the first 50 tickers of one command are read." in reply
+
+
+async def test_watching_while_stopped_says_alerts_are_paused_and_a_blocked_chat_comes_back(
+    bot: RunningBot, engine: Engine
+) -> None:
+    await bot.say(ALICE, "/start")
+    await bot.say(ALICE, "/stop")
+    [reply] = await bot.say(ALICE, "/watch NVDA")
+    assert "Watching NVDA" in reply
+    assert "Alerts are paused for this chat since /stop; /start turns them back on." in reply
+    assert "I'll alert you" not in reply
+    assert chat_status(engine, ALICE) == ChatStatus.STOPPED
+
+    with session_scope(engine) as session:  # the sender found the bot blocked; the user unblocks it
+        chat = session.exec(select(Chat).where(Chat.chat_id == ALICE)).one()
+        chat.status = ChatStatus.BLOCKED
+    [reply] = await bot.say(ALICE, "/watch MSFT")
+    assert "I'll alert you when they report" in reply
+    assert chat_status(engine, ALICE) == ChatStatus.ACTIVE
 
 
 async def test_stop_silences_the_chat_and_start_brings_it_back(bot: RunningBot, engine: Engine) -> None:
@@ -205,10 +246,12 @@ async def test_settings_switch_announcement_kinds_by_word_and_by_button(bot: Run
     assert "one of: officers, agreements" in reply
 
 
-async def wait_for_quiet_then_help(bot: RunningBot, chat_id: int, **kwargs: object) -> list[str]:
-    """Send /help after the updates under test and return what the bot said to them: it handles
-    updates in order, so every reply they got arrives before the /help reply."""
-    before = len(bot.api.messages_to(chat_id))
+async def wait_for_quiet_then_help(
+    bot: RunningBot, chat_id: int, *, since: int | None = None, **kwargs: object
+) -> list[str]:
+    """Send /help after the updates under test and return what the bot said since message number
+    `since` (default: now): it handles updates in order, so every reply arrives before /help's."""
+    before = len(bot.api.messages_to(chat_id)) if since is None else since
     bot.api.user_sends(chat_id, "/help", **kwargs)  # type: ignore[arg-type]
     deadline = asyncio.get_running_loop().time() + 10
     while True:
