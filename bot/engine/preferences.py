@@ -50,11 +50,13 @@ def chosen_kinds(chat: Chat) -> set[str]:
     return {key for key in chat.announcement_items.split(",") if key in KINDS_BY_KEY}
 
 
-def set_announcement(session: Session, chat_id: int, key: str, enabled: bool, *, now) -> set[str]:  # type: ignore[no-untyped-def]
+def set_announcement(  # type: ignore[no-untyped-def]
+    session: Session, chat_id: int, key: str, enabled: bool, *, now, kind: str = "private", title: str | None = None
+) -> set[str]:
     """Turn one announcement kind on or off for the chat; return the chat's kinds afterwards."""
     if key not in KINDS_BY_KEY:
         raise KeyError(key)
-    chat = get_chat(session, chat_id) or register_chat(session, chat_id, now=now)[0]
+    chat = get_chat(session, chat_id) or register_chat(session, chat_id, kind=kind, title=title, now=now)[0]
     kinds = chosen_kinds(chat)
     if enabled:
         kinds.add(key)

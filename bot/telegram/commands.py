@@ -137,7 +137,8 @@ class UserCommands:
             def change(session: Session) -> set[str]:
                 chosen: set[str] = set()
                 for key in keys:
-                    chosen = preferences.set_announcement(session, chat.id, key, args[1] == "on", now=now)
+                    chosen = preferences.set_announcement(session, chat.id, key, args[1] == "on", now=now,
+                                                          kind=chat.type, title=chat.title or chat.username)
                 return chosen
 
             chosen = await self._in_session(change)
@@ -158,7 +159,8 @@ class UserCommands:
 
         def toggle(session: Session) -> set[str]:
             current = preferences.announcement_kinds_of(session, chat.id)
-            return preferences.set_announcement(session, chat.id, key, key not in current, now=now)
+            return preferences.set_announcement(session, chat.id, key, key not in current, now=now,
+                                                kind=chat.type, title=chat.title or chat.username)
 
         chosen = await self._in_session(toggle)
         kind = preferences.KINDS_BY_KEY[key]
