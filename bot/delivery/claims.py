@@ -40,6 +40,7 @@ _watch = Watch.__table__
 
 LEASE = timedelta(minutes=5)  # how long a claimed row stays another sender's, at most
 INTERRUPTED_TWICE = "interrupted twice while sending: it may have been delivered, not retried again"
+CANDIDATE_ROUNDS = 4  # windows of due rows looked at per claim, each past the chats already seen
 EDITED_ELSEWHERE = 0  # message_parts of a delivery that edited an earlier message
 
 
@@ -158,18 +159,20 @@ def claim_jobs(
         families: dict[int, set[int]] = {}
         plans: dict[int, EditPlan | None] = {}
         deferred: set[int] = set()
+        superseded: set[int] = set()
         for row in rows:
             if row.replaces_alert_id is None:
                 continue
             family = families.get(row.alert_id)
             if family is None:
                 family = families[row.alert_id] = alert_family(connection, row.alert_id)
+            superseded |= _cancel_superseded(connection, row, family)
             decision = _plan_edit(connection, row, family, families)
             if decision == "wait":
                 deferred.add(row.id)
             else:
                 plans[row.id] = decision
-        wanted = [row.id for row in rows if row.id not in deferred]
+        wanted = [row.id for row in rows if row.id not in deferred and row.id not in superseded]
         claimed = _mark_sending(connection, wanted, now + lease)
     claim.jobs = _jobs(rows, claimed, plans, chosen)
     return claim
@@ -179,26 +182,39 @@ def _choose_chats(
     connection: Connection, now: datetime, limit: int, chat_ready: Callable[[int], bool],
     busy_chat_ids: set[int], claim: Claim,
 ) -> tuple[dict[int, int], list[int]]:
-    """Pick chats with due deliveries in priority order; skip chats still inside their limit."""
-    candidates = connection.execute(
-        select(_delivery.c.id, _delivery.c.chat_pk, _chat.c.chat_id, _chat.c.status)
-        .join(_chat, _chat.c.id == _delivery.c.chat_pk)
-        .where(_delivery.c.status == DeliveryStatus.PENDING, _delivery.c.next_attempt_at <= now)
-        .order_by(_delivery.c.priority, _delivery.c.next_attempt_at)
-        .limit(limit * 4)
-        .with_for_update(of=_delivery, skip_locked=True)
-    ).all()
+    """Pick chats with due deliveries in priority order; skip chats still inside their limit.
+
+    One chat may have many due rows (a group waiting out its 20 a minute): when a window of
+    candidates holds too few chats, look past the chats already seen, so one never starves others.
+    """
     chosen: dict[int, int] = {}
     idle: list[int] = []
-    for row in candidates:
-        if row.status != ChatStatus.ACTIVE:
-            idle.append(row.id)
-        elif row.chat_pk in chosen:
-            continue
-        elif row.chat_id in busy_chat_ids or not chat_ready(row.chat_id):
-            claim.cooling_chats.append(row.chat_id)
-        elif len(chosen) < limit:
-            chosen[row.chat_pk] = row.chat_id
+    seen: set[int] = set()
+    window = limit * 4
+    for _ in range(CANDIDATE_ROUNDS):
+        query = (
+            select(_delivery.c.id, _delivery.c.chat_pk, _chat.c.chat_id, _chat.c.status)
+            .join(_chat, _chat.c.id == _delivery.c.chat_pk)
+            .where(_delivery.c.status == DeliveryStatus.PENDING, _delivery.c.next_attempt_at <= now)
+            .order_by(_delivery.c.priority, _delivery.c.next_attempt_at)
+            .limit(window)
+            .with_for_update(of=_delivery, skip_locked=True)
+        )
+        if seen:
+            query = query.where(_delivery.c.chat_pk.not_in(seen))
+        candidates = connection.execute(query).all()
+        for row in candidates:
+            if row.status != ChatStatus.ACTIVE:
+                idle.append(row.id)
+            elif row.chat_pk in chosen or row.chat_pk in seen:
+                continue
+            elif row.chat_id in busy_chat_ids or not chat_ready(row.chat_id):
+                claim.cooling_chats.append(row.chat_id)
+            elif len(chosen) < limit:
+                chosen[row.chat_pk] = row.chat_id
+        seen |= {row.chat_pk for row in candidates}
+        if len(candidates) < window or len(chosen) >= limit:
+            break
     return chosen, idle
 
 
@@ -260,7 +276,8 @@ def _jobs(
                 chosen[chat_pk],
                 tuple(row.id for row in chat_rows),
                 tuple(_text_in_message(row, chat_rows) for row in chat_rows),
-                max(row.attempts for row in chat_rows),
+                # the freshest alert's count: an alert that joined late still gets every try
+                min(row.attempts for row in chat_rows),
             )
         )
     order = {chat_pk: index for index, chat_pk in enumerate(chosen)}
@@ -290,6 +307,23 @@ def alert_family(connection: Connection, alert_id: int) -> set[int]:
     return family
 
 
+def _cancel_superseded(connection: Connection, row: Any, family: set[int]) -> set[int]:
+    """Cancel this chat's still-unsent older versions of a corrected alert (an original whose send
+    failed and was queued again after the correction came): only the revised text goes out."""
+    older = [alert_id for alert_id in family if alert_id < row.alert_id]
+    if not older:
+        return set()
+    ids = set(connection.execute(
+        select(_delivery.c.id).where(
+            _delivery.c.chat_pk == row.chat_pk, _delivery.c.alert_id.in_(older),
+            _delivery.c.status == DeliveryStatus.PENDING,
+        )
+    ).scalars())
+    if ids:
+        _cancel(connection, list(ids), "superseded by a correction")
+    return ids
+
+
 def _plan_edit(
     connection: Connection, row: Any, family: set[int], families: dict[int, set[int]]
 ) -> EditPlan | None | str:
@@ -313,19 +347,20 @@ def _rebuilt_message(
 ) -> EditPlan | None:
     """Return the message's whole text with the correction in place, or None if it can't be edited."""
     members = connection.execute(
-        select(_delivery.c.id, _delivery.c.alert_id, _delivery.c.message_parts, _alert.c.text)
+        select(_delivery.c.id, _delivery.c.alert_id, _delivery.c.message_parts, _alert.c.text,
+               _alert.c.kind, _alert.c.filing_id)
         .join(_alert, _alert.c.id == _delivery.c.alert_id)
         .where(
             _delivery.c.chat_pk == row.chat_pk,
             _delivery.c.message_id == message_id,
             _delivery.c.status == DeliveryStatus.SENT,
         )
-        .order_by(_delivery.c.id)
+        .order_by(_delivery.c.priority, _delivery.c.id)  # the order the message was composed in
     ).all()
     slots = [m for m in members if m.message_parts != EDITED_ELSEWHERE]
     if not slots or any(m.message_parts > 1 for m in slots):
         return None  # the alert went out split over several messages: send the correction anew
-    texts = {slot.id: slot.text for slot in slots}
+    texts = {slot.id: _text_in_message(slot, slots) for slot in slots}  # folded notices stay out
     for edit in (m for m in members if m.message_parts == EDITED_ELSEWHERE):
         edit_family = families.get(edit.alert_id)
         if edit_family is None:
@@ -339,7 +374,7 @@ def _rebuilt_message(
         return None
     for slot_id in revised:
         texts[slot_id] = row.text
-    text = join_alerts([texts[slot.id] for slot in slots])
+    text = join_alerts([texts[slot.id] for slot in slots if texts[slot.id]])
     if visible_length(text) > MAX_MESSAGE_UNITS:
         return None
     return EditPlan(message_id, text, revised)
@@ -439,9 +474,18 @@ def migrate_chat(
             update(_delivery).where(_delivery.c.id.in_(delivery_ids))
             .values(status=DeliveryStatus.PENDING, next_attempt_at=now)
         )
+        current = connection.execute(select(_chat.c.chat_id).where(_chat.c.id == chat_pk)).scalar()
+        if current == new_chat_id:
+            return  # another job of this chat already moved it
         existing = connection.execute(
             select(_chat.c.id).where(_chat.c.chat_id == new_chat_id)
         ).scalar()
+        # Messages in the old group can't be edited through the new id, and their ids may be
+        # taken there by other messages: corrections of them go out as new messages.
+        connection.execute(
+            update(_delivery).where(_delivery.c.chat_pk == chat_pk, _delivery.c.status == DeliveryStatus.SENT)
+            .values(message_id=None)
+        )
         if existing is None:
             connection.execute(
                 update(_chat).where(_chat.c.id == chat_pk).values(chat_id=new_chat_id)

@@ -44,7 +44,8 @@ def compose_messages(texts: Sequence[str], limit: int = MAX_MESSAGE_UNITS) -> li
                             for n, part in enumerate(parts))
             group, width = [], 0
             continue
-        joined_width = width + (len(ALERT_SEPARATOR) if group else 0) + text_width
+        carries_text = any(texts[i] for i in group)  # superseded ones add no separator
+        joined_width = width + (len(ALERT_SEPARATOR) if carries_text else 0) + text_width
         if joined_width > limit:
             messages.extend(_joined(texts, group))
             group, joined_width = [], text_width

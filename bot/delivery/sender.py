@@ -9,8 +9,10 @@ between leaves rows that `recover_in_flight` queues once more (and never a third
 
 Faults: a 429 pauses every send for retry_after; 403, "chat not found" and lost rights block the
 chat and cancel what waits for it; a group that became a supergroup gets its new id and the
-message again; timeouts and 5xx back off exponentially until `max_attempts`, then the delivery
-fails with the error kept.
+message again; timeouts and 5xx back off exponentially (2 s doubling, at most 5 min apart) until
+`max_attempts` (12: about 25 minutes, so an outage of Telegram or of the network loses nothing),
+then the delivery fails with the error kept. A message Telegram refuses fails alone: alerts
+coalesced with it are sent one by one.
 """
 
 from __future__ import annotations
@@ -77,9 +79,9 @@ class Sender:
         rate_per_second: float,
         paid_broadcast: bool = False,
         clock: Callable[[], datetime] = utc_now,
-        max_attempts: int = 5,
+        max_attempts: int = 12,
         backoff_seconds: float = 2.0,
-        max_backoff_seconds: float = 600.0,
+        max_backoff_seconds: float = 300.0,
         chat_interval: float = 1.0,
         group_per_minute: int = 20,
         headroom: float = 0.02,
@@ -114,6 +116,7 @@ class Sender:
         self._busy_chats: set[int] = set()
         self._cooling_chats: list[int] = []
         self._on_the_wire: set[tuple[int, ...]] = set()
+        self._sent_in_job: dict[tuple[int, ...], set[int]] = {}  # positions a running job has settled
         self._last_flush = time.monotonic()
 
     # -- public ---------------------------------------------------------------------------------
@@ -255,9 +258,11 @@ class Sender:
                 await self._send(job)
         except asyncio.CancelledError:
             in_doubt = job.delivery_ids in self._on_the_wire
-            self._outcomes.append(
-                Retry(job.delivery_ids, self.clock(), None, count_attempt=False, in_doubt=in_doubt)
-            )
+            rest = job.without(self._sent_in_job.get(job.delivery_ids, set()))
+            if rest.delivery_ids:
+                self._outcomes.append(
+                    Retry(rest.delivery_ids, self.clock(), None, count_attempt=False, in_doubt=in_doubt)
+                )
             raise
         except Exception:  # one job's bug must not stop the others
             logger.exception("delivery job failed chat=%s deliveries=%s", job.chat_id, job.delivery_ids)
@@ -265,21 +270,54 @@ class Sender:
         finally:
             self._on_the_wire.discard(job.delivery_ids)
             self._busy_chats.discard(job.chat_id)
+            self._sent_in_job.pop(job.delivery_ids, None)
 
     async def _send(self, job: Job) -> None:
+        messages = compose_messages(job.texts)
+        last_message_of = {i: n for n, composed in enumerate(messages) for i in composed.sources}
         first_message: dict[int, int] = {}
         parts = dict.fromkeys(range(len(job.texts)), 0)
-        for composed in compose_messages(job.texts):
+        settled: set[int] = set()  # positions whose outcome is recorded
+        self._sent_in_job[job.delivery_ids] = settled
+        for n, composed in enumerate(messages):
             result = await self._request(job, "sendMessage", partial(self._send_text, job, composed.text))
+            if isinstance(result, Fault) and result.kind is FaultKind.REJECTED:
+                settled |= await self._refused(job, composed.sources, settled, result)
+                continue
             if isinstance(result, Fault):
-                done = {i for i, count in parts.items() if count and i not in composed.sources}
-                self._record_sent(job, done, first_message, parts)
-                await self._handle_fault(job.without(done), result)
+                await self._handle_fault(job.without(settled), result)
                 return
             for index in composed.sources:
                 first_message.setdefault(index, result.message_id)
                 parts[index] += 1
-        self._record_sent(job, set(parts), first_message, parts)
+            # Record each alert as soon as its last part is out: a stop or a fault later in the
+            # job must not send it again.
+            finished = {i for i in composed.sources if last_message_of[i] == n} - settled
+            self._record_sent(job, finished, first_message, parts)
+            settled |= finished
+        unsent = set(range(len(job.texts))) - settled
+        if unsent:  # nothing to carry them (should not happen): try again rather than leave them in flight
+            logger.error("deliveries left out of every message chat=%s: %s", job.chat_id, sorted(unsent))
+            self._retry_later(job.without(settled), "left out of the composed messages")
+
+    async def _refused(self, job: Job, sources: tuple[int, ...], settled: set[int], fault: Fault) -> set[int]:
+        """Telegram refused a message: fail the alert it held, or, when it held several, send each
+        on its own so only the one at fault fails. Return the positions now settled."""
+        refused = [i for i in sources if i not in settled]
+        carried = [i for i in refused if job.texts[i]]
+        if len(carried) > 1:
+            everyone = set(range(len(job.texts)))
+            for index in carried:
+                single = job.without(everyone - {index})
+                await self._send(single)
+                self._sent_in_job.pop(single.delivery_ids, None)
+            riders = [i for i in refused if not job.texts[i]]
+            if riders:  # notices folded into a refused result: next time they go out on their own
+                self._retry_later(job.without(everyone - set(riders)), fault.description)
+            return set(refused)
+        logger.error("Telegram refused a message chat=%s: %s", job.chat_id, fault.description)
+        self._outcomes.append(Failed(tuple(job.delivery_ids[i] for i in refused), fault.description))
+        return set(refused)
 
     async def _edit(self, job: Job, plan: EditPlan) -> None:
         result = await self._request(job, "editMessageText", partial(self._edit_text, job, plan))
@@ -361,7 +399,7 @@ class Sender:
             )
         elif fault.kind is FaultKind.FLOOD:
             self._outcomes.append(Retry(job.delivery_ids, self.clock(), fault.description, count_attempt=False))
-        elif fault.kind is FaultKind.REJECTED:
+        elif fault.kind is FaultKind.REJECTED:  # an edit Telegram refuses
             logger.error("Telegram rejected a message chat=%s: %s", job.chat_id, fault.description)
             self._outcomes.append(Failed(job.delivery_ids, fault.description))
         else:

@@ -47,3 +47,9 @@ def test_a_superseded_notice_beside_a_result_too_long_for_one_message_is_still_d
     assert len(before) > 1 and len(after) > 1
     assert before[0].sources == (0, 1) and all(m.sources == (1,) for m in before[1:])
     assert after[-1].sources == (0, 1) and all(m.sources == (0,) for m in after[:-1])
+
+
+def test_a_folded_notice_next_to_a_full_length_alert_still_rides_with_a_message() -> None:
+    for texts in (["", "x" * 4096], ["y" * 5000, "", "z" * 4095]):
+        covered = {i for message in compose_messages(texts) for i in message.sources}
+        assert covered == set(range(len(texts)))

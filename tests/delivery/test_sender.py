@@ -420,3 +420,148 @@ async def test_with_a_shared_outbox_only_rows_whose_lease_ran_out_are_taken_back
     by_chat = {r.chat_pk: r for r in deliveries(engine)}
     assert by_chat[pks[1]].status == DeliveryStatus.SENDING
     assert (by_chat[pks[2]].status, by_chat[pks[2]].in_doubt) == (DeliveryStatus.PENDING, True)
+
+
+# -- faults found in review -----------------------------------------------------------------------
+
+
+async def test_a_group_that_migrates_under_two_jobs_at_once_stays_active_and_gets_both(
+    engine: Engine, api: LoopbackBotApi, bot: Bot
+) -> None:
+    pks = add_chats(engine, [-5])
+    worker = sender(engine, bot)
+    alert(engine, "result:A:1", "<b>AAPL</b> EPS $1.00", chat_pks=[pks[-5]])
+    await worker.drain_once()
+    await asyncio.sleep(1.1)
+    correct(engine, "result:A:1", "result:A:2", "<b>AAPL</b> EPS $1.10 (revised)")  # an edit job
+    alert(engine, "result:B:1", "<b>MSFT</b> EPS $2.00", chat_pks=[pks[-5]])  # and a send job
+    api.migrate(-5, -1005)
+
+    await worker.drain_once()
+    await asyncio.sleep(1.1)
+    await worker.drain_once()
+
+    moved = chat(engine, pks[-5])
+    assert (moved.chat_id, moved.status) == (-1005, ChatStatus.ACTIVE)
+    assert sorted(m.text for m in api.messages_to(-1005)) == [
+        "<b>AAPL</b> EPS $1.10 (revised)", "<b>MSFT</b> EPS $2.00",  # the old group's message can't be edited
+    ]
+    assert {r.status for r in deliveries(engine)} == {DeliveryStatus.SENT}
+
+
+async def test_one_alert_telegram_refuses_fails_alone(engine: Engine, api: LoopbackBotApi, bot: Bot) -> None:
+    pks = add_chats(engine, [1])
+    good = alert(engine, "good", "🟢 NVDA beat", chat_pks=[pks[1]])
+    bad = alert(engine, "bad", '<a href="https://x">unclosed link', chat_pks=[pks[1]])
+    later = alert(engine, "later", "MSFT " + "z " * 2500, chat_pks=[pks[1]])  # goes in a message of its own
+
+    async with running(sender(engine, bot)):
+        await eventually(lambda: all(r.status != DeliveryStatus.SENDING for r in deliveries(engine))
+                         and len(api.messages_to(1)) >= 3)
+
+    shown = [visible_text(m.text) for m in api.messages_to(1)]
+    assert shown[0] == "🟢 NVDA beat"
+    assert "".join(shown[1:]).startswith("MSFT z z")
+    status = {r.alert_id: r.status for r in deliveries(engine)}
+    assert status == {good: DeliveryStatus.SENT, bad: DeliveryStatus.FAILED, later: DeliveryStatus.SENT}
+
+
+async def test_a_group_waiting_out_its_minute_does_not_hold_up_other_chats(
+    engine: Engine, api: LoopbackBotApi, bot: Bot
+) -> None:
+    pks = add_chats(engine, [-100, 1])
+    worker = sender(engine, bot)
+    for _ in range(20):
+        worker.spacing.record(-100)  # the group used its 20 a minute just now
+    for i in range(30):
+        alert(engine, f"group-{i}", f"group alert {i}", chat_pks=[pks[-100]])
+    alert(engine, "private", "private chat alert", chat_pks=[pks[1]])
+
+    started = time.monotonic()
+    async with running(worker):
+        await api.wait_for_messages(1, 1, timeout=10)
+    assert time.monotonic() - started < 3
+    assert [m.text for m in api.messages_to(1)] == ["private chat alert"]
+
+
+async def test_stopping_between_two_messages_of_a_job_does_not_send_the_first_again(
+    engine: Engine, api: LoopbackBotApi, bot: Bot
+) -> None:
+    pks = add_chats(engine, [-100])
+    first = "<b>A</b> " + "x " * 1500
+    second = "<b>B</b> " + "y " * 1500  # together over 4096: two messages, a minute apart in a group
+    alert(engine, "a", first, chat_pks=[pks[-100]])
+    alert(engine, "b", second, chat_pks=[pks[-100]])
+    async with running(sender(engine, bot, group_per_minute=1)):
+        await api.wait_for_messages(-100, 1)
+        await asyncio.sleep(0.3)
+
+    restarted = sender(engine, bot, group_per_minute=100)
+    restarted.recover_in_flight()
+    await restarted.drain_once()
+    assert [m.text for m in api.messages_to(-100)] == [first, second]
+
+
+async def test_an_original_that_failed_after_its_correction_came_is_never_shown(
+    engine: Engine, api: LoopbackBotApi
+) -> None:
+    request = HTTPXRequest(read_timeout=0.3, httpx_kwargs={"trust_env": False})
+    async with Bot(api.token, base_url=api.bot_base_url, request=request) as quick_bot:
+        pks = add_chats(engine, [1])
+        alert(engine, "result:A:1", "AAPL EPS $1.00", chat_pks=[pks[1]])
+        api.hang_next("sendMessage", 1.0, deliver=False)  # the original times out on the wire
+        async with running(sender(engine, quick_bot)) as wake:
+            await asyncio.sleep(0.1)
+            correct(engine, "result:A:1", "result:A:2", "AAPL EPS $1.10 (revised)")
+            wake.set()
+            await eventually(lambda: len(api.messages_to(1)) == 1)
+            await asyncio.sleep(1.5)
+
+    assert [m.text for m in api.messages_to(1)] == ["AAPL EPS $1.10 (revised)"]
+
+
+async def test_a_correction_keeps_a_folded_notice_out_and_the_order_of_the_message(
+    engine: Engine, api: LoopbackBotApi, bot: Bot
+) -> None:
+    pks = add_chats(engine, [1])
+    with session_scope(engine) as session:
+        from bot.store.tables import Filing
+
+        filing = Filing(accession="0001045810-25-000021", company_id=None, cik=1045810, form="8-K", items="2.02",
+                        accepted_at=utc_now(), url="https://www.sec.gov/x", kind="earnings_release", seen_at=utc_now())
+        session.add(filing)
+        session.flush()
+        filing_id = filing.id
+    with session_scope(engine) as session:
+        from bot.delivery.outbox import enqueue_alert
+
+        enqueue_alert(session, kind=AlertKind.DATE_CHANGE, dedup_key="date", text="📅 MSFT now expected Thu",
+                      chat_pks=[pks[1]], now=utc_now())
+        enqueue_alert(session, kind=AlertKind.FILING, dedup_key="filing", text="📄 NVDA has just filed",
+                      filing_id=filing_id, chat_pks=[pks[1]], now=utc_now())
+        enqueue_alert(session, kind=AlertKind.RESULT, dedup_key="result:1:a", text="🟢 NVDA EPS $0.89",
+                      filing_id=filing_id, chat_pks=[pks[1]], now=utc_now())
+    worker = sender(engine, bot)
+    await worker.drain_once()
+    [message] = api.messages_to(1)
+    assert message.text == "🟢 NVDA EPS $0.89\n\n📅 MSFT now expected Thu"
+
+    await asyncio.sleep(1.1)
+    correct(engine, "result:1:a", "result:1:b", "🟢 NVDA EPS $0.91")
+    await worker.drain_once()
+    [message] = api.messages_to(1)
+    assert message.edited and message.text == "🟢 NVDA EPS $0.91\n\n📅 MSFT now expected Thu"
+
+
+async def test_an_outage_of_half_a_minute_loses_nothing_with_the_default_retries(
+    engine: Engine, api: LoopbackBotApi, bot: Bot
+) -> None:
+    pks = add_chats(engine, [1, 2])
+    alert(engine, "a", "alert", chat_pks=[pks[1], pks[2]])
+    api.fail_next("sendMessage", 502, "Bad Gateway", times=16)  # 8 tries each at the default settings' pace
+
+    async with running(Sender(engine, bot, rate_per_second=30, backoff_seconds=0.01, max_backoff_seconds=0.05)):
+        await eventually(lambda: all(r.status == DeliveryStatus.SENT for r in deliveries(engine)), timeout=10)
+
+    assert [m.text for m in api.messages_to(1)] == ["alert"]
+    assert [m.text for m in api.messages_to(2)] == ["alert"]
