@@ -7,6 +7,7 @@ failed is finished on the next run, and never alerted twice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from bot.delivery.outbox import enqueue_alert
 from bot.delivery.render import FilingNotice, render_filing
-from bot.domain.market_time import new_york_date, utc_now
+from bot.domain.market_time import as_utc, new_york_date, utc_now
 from bot.engine.poll import due_events
 from bot.engine.preferences import (
     ANNOUNCEMENT_KINDS,
@@ -33,7 +34,12 @@ from bot.sources.edgar.filing_index import exhibit_99_1, is_results_6k
 from bot.sources.edgar.press_release import extract_figures
 from bot.store.companies import share_class_ids
 from bot.store.db import session_scope
-from bot.store.source_state import backing_off, record_source_error, record_source_success
+from bot.store.source_state import (
+    backing_off,
+    get_source_state,
+    record_source_error,
+    record_source_success,
+)
 from bot.store.tables import (
     Chat,
     ChatStatus,
@@ -48,8 +54,11 @@ from bot.store.tables import (
 logger = logging.getLogger(__name__)
 
 SOURCE_KEY = "sec_edgar"
-MAX_FIGURE_ATTEMPTS = 5
-MAX_PAGES = 3  # newest first: a page past the last one seen is not needed
+MAX_FIGURE_ATTEMPTS = 5  # a filing whose exhibit can't be read is given up after this many tries
+MAX_UNAVAILABLE_ATTEMPTS = 40  # ... or after this many while SEC did not answer (hours of backoff)
+MAX_PAGES = 5  # 500 filings per form between two reads, newest first
+FEED_PAGE = 100
+FEED_OVERLAP = timedelta(minutes=5)
 ITEM_TITLES = {
     "1.01": "Entry into a Material Definitive Agreement",
     "2.02": "Results of Operations and Financial Condition",
@@ -111,9 +120,14 @@ class EdgarDetector:
                 return outcome
             watched = _watched_by_cik(session)
             forms = ["8-K", "6-K"] + _announcement_forms(session)
+            state = get_source_state(session, SOURCE_KEY)
+            last_read = state.last_success_at if state else None
+        # Page back until the feed reaches the previous read (with a margin for clock skew); on the
+        # first read, one page: older filings are history, not news.
+        since = as_utc(last_read) - FEED_OVERLAP if last_read is not None else None
         if watched:
             for form in forms:
-                if not await self._read_feed(form, watched, outcome):
+                if not await self._read_feed(form, watched, outcome, since=since):
                     break
         notices = outcome.alerts
         if notices:
@@ -127,14 +141,17 @@ class EdgarDetector:
         if self.on_alerts is not None:
             self.on_alerts()
 
-    async def _read_feed(self, form: str, watched: dict[int, list[Company]], outcome: DetectOutcome) -> bool:
+    async def _read_feed(
+        self, form: str, watched: dict[int, list[Company]], outcome: DetectOutcome, *, since: datetime | None
+    ) -> bool:
         entries: list[FeedEntry] = []
         try:
             for page in range(MAX_PAGES):
-                batch = await self.client.current_filings(form, count=100, start=page * 100)
+                batch = await self.client.current_filings(form, count=FEED_PAGE, start=page * FEED_PAGE)
                 outcome.requests += 1
                 entries.extend(batch)
-                if len(batch) < 100 or self._page_reaches_known(batch):
+                if (not batch or since is None or self.client.last_page_entries < FEED_PAGE
+                        or min(e.accepted_at for e in batch) < since):
                     break
         except SourceError as exc:
             self._failed(exc, outcome)
@@ -151,10 +168,6 @@ class EdgarDetector:
                 company = watched[cik][0]  # GOOG and GOOGL share a CIK: one filing, one alert
                 outcome.alerts += self._record(session, company, entry, outcome)
         return True
-
-    def _page_reaches_known(self, batch: list[FeedEntry]) -> bool:
-        with session_scope(self.engine) as session:
-            return session.exec(select(Filing.id).where(Filing.accession == batch[-1].accession)).first() is not None
 
     def _record(self, session: Session, company: Company, entry: FeedEntry, outcome: DetectOutcome) -> int:
         now = self.clock()
@@ -194,17 +207,23 @@ class EdgarDetector:
     async def _finish_pending(self, outcome: DetectOutcome) -> None:
         """Read the exhibit of every filing not finished yet: figures for results, kind for 6-Ks."""
         with session_scope(self.engine) as session:
+            # Filings that failed before go last, so one that keeps failing never holds up new ones.
             pending = session.exec(
-                select(Filing).where(Filing.state == FilingState.SEEN).order_by(col(Filing.accepted_at))
+                select(Filing).where(Filing.state == FilingState.SEEN)
+                .order_by(col(Filing.attempts), col(Filing.accepted_at))
             ).all()
         for filing in pending:
             try:
                 await self._finish(filing, outcome)
             except SourceUnavailable as exc:
+                self._gave_up_once(filing, exc, outcome, limit=MAX_UNAVAILABLE_ATTEMPTS)
                 self._failed(exc, outcome)
                 return
             except SourceError as exc:
                 self._gave_up_once(filing, exc, outcome)
+            except Exception as exc:  # noqa: BLE001 - an exhibit we can't read must not stop the others
+                logger.exception("could not read the exhibit of accession=%s", filing.accession)
+                self._gave_up_once(filing, SourceError(f"unreadable exhibit ({type(exc).__name__})"), outcome)
 
     async def _finish(self, filing: Filing, outcome: DetectOutcome) -> None:
         index = await self.client.filing_index(filing.cik, filing.accession)
@@ -215,7 +234,7 @@ class EdgarDetector:
             return
         content = await self.client.document(exhibit.url)
         outcome.requests += 1
-        release = extract_figures(content)
+        release = await asyncio.to_thread(extract_figures, content)  # a long exhibit must not stall the bot
         now = self.clock()
         with session_scope(self.engine) as session:
             row = session.get(Filing, filing.id)
@@ -247,7 +266,9 @@ class EdgarDetector:
                 row.last_error = error
                 session.add(row)
 
-    def _gave_up_once(self, filing: Filing, exc: SourceError, outcome: DetectOutcome) -> None:
+    def _gave_up_once(
+        self, filing: Filing, exc: SourceError, outcome: DetectOutcome, *, limit: int = MAX_FIGURE_ATTEMPTS
+    ) -> None:
         outcome.errors.append(f"{filing.accession}: {exc}")
         with session_scope(self.engine) as session:
             row = session.get(Filing, filing.id)
@@ -255,7 +276,7 @@ class EdgarDetector:
                 return
             row.attempts += 1
             row.last_error = str(exc)[:500]
-            if row.attempts >= MAX_FIGURE_ATTEMPTS:
+            if row.attempts >= limit:
                 row.state = FilingState.FAILED
                 logger.warning("giving up on the figures of accession=%s: %s", row.accession, exc)
             session.add(row)

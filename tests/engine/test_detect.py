@@ -256,3 +256,52 @@ async def test_a_filing_reaches_the_watchers_of_every_share_class_once(engine: E
             assert sorted(d.chat_pk for d in deliveries) == sorted(
                 c.id for c in session.exec(select(Chat)).all()  # type: ignore[misc]
             )
+
+
+async def test_an_exhibit_that_cannot_be_read_does_not_hold_up_other_filings(engine: Engine, setup: Setup) -> None:
+    with Session(engine) as session:
+        scheduled_nvda(session)
+        add_company(session, "AAA", "TRIPLE A INC", 1111)
+        watching_chat(session, 43, "AAA")
+        session.commit()
+    unreadable = '<html><head><meta charset="none"></head><body>AAA Reports Results 99999999999999999999999999999999</body></html>'
+    setup.edgar.publish(PublishedFiling(
+        cik=1111, company="TRIPLE A INC", form="8-K", accession="0000001111-25-000001",
+        accepted_at=ACCEPTED - timedelta(minutes=5), items=("2.02",),
+        documents=(("EX-99.1", "ex991.htm", unreadable),),
+    ))
+    setup.edgar.publish(nvda_filing())
+
+    for _ in range(2):
+        await setup.detector.poll()
+
+    with session_scope(engine) as session:
+        by_accession = {f.accession: f for f in session.exec(select(Filing)).all()}
+        results = [a.text for a in session.exec(select(Alert)).all() if a.dedup_key.startswith("result")]
+    assert by_accession["0001045810-25-000021"].state == FilingState.DONE
+    assert len(results) == 1 and "NVDA beat" in results[0]
+    stuck = by_accession["0000001111-25-000001"]
+    assert stuck.state == FilingState.SEEN and stuck.attempts >= 1
+    assert "unreadable exhibit" in (stuck.last_error or "")
+
+
+async def test_a_busy_feed_is_paged_back_to_the_previous_read(engine: Engine, setup: Setup) -> None:
+    with Session(engine) as session:
+        scheduled_nvda(session)
+    setup.clock.now = ACCEPTED - timedelta(minutes=10)
+    await setup.detector.poll()  # the previous read, ten minutes before
+    setup.edgar.publish(nvda_filing())
+    for n in range(150):  # then a rush of other companies' 8-Ks pushes NVDA's off the first page;
+        # some are co-registrant filings, listed once per registrant, so a full page holds fewer filings
+        accession = f"0000002{n // 2 if n >= 130 else n:03d}-25-000001"
+        setup.edgar.publish(PublishedFiling(
+            cik=2000 + n, company=f"OTHER {n}", form="8-K", accession=accession,
+            accepted_at=ACCEPTED + timedelta(seconds=1 + n), items=("7.01",),
+        ))
+    setup.clock.now = ACCEPTED + timedelta(minutes=5)
+
+    outcome = await setup.detector.poll()
+
+    assert outcome.errors == []
+    with session_scope(engine) as session:
+        assert [f.accession for f in session.exec(select(Filing)).all()] == ["0001045810-25-000021"]

@@ -58,6 +58,7 @@ class EdgarClient:
         if limiter.interval < 1 / MAX_RATE_PER_SECOND - 1e-9:
             raise ValueError(f"SEC allows at most {MAX_RATE_PER_SECOND:g} requests a second")
         self.http = http
+        self.last_page_entries = 0  # <entry> elements on the last feed page read, duplicates included
         self.www_url = www_url.rstrip("/")
         self.data_url = data_url.rstrip("/")
         self.user_agent = user_agent.strip()
@@ -74,6 +75,9 @@ class EdgarClient:
             logger.debug("sec: feed %s ends before entry %d", form, start)
             return []
         self._raise_for_status(response)
+        # Entries on the page before co-registrant duplicates are folded: a page of `count` means
+        # the feed may go on, whatever is left after folding.
+        self.last_page_entries = response.content.count(b"<entry")
         return parse_feed(response.content)
 
     async def recent_filings(
