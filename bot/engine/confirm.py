@@ -10,17 +10,27 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.domain.figures import Basis, Figure, Metric, Unit
 from bot.domain.periods import period_key_for
 from bot.engine.evaluate import evaluate_event
 from bot.engine.figures_store import record_reported
+from bot.engine.releases import event_for_release
 from bot.errors import SourceError
 from bot.sources.edgar.client import EdgarClient
 from bot.sources.edgar.companyfacts import QuarterFact, quarterly_eps, quarterly_revenue
 from bot.store.db import session_scope
-from bot.store.tables import Company, EarningsEvent, EventState, FilerKind, ReportedFigure
+from bot.store.tables import (
+    Company,
+    EarningsEvent,
+    EventState,
+    FilerKind,
+    Filing,
+    FilingKind,
+    FilingState,
+    ReportedFigure,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -43,13 +53,14 @@ async def confirm_reported_events(
     now = clock()
     with session_scope(engine) as session:
         confirmed = select(ReportedFigure.event_id).where(ReportedFigure.source == SOURCE)
-        events = session.exec(
+        events = list(session.exec(
             select(EarningsEvent).where(
                 EarningsEvent.state == EventState.REPORTED,
                 col(EarningsEvent.reported_at) >= now - CONFIRM_FOR,
                 col(EarningsEvent.id).not_in(confirmed),
             )
-        ).all()
+        ).all())
+        events += _filed_without_figures(session, now, {e.id for e in events})
         companies = {e.company_id: session.get(Company, e.company_id) for e in events}
     stored = 0
     for event in events:
@@ -78,3 +89,26 @@ async def confirm_reported_events(
             on_alerts()
         logger.info("xbrl confirmed ticker=%s period=%s figures=%d", company.ticker, event.fiscal_period, len(pairs))
     return stored
+
+
+def _filed_without_figures(session: Session, now: datetime, known: set[int | None]) -> list[EarningsEvent]:
+    """Return events whose results were filed but whose release gave no figure to judge by: the
+    quarter's XBRL facts are then the first figures they get."""
+    filings = session.exec(
+        select(Filing).where(
+            Filing.kind == FilingKind.EARNINGS_RELEASE, Filing.state == FilingState.DONE,
+            col(Filing.accepted_at) >= now - CONFIRM_FOR, col(Filing.company_id).is_not(None),
+        )
+    ).all()
+    found: list[EarningsEvent] = []
+    for filing in filings:
+        company = session.get(Company, filing.company_id)
+        event = event_for_release(session, company, filing.accepted_at) if company else None
+        if event is None or event.id in known or event.state != EventState.SCHEDULED:
+            continue
+        has_xbrl = session.exec(select(ReportedFigure.id).where(
+            ReportedFigure.event_id == event.id, ReportedFigure.source == SOURCE)).first()
+        if has_xbrl is None:
+            known.add(event.id)
+            found.append(event)
+    return found

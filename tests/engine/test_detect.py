@@ -305,3 +305,27 @@ async def test_a_busy_feed_is_paged_back_to_the_previous_read(engine: Engine, se
     assert outcome.errors == []
     with session_scope(engine) as session:
         assert [f.accession for f in session.exec(select(Filing)).all()] == ["0001045810-25-000021"]
+
+
+async def test_xbrl_gives_the_first_figures_when_the_release_gave_none(engine: Engine, setup: Setup) -> None:
+    from bot.engine.confirm import confirm_reported_events
+
+    with Session(engine) as session:
+        scheduled_nvda(session)
+    silent = "<html><body><p>NVIDIA Announces Financial Results for Fourth Quarter</p>" \
+             "<p>Please see the attached presentation.</p></body></html>"
+    setup.edgar.publish(PublishedFiling(
+        cik=1045810, company="NVIDIA CORP", form="8-K", accession="0001045810-25-000021", accepted_at=ACCEPTED,
+        items=("2.02",), documents=(("EX-99.1", "q4fy25pr.htm", silent),),
+    ))
+    await setup.detector.poll()
+    with session_scope(engine) as session:
+        assert session.exec(select(EarningsEvent)).one().state == "scheduled"
+    setup.edgar.companyfacts[1045810] = (FIXTURES / "edgar" / "companyfacts_CIK0001045810_q4_derivation.json").read_bytes()
+
+    assert await confirm_reported_events(engine, setup.detector.client, clock=setup.clock) == 1
+
+    with session_scope(engine) as session:
+        assert session.exec(select(EarningsEvent)).one().state == "reported"
+        result = session.exec(select(Alert).where(Alert.dedup_key.startswith("result"))).one()  # type: ignore[attr-defined]
+        assert "Revenue $39.33B vs $37.72B est. (+4.3%)" in result.text
