@@ -230,16 +230,25 @@ def _compact_date(match: re.Match[str] | None) -> date | None:
 
 # 6-K: results or not, from the exhibit's title
 
+_PERIOD = (
+    r"(?:quarter(?:ly)?|interim|half[\s-]year|annual|Q[1-4]|[1-4]Q|[HS][12]|three\s+months|six\s+months|"
+    r"nine\s+months|twelve\s+months|fiscal\s+(?:year|20\d\d)|FY\s?\d{2,4})"
+)
 _RESULTS = re.compile(
     r"(?i)\b(?:announc(?:es|ement\s+of|ing)|reports?|reported|releases?|publishes)\b.{0,100}?"
-    r"\b(?:quarter(?:ly)?|results|interim|half[\s-]year|earnings)\b"
-    r"|\b(?:quarter(?:ly)?|interim|half[\s-]year|annual)\s+(?:financial\s+)?results\b"
+    rf"\b(?:{_PERIOD}|results|earnings)\b"
+    # "Fourth Quarter 2024 Results", "2nd quarter 2025 unaudited results", "Q1 FY26 results"
+    rf"|\b{_PERIOD}\b[\w\s,.'’&/-]{{0,60}}?\bresults\b"
+    # "Consolidated Financial Results for the First Quarter", "... for the three months ended"
+    rf"|\b(?:financial|operating|consolidated|unaudited)\s+results\s+(?:for|of)\b.{{0,60}}?\b{_PERIOD}\b"
 )
 _NOT_RESULTS = re.compile(
     r"(?i)monthly\s+return|record\s+date|board\s+meeting|date\s+of\s+(?:the\s+)?board|"
     r"poll\s+results|voting\s+results|results\s+of\s+(?:the\s+)?(?:annual\s+general\s+|extraordinary\s+general\s+)?"
     r"(?:meeting|agm|egm|vote|tender|offer)|dividend\s+(?:payment|record)|notification\s+of|"
-    r"change\s+in|grant\s+of|next\s+day\s+disclosure|share\s+repurchase|buy[\s-]?back"
+    r"change\s+(?:in|of)\s+(?:the\s+)?(?:directors?|auditors?|company\s+secretary|board|registered|principal|"
+    r"authori[sz]ed\s+representative|composition|chief|chair)|"
+    r"grant\s+of|next\s+day\s+disclosure|share\s+repurchase|buy[\s-]?back"
 )
 _HEADLINE_LINES = 15
 

@@ -108,6 +108,16 @@ def test_item_names_map_to_codes() -> None:
     ("DATE OF BOARD MEETING to consider and approve the quarterly results", False),
     ("POLL RESULTS OF THE ANNUAL GENERAL MEETING", False),
     ("Philips presents its plan to create value with sustainable impact", False),
+    ("Fourth Quarter 2024 Results", True),
+    ("Shell plc 2nd quarter 2025 unaudited results", True),
+    ("Infosys Q1 FY26 results", True),
+    ("Sony Group Corporation Consolidated Financial Results for the First Quarter Ended June 30, 2025", True),
+    ("UNAUDITED CONSOLIDATED FINANCIAL RESULTS FOR THE THREE MONTHS ENDED 30 JUNE 2025", True),
+    ("ASML reports €7.7 billion total net sales and €2.3 billion net income in Q2 2025", True),
+    ("Alibaba Group Announces March Quarter 2025 and Full Fiscal Year 2025 Results, change in dividend policy", True),
+    ("CHANGE IN DIRECTORS AND CHANGE IN COMPOSITION OF BOARD COMMITTEES", False),
+    ("Announcement of change in company secretary", False),
+    ("Results of the Tender Offer for Shares", False),
 ])
 def test_results_6k_is_told_apart_by_its_title(title: str, expected: bool) -> None:
     assert is_results_6k(title) is expected
