@@ -255,8 +255,8 @@ class EdgarDetector:
                 outcome.alerts += alert is not None
             figures = [f.as_figure() for f in release.figures]
             outcome.figures_read += len(figures)
-            evaluation = apply_release_figures(session, row, figures, now=now)
-            outcome.alerts += bool(evaluation and evaluation.alert is not None)
+            evaluations = apply_release_figures(session, row, figures, now=now)
+            outcome.alerts += sum(e.alert is not None for e in evaluations)
 
     def _mark(self, filing: Filing, state: FilingState, error: str | None) -> None:
         with session_scope(self.engine) as session:

@@ -99,20 +99,28 @@ def event_for_release(session: Session, company: Company, accepted_at: datetime)
 
 def apply_release_figures(
     session: Session, filing: Filing, figures: list[Figure], *, now: datetime
-) -> Evaluation | None:
+) -> list[Evaluation]:
     """Store the figures read from a filing's press release on its event and evaluate them.
 
-    Returns None when no event matches (the figures are kept on nothing: there is nothing to compare).
+    Every listed class of the filer's stock has its own event (GOOG and GOOGL): each gets the
+    figures, so each one's watchers get the verdict. Returns one evaluation per event found.
     """
     company = session.get(Company, filing.company_id) if filing.company_id else None
-    event = event_for_release(session, company, filing.accepted_at) if company else None
     filing.state = FilingState.DONE
     session.add(filing)
-    if event is None:
+    if company is None:
+        return []
+    evaluations: list[Evaluation] = []
+    for company_id in share_class_ids(session, company):
+        share_class = session.get(Company, company_id)
+        event = event_for_release(session, share_class, filing.accepted_at) if share_class else None
+        if event is None:
+            continue
+        for figure in figures:
+            record_reported(session, event, figure, source=SOURCE, reported_at=filing.accepted_at,
+                            accession=filing.accession)
+        session.flush()
+        evaluations.append(evaluate_event(session, event, now=now))
+    if not evaluations:
         logger.info("no scheduled event for filing accession=%s", filing.accession)
-        return None
-    for figure in figures:
-        record_reported(session, event, figure, source=SOURCE, reported_at=filing.accepted_at,
-                        accession=filing.accession)
-    session.flush()
-    return evaluate_event(session, event, now=now)
+    return evaluations

@@ -329,3 +329,29 @@ async def test_xbrl_gives_the_first_figures_when_the_release_gave_none(engine: E
         assert session.exec(select(EarningsEvent)).one().state == "reported"
         result = session.exec(select(Alert).where(Alert.dedup_key.startswith("result"))).one()  # type: ignore[attr-defined]
         assert "Revenue $39.33B vs $37.72B est. (+4.3%)" in result.text
+
+
+async def test_results_reach_the_watchers_of_every_share_class(engine: Engine, setup: Setup) -> None:
+    with Session(engine) as session:
+        for ticker in ("GOOGL", "GOOG"):
+            add_company(session, ticker, "Alphabet Inc.", 1652044)
+        watching_chat(session, 1, "GOOG")
+        watching_chat(session, 2, "GOOGL")
+        rows = [calendar_row(t, day=date(2025, 2, 26), estimates=(eps("0.84"),)) for t in ("GOOGL", "GOOG")]
+        apply_calendar_rows(session, rows, now=ACCEPTED - timedelta(days=1))
+        session.commit()
+    filing = nvda_filing()
+    setup.edgar.publish(PublishedFiling(cik=1652044, company="Alphabet Inc.", form="8-K",
+                                        accession="0001652044-25-000014", accepted_at=ACCEPTED,
+                                        items=("2.02",), documents=filing.documents))
+    await setup.detector.poll()
+    with session_scope(engine) as session:
+        results = session.exec(select(Alert).where(Alert.dedup_key.startswith("result"))).all()  # type: ignore[attr-defined]
+        readers = {
+            a.text.split(" beat")[0].split()[-1].removeprefix("<b>"): [
+                session.get(Chat, d.chat_pk).chat_id  # type: ignore[union-attr]
+                for d in session.exec(select(Delivery).where(Delivery.alert_id == a.id)).all()
+            ]
+            for a in results
+        }
+    assert readers == {"GOOG": [1], "GOOGL": [2]}
