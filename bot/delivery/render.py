@@ -17,6 +17,7 @@ VERDICT_MARK = {
     Verdict.MISS: "❌ miss",
     Verdict.IN_LINE: "➖ in line",
     Verdict.NOT_COMPARABLE: "⚠️ not comparable",
+    Verdict.IMPLAUSIBLE: "⚠️ not judged: too far from the estimate to trust, check the release",
 }
 HEADLINE_MARK = {
     EventVerdict.BEAT: "🟢",
@@ -114,7 +115,7 @@ def comparison_line(comparison: Comparison) -> str:
         est = f"{_basis_label(expected)} {format_value(expected)}".strip()
         return escape(f"{name} {reported} vs {est} est. {mark} · {', '.join(details[1:] or details)}")
     text = f"{name} {format_value(actual)} vs {format_value(expected)} est."
-    if surprise:
+    if surprise and comparison.verdict is not Verdict.IMPLAUSIBLE:
         text += f" ({surprise})"
     return escape(f"{text} {mark} · {', '.join(details)}")
 

@@ -5,7 +5,10 @@ Semantics (docs/decisions/verdicts.md):
   absolute difference.
 - per-share values are compared at cent precision (half-up), so 0.8449 vs 0.84 is in line;
 - money and percentage values are in line when |surprise| is within the in-line band;
-- figures of different metric, basis, unit or currency are not comparable: no verdict.
+- figures of different metric, basis, unit or currency are not comparable: no verdict;
+- a figure implausibly far from its estimate (revenue off by half or double, a per-share value 4
+  times the other, 20 times near zero) is far more likely a misread scale, unit or period than a surprise: no verdict,
+  both figures shown.
 """
 
 from __future__ import annotations
@@ -28,6 +31,16 @@ class Verdict(StrEnum):
     IN_LINE = "in line"
     MISS = "miss"
     NOT_COMPARABLE = "not comparable"
+    IMPLAUSIBLE = "not judged"  # comparable, but too far apart to trust either figure
+
+
+NO_VERDICT = frozenset({Verdict.NOT_COMPARABLE, Verdict.IMPLAUSIBLE})
+# Revenue beats and misses are a few percent; a release read as half or double the consensus was
+# read wrong (thousands for millions, a year for a quarter) or the consensus is for something else.
+REVENUE_PLAUSIBLE = (Decimal("0.5"), Decimal("2"))
+# Per-share values: cents read as dollars is 100x, one ADS of 8 shares 8x. Large ratios are real
+# only near zero: from 5 cents a 20x gap, from 25 cents a 4x gap is taken for a misreading.
+PER_SHARE_IMPLAUSIBLE = ((Decimal("0.25"), Decimal(4)), (Decimal("0.05"), Decimal(20)))
 
 
 class EventVerdict(StrEnum):
@@ -82,8 +95,21 @@ def compare(actual: Figure, expectation: Expectation, band: InlineBand | None = 
         a, e = _cents(a), _cents(e)
     difference = a - e
     surprise = surprise_percent(a, e)
+    if _implausible(actual, a, e):
+        return Comparison(actual, expectation, Verdict.IMPLAUSIBLE, surprise, difference)
     verdict = _verdict(actual.unit, difference, surprise, band)
     return Comparison(actual, expectation, verdict, surprise, difference)
+
+
+def _implausible(actual: Figure, a: Decimal, e: Decimal) -> bool:
+    """Return True when a and e are too far apart to be the same figure read right."""
+    if actual.unit is Unit.MONEY and "revenue" in actual.metric:
+        low, high = REVENUE_PLAUSIBLE
+        return e > 0 and not (e * low <= a <= e * high)
+    if actual.unit in (Unit.PER_SHARE, Unit.PER_ADS):
+        small, big = sorted((abs(a), abs(e)))
+        return any(small >= floor and big >= small * ratio for floor, ratio in PER_SHARE_IMPLAUSIBLE)
+    return False
 
 
 def _verdict(unit: Unit, difference: Decimal, surprise: Decimal | None, band: InlineBand) -> Verdict:
@@ -101,7 +127,7 @@ def _verdict(unit: Unit, difference: Decimal, surprise: Decimal | None, band: In
 
 def event_verdict(headline: Iterable[Comparison]) -> EventVerdict:
     """Combine the headline comparisons (one per metric) into one verdict for the report."""
-    verdicts = {c.verdict for c in headline if c.verdict is not Verdict.NOT_COMPARABLE}
+    verdicts = {c.verdict for c in headline if c.verdict not in NO_VERDICT}
     if not verdicts:
         return EventVerdict.REPORTED
     if Verdict.BEAT in verdicts and Verdict.MISS in verdicts:
@@ -131,7 +157,7 @@ def headline_comparisons(comparisons: Iterable[Comparison]) -> list[Comparison]:
 
 def _rank(c: Comparison) -> tuple[bool, int, float]:
     return (
-        c.verdict is not Verdict.NOT_COMPARABLE,
+        c.verdict not in NO_VERDICT,
         c.expectation.estimates or 0,
         c.expectation.as_of.timestamp(),
     )

@@ -41,7 +41,10 @@ def expect(figure: Figure, source: str = "nasdaq", estimates: int | None = 10) -
 @given(actual=eps_values, expected=eps_values)
 def test_verdict_sign_follows_the_difference_for_any_eps(actual: Decimal, expected: Decimal) -> None:
     result = compare(eps(actual), expect(eps(expected)), NO_BAND)
-    if actual > expected:
+    small, big = sorted((abs(actual), abs(expected)))
+    if (small >= Decimal("0.05") and big >= 20 * small) or (small >= Decimal("0.25") and big >= 4 * small):
+        assert result.verdict is Verdict.IMPLAUSIBLE  # a misread scale, never a beat or a miss
+    elif actual > expected:
         assert result.verdict is Verdict.BEAT
     elif actual < expected:
         assert result.verdict is Verdict.MISS
@@ -136,3 +139,27 @@ def test_headline_prefers_comparable_consensus_with_most_estimates() -> None:
     own = compare(actual, expect(eps("0.95"), "chat:42", None))
     wrong_basis = compare(actual, expect(eps("0.80", Basis.GAAP), "x", 40))
     assert headline_comparisons([few, own, wrong_basis, many]) == [many]
+
+
+def test_a_figure_read_at_the_wrong_scale_gets_no_verdict() -> None:
+    cases = [
+        (revenue("1200000000"), revenue("37720000000")),  # a change read as the level
+        (revenue("39331000"), revenue("37720000000")),  # thousands read as millions
+        (revenue("130497000000"), revenue("37720000000")),  # the year read as the quarter
+        (eps("150.20"), eps("1.50")),  # US cents read as dollars
+        (eps("0.35", unit=Unit.PER_ADS), eps("2.79", unit=Unit.PER_ADS)),  # per share against per ADS (1:8)
+    ]
+    for actual, expected in cases:
+        result = compare(actual, expect(expected))
+        assert result.verdict is Verdict.IMPLAUSIBLE, actual
+        assert event_verdict([result]) is EventVerdict.REPORTED
+
+
+def test_real_surprises_are_still_judged() -> None:
+    assert compare(revenue("45000000000"), expect(revenue("37720000000"))).verdict is Verdict.BEAT  # +19%
+    assert compare(revenue("20000000000"), expect(revenue("37720000000"))).verdict is Verdict.MISS  # -47%
+    assert compare(eps("0.15"), expect(eps("0.01"))).verdict is Verdict.BEAT  # 15x, near zero
+    assert compare(eps("-0.40"), expect(eps("0.05"))).verdict is Verdict.MISS
+    assert compare(eps("0.30"), expect(eps("1.00"))).verdict is Verdict.MISS  # a 70% miss
+    assert compare(eps("-1.20"), expect(eps("-0.45"))).verdict is Verdict.MISS  # a much wider loss
+    assert compare(eps("0.89"), expect(eps("0.84"))).verdict is Verdict.BEAT
