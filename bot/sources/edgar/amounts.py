@@ -27,10 +27,12 @@ SCALES = {
 }
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 
-# "$39.3 billion", "RMB280,154 million", "($0.11)", "$(0.11)", "US$ 2.79", "€1.2bn"
+# "$39.3 billion", "RMB280,154 million", "($0.11)", "$(0.11)", "US$ 2.79", "€1.2bn", "-$0.11", "$-0.11".
+# A minus counts only when attached to the amount and not to a word or number before it, so the dash
+# of a range ("$1.0–$1.2") or of a hyphenated word is no minus.
 MONEY = re.compile(
-    rf"(?P<open>\(\s*)?(?P<currency>{_CURRENCY_ALTERNATIVES})\s?(?P<inner>\(\s*)?"
-    rf"(?P<number>{_NUMBER})(?P<close>\s*\))?"
+    rf"(?P<open>\(\s*)?(?P<minus>(?<![^\s(])[-−–])?(?P<currency>{_CURRENCY_ALTERNATIVES})\s?(?P<inner>\(\s*)?"
+    rf"(?P<minus2>[-−–])?(?P<number>{_NUMBER})(?P<close>\s*\))?"
     rf"(?:\s?(?P<scale>(?i:trillion|billion|million|thousand))\b|(?P<abbreviation>bn|mn|B|M)\b)?"
 )
 
@@ -49,6 +51,10 @@ _STATEMENT_CURRENCY = re.compile(
     r"(?i)(?<![\w$])(RMB|US\$|HK\$|EUR|€|£|\$)(?=\s*in\s+(?:thousands|millions|billions)\b)"
     r"|\bin\s+\w+\s+of\s+(RMB|US\$|U\.S\. dollars|dollars)\b"
 )
+
+# "shares", "share amounts", "number of shares" -- but not "per share"
+_SHARE_WORD = re.compile(r"(?i)(?<!per\s)\bshares?\b")
+_MONEY_WORD = re.compile(r"(?i)\bdollars\b|\$|\bRMB\b|€|£|\beuros?\b|(?<!share\s)\bamounts\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +106,7 @@ def money_amounts(text: str) -> list[Amount]:
     amounts = []
     for match in MONEY.finditer(text):
         value, step = to_decimal(match["number"])
-        negative = bool((match["open"] or match["inner"]) and match["close"])
+        negative = bool((match["open"] or match["inner"]) and match["close"] or match["minus"] or match["minus2"])
         scale_word = match["scale"] or (match["abbreviation"] or "").lower()
         factor = SCALES.get(scale_word.lower(), Decimal(1)) if scale_word else Decimal(1)
         if negative:
@@ -132,12 +138,27 @@ def read_cell(text: str) -> CellValue | None:
 
 
 def scale_of(text: str) -> Decimal | None:
-    """Return the factor a "(in millions, except per share data)" statement sets, or None."""
-    match = SCALE_STATEMENT.search(text)
-    if not match:
-        return None
-    word = (match.group(1) or match.group(2)).lower()
-    return Decimal(1000) if word.startswith("000") else SCALES[word]
+    """Return the factor a "(in millions, except per share data)" statement sets, or None.
+
+    A scale for share counts ("Shares in thousands; dollars in millions", "except shares in
+    thousands") is not the scale of the amounts, so the first scale not tied to shares is taken.
+    """
+    for match in SCALE_STATEMENT.finditer(text):
+        if _scales_shares(text[:match.start()]):
+            continue
+        word = (match.group(1) or match.group(2)).lower()
+        return Decimal(1000) if word.startswith("000") else SCALES[word]
+    return None
+
+
+def _scales_shares(before: str) -> bool:
+    """Return True when the words just before a scale name shares ("share amounts", "except shares,")."""
+    clauses = re.split(r"[;()\[\]]|,", before[-80:])
+    clause = clauses[-1]
+    if not clause.strip() and len(clauses) >= 2:
+        clause = clauses[-2]  # "except shares, in thousands"
+    # "Dollars and shares in millions" scales the dollars too
+    return bool(_SHARE_WORD.search(clause)) and not _MONEY_WORD.search(clause)
 
 
 def statement_currency(text: str) -> str | None:

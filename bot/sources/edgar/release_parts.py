@@ -26,10 +26,16 @@ QUARTER_NAMED = re.compile(
     rf"|\b(?:March|June|September|December)\s+quarter(?:\s+of)?\s+20\d\d\b"
     rf"|\bQ[1-4]\s*(?:FY\s?)?'?(?:20)?\d\d\b|\bQ[1-4]\b|\b[1-4]Q\s?'?\d{{2,4}}\b"
 )
+# A year, a half, a year-to-date or any run of weeks but a quarter's 12 to 14: "first half of 2025",
+# "H1 2025", "1H25", "six months ended", "40 weeks ended", "forty weeks", "semi-annual".
 ANNUAL_CUE = re.compile(
     r"(?i)full[\s-]year|fiscal\s+year|\byear\s+ended|\byear[\s-]to[\s-]date|\bytd\b|twelve\s+months|"
-    r"\b12\s+months|nine\s+months|six\s+months|\b(?:39|26|52|53)[\s-]weeks?\b|thirty[\s-]nine|"
-    r"twenty[\s-]six|fifty[\s-]two|fifty[\s-]three|\bannual\b|\bfiscal\s+(?:year\s+)?20\d\d\b|"
+    r"\b12\s+months|\b(?:nine|six|9|6)[\s-]months?\b|\b(?!1[2-4]\b)\d{1,2}[\s-]weeks?\b|thirty[\s-]nine|"
+    r"twenty[\s-]six|fifty[\s-]two|fifty[\s-]three|"
+    r"\b(?:twenty|thirty|forty|fifty)(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?[\s-]weeks?\b|"
+    r"\b(?:first|second|1st|2nd)[\s-]half\b|\bhalf[\s-]year|\bsemi[\s-]?annual|"
+    r"\b[12]H(?:\s?(?:FY\s?)?'?\d{2,4})?\b|\bH[12](?:\b|(?=\s?FY|'\d\d))|"
+    r"\bannual\b|\bfiscal\s+(?:year\s+)?20\d\d\b|"
     r"\bFY\s?'?\d{2,4}\b|\bfor\s+(?:the\s+)?(?:full\s+)?year\b|\bin\s+20\d\d\b|\btrailing\b"
 )
 QUARTER_CUE = re.compile(r"(?i)\bquarter(?:ly)?\b|\bthree\s+months\b|\bthirteen\s+weeks\b|\b13[\s-]weeks?\b|\bQ[1-4]\b")
