@@ -16,6 +16,7 @@ from decimal import Decimal
 from bot.domain.figures import Basis, Unit
 from bot.sources.edgar.amounts import (
     CURRENCIES,
+    SCALE_STATEMENT,
     CellValue,
     is_currency_mark,
     read_cell,
@@ -31,6 +32,7 @@ from bot.sources.edgar.release_parts import (
     QUARTER_ENDED,
     QUARTER_NAMED,
     Candidate,
+    is_annual,
 )
 
 _MONTHS = {m: i for i, m in enumerate(
@@ -56,6 +58,14 @@ _STATEMENT_WORDS = re.compile(
     r"assets|liabilities|equity|activities|millions|thousands|except|unaudited|ended|months|weeks|quarter|year"
 )
 _BASIS_HEADING = re.compile(r"(?i)^(?P<basis>non-gaap|gaap|adjusted)\b")
+_CENTS = re.compile(r"(?i)\bcents?\b|\bpence\b|¢")
+# "(in millions, except per share amounts in cents)", "Amounts in US cents": not "Change (cents)"
+_CENTS_STATEMENT = re.compile(
+    r"(?i)\bper[\s-]share\b[^;()]{0,30}?\bin\s+(?:US\s+|U\.S\.\s+)?(?:cents|pence)\b"
+    r"|\b(?:amounts?|figures)\s+(?:are\s+)?(?:stated\s+|expressed\s+)?in\s+"
+    r"(?:US\s+|U\.S\.\s+)?(?:cents|pence)\b"
+)
+_NOTE_HEADING = re.compile(r"(?i)notes?(?:\s*\(s\))?")
 
 
 @dataclass(slots=True)
@@ -70,7 +80,9 @@ def table_candidates(
 ) -> list[Candidate]:
     """Return the figures a table states for the current quarter."""
     rows = [_read_row(cells) for cells in table.rows]
-    first_data = next((i for i, row in enumerate(rows) if row.label and _numbers(row)), None)
+    first_data = next(
+        (i for i, row in enumerate(rows) if row.label and _numbers(row) and not _is_year_row(row)), None
+    )
     if first_data is None:
         return []
     header_rows = rows[:first_data]
@@ -78,17 +90,28 @@ def table_candidates(
     nearby = " ".join(line for line in context if len(line) <= 200)
     if OUTLOOK_WORD.search(header_text) or any(OUTLOOK_WORD.search(line) for line in context[-2:] if len(line) <= 80):
         return []
-    if _annual_first(header_text):
+    if _annual_first(header_text) or _annual_context(header_text, context):
         return []
-    scale = scale_of(header_text) or scale_of(nearby)
+    # A share-count scale in the header ("(shares in thousands)") does not let a text line set the scale.
+    scale = scale_of(header_text) if SCALE_STATEMENT.search(header_text) else scale_of(nearby)
     table_currency = statement_currency(header_text) or statement_currency(nearby)
     column = _current_column(header_rows)
     column_currency = _column_currencies(header_rows)
+    note_columns = _note_columns(header_rows)
+    periods = len(_period_keys(header_rows))
+    statements = [header_text, *(line for line in context[-2:] if len(line) <= 200)]
+    cents = next((match.group(0) for line in statements if (match := _CENTS_STATEMENT.search(line))), "")
     found: list[Candidate] = []
     heading = ""
     basis_heading = Basis.GAAP
     for row in rows:
+        if _is_year_row(row):
+            continue
         numbers = _numbers(row)
+        if note_columns is not None and numbers:
+            numbers = _without_note(row, max(note_columns, periods), periods or note_columns)
+            if not numbers:
+                continue
         if not numbers:
             if row.label:
                 heading = row.label
@@ -103,7 +126,7 @@ def table_candidates(
         currency = cell.currency or _at(column_currency, column) or table_currency or default_currency
         if currency is None:
             continue
-        candidate = _row_candidate(row, cell, heading, basis_heading, scale, currency, period)
+        candidate = _row_candidate(row, cell, heading, basis_heading, scale, currency, period, cents=cents)
         if candidate is not None:
             found.append(candidate)
     return found
@@ -111,21 +134,29 @@ def table_candidates(
 
 def _row_candidate(
     row: _Row, cell: CellValue, heading: str, basis_heading: Basis, scale: Decimal | None,
-    currency: str, period: str | None,
+    currency: str, period: str | None, *, cents: str = "",
 ) -> Candidate | None:
     label = row.label
     if _EPS_CONTEXT.search(label) or (_EPS_CONTEXT.search(heading) and re.search(r"(?i)\bdiluted\b", label)):
         context = f"{heading} {label}"
-        if not re.search(r"(?i)\bdiluted\b", label) or _SHARE_COUNT.search(label) or _SHARE_COUNT.search(heading):
+        # "(Shares in thousands; dollars in millions)" states a scale, not a share-count section
+        share_heading = _SHARE_COUNT.search(heading) and not SCALE_STATEMENT.search(heading)
+        if not re.search(r"(?i)\bdiluted\b", label) or _SHARE_COUNT.search(label) or share_heading:
             return None
         if not cell.has_decimals or cell.value is None:
             return None
         unit = Unit.PER_ADS if re.search(r"(?i)\bads\b|american", context) else Unit.PER_SHARE
         basis = _label_basis(label) or basis_heading
-        value = cell.value
+        value, step = cell.value, cell.step
+        # A heading naming periods is the column header ("Q4 2025 | Change (cents)"), not the rows' unit.
+        if cents or _CENTS.search(label) or (_CENTS.search(heading) and not _HEADER_KEY.search(heading)):
+            # "(US cents) | 150.2" is US$1.502; pence are hundredths of a pound only.
+            if cell.currency is not None or not _cents_fit(f"{cents} {context}", currency):
+                return None
+            value, step = value / 100, step / 100
         if re.search(r"(?i)\bloss\b", context) and not re.search(r"(?i)income|earnings", context):
             value = -abs(value)
-        return Candidate("eps", basis, unit, currency, value, cell.step, row.text, period)
+        return Candidate("eps", basis, unit, currency, value, step, row.text, period)
     if scale is None or cell.value is None or cell.percent or _is_segment_heading(heading):
         return None
     if _REVENUE_LABEL.match(label) and not re.search(r"(?i)\bcost\b", label):
@@ -145,6 +176,15 @@ def _row_candidate(
             row.text, period, rank=1 if owner else 0,
         )
     return None
+
+
+def _cents_fit(context: str, currency: str) -> bool:
+    """Return True when cents or pence can be read in currency (pence in GBP, US cents in USD)."""
+    if re.search(r"(?i)\bpence\b", context):
+        return currency == "GBP"
+    if re.search(r"(?i)\bU\.?S\.?\s+cents\b", context):
+        return currency == "USD"
+    return currency not in ("GBP", "JPY", "CNY")
 
 
 def _is_segment_heading(heading: str) -> bool:
@@ -218,13 +258,78 @@ def _annual_first(header_text: str) -> bool:
     return quarter is None or annual.start() < quarter.start()
 
 
-def _current_column(header_rows: list[_Row]) -> int:
-    """Return which value column holds the latest period, from the header's dates and years."""
+def _annual_context(header_text: str, context: list[str]) -> bool:
+    """Return True when a short line just above a table names a year only ("Full Year 2025 Summary").
+
+    The header decides when it names a period itself; the nearest line naming a period decides otherwise,
+    and a line naming a quarter too ("Fourth Quarter and Full Year 2025") leaves the table readable.
+    """
+    if _names_quarter(header_text) or ANNUAL_CUE.search(header_text):
+        return False
+    for line in reversed([line for line in context[-2:] if len(line) <= 80]):
+        if _names_quarter(line):
+            return False
+        if is_annual(line):
+            return True
+    return False
+
+
+def _names_quarter(text: str) -> bool:
+    return bool(QUARTER_CUE.search(text) or QUARTER_ENDED.search(text) or QUARTER_NAMED.search(text))
+
+
+def _is_year_row(row: _Row) -> bool:
+    """Return True for a header row of years ("(in millions) | 2025 | 2024"): plain integers 1990-2100."""
+    return bool(row.values) and all(
+        value.currency is None and not value.percent and re.fullmatch(r"\d{4}", value.text)
+        and value.value is not None and 1990 <= value.value <= 2100
+        for value in row.values
+    )
+
+
+def _note_columns(header_rows: list[_Row]) -> int | None:
+    """Return how many headings follow a "Note" column heading; None when the table has no Note column."""
+    for row in header_rows:
+        parts = row.text.split(" | ")
+        for index, part in enumerate(parts):
+            if _NOTE_HEADING.fullmatch(part.strip()):
+                return len(parts) - index - 1
+    return None
+
+
+def _without_note(row: _Row, columns: int, periods: int) -> list[CellValue]:
+    """Return a row's numbers without its note reference ("Revenue | 4 | 1,200 | 1,000"); none when unclear.
+
+    The note is the first cell when the row has one cell more than the header has columns (percentages
+    counted); a first cell that could be a note ("4", "4.2") in a row of uncertain width leaves the row out.
+    """
+    numbers = _numbers(row)
+    first = row.values[0]
+    note_like = (
+        first.currency is None and not first.percent and bool(re.fullmatch(r"\d{1,2}(?:\.\d{1,2})?", first.text))
+    )
+    if note_like and "." not in first.text and len(row.values) == columns + 1:
+        return numbers[1:]
+    if len(row.values) > columns or (note_like and len(numbers) > periods):
+        return []
+    return numbers
+
+
+def _period_keys(header_rows: list[_Row]) -> list[tuple[int, int, int]]:
+    """Return the periods of the header row naming the most, in column order."""
     best: list[tuple[int, int, int]] = []
     for row in header_rows:
-        keys = [_key(match) for match in _HEADER_KEY.finditer(row.text)]
+        # A row of years is read from its values alone: its label may hold a year of its own.
+        text = " | ".join(value.text for value in row.values) if _is_year_row(row) else row.text
+        keys = [_key(match) for match in _HEADER_KEY.finditer(text)]
         if len(keys) >= len(best):
             best = keys
+    return best
+
+
+def _current_column(header_rows: list[_Row]) -> int:
+    """Return which value column holds the latest period, from the header's dates and years."""
+    best = _period_keys(header_rows)
     if len(best) < 2:
         return 0
     latest = max(best)
