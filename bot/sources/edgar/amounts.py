@@ -96,8 +96,11 @@ def to_decimal(number: str) -> tuple[Decimal, Decimal]:
 
 def whole(value: Decimal) -> Decimal:
     """Return value without a needless fractional part (39300000000.0 -> 39300000000)."""
-    if value == value.to_integral_value():
-        return value.quantize(Decimal(1))
+    try:
+        if value == value.to_integral_value():
+            return value.quantize(Decimal(1))
+    except InvalidOperation:  # more digits than any real amount: left as is, and dropped later
+        pass
     return value
 
 

@@ -6,6 +6,7 @@ one-row layout tables, and financial tables spread "$", the number and ")" over 
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 
@@ -76,7 +77,11 @@ def text_lines(blocks: list[Block]) -> list[str]:
 def _encoding_of(raw: bytes) -> str:
     match = re.search(rb"(?i)charset=[\"']?([\w-]+)", raw[:4000])
     if match:
-        return match.group(1).decode("ascii")
+        declared = match.group(1).decode("ascii")
+        try:
+            return codecs.lookup(declared).name
+        except LookupError:  # charset="none", "unicode", "x-user-defined": guess as if undeclared
+            pass
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -37,6 +37,7 @@ from bot.sources.http import make_client, redact
 logger = logging.getLogger(__name__)
 
 SEC_BLOCKED_RETRY_AFTER = 900.0
+MAX_AMOUNT = Decimal(10) ** 16  # ten quadrillion: more than any company states
 _TITLE_WORDS = re.compile(r"(?i)\b(?:announces|announced|reports|reported|results|earnings)\b")
 _NOT_A_TITLE = re.compile(
     r"(?i)^(?:exhibit|form\s)|current\s+report|report\s+of\s+foreign|date\s+of\s+report|period\s+of\s+report|"
@@ -203,6 +204,9 @@ def reconcile(candidates: list[Candidate]) -> tuple[list[ExtractedFigure], list[
     figures: list[ExtractedFigure] = []
     conflicts: list[str] = []
     for (metric, basis, unit, currency), group in groups.items():
+        group = [c for c in group if abs(c.value) < MAX_AMOUNT]  # a garbled number, not a figure
+        if not group:
+            continue
         top_rank = max(c.rank for c in group)
         group = [c for c in group if c.rank == top_rank]
         best = min(group, key=lambda c: c.step)

@@ -155,3 +155,17 @@ def test_a_gaap_name_with_an_adjusted_cue_is_left_out() -> None:
     release = _release("GAAP diluted EPS, excluding special items, was $1.87.")
 
     assert release.figure("eps") is None and release.figure("eps", basis="adjusted") is None
+
+
+def test_garbled_exhibits_give_no_figures_and_no_errors() -> None:
+    huge = extract_figures(
+        "<html><body><p>AAA Reports Fourth Quarter 2024 Results</p>"
+        "<p>Revenue for the fourth quarter was $99999999999999999999999999999999999 billion.</p></body></html>"
+    )
+    assert huge.figure("revenue") is None
+    odd_charset = extract_figures(
+        b'<html><head><meta charset="none"></head><body><p>AAA Reports Fourth Quarter 2024 Results</p>'
+        b"<p>Revenue for the fourth quarter was $39.3 billion.</p></body></html>"
+    )
+    revenue = odd_charset.figure("revenue")
+    assert revenue is not None and revenue.value == 39_300_000_000
