@@ -305,18 +305,18 @@ class Sender:
         on its own so only the one at fault fails. Return the positions now settled."""
         refused = [i for i in sources if i not in settled]
         carried = [i for i in refused if job.texts[i]]
+        riders = [i for i in refused if not job.texts[i]]
+        everyone = set(range(len(job.texts)))
         if len(carried) > 1:
-            everyone = set(range(len(job.texts)))
             for index in carried:
                 single = job.without(everyone - {index})
                 await self._send(single)
                 self._sent_in_job.pop(single.delivery_ids, None)
-            riders = [i for i in refused if not job.texts[i]]
-            if riders:  # notices folded into a refused result: next time they go out on their own
-                self._retry_later(job.without(everyone - set(riders)), fault.description)
-            return set(refused)
-        logger.error("Telegram refused a message chat=%s: %s", job.chat_id, fault.description)
-        self._outcomes.append(Failed(tuple(job.delivery_ids[i] for i in refused), fault.description))
+        elif carried:
+            logger.error("Telegram refused a message chat=%s: %s", job.chat_id, fault.description)
+            self._outcomes.append(Failed((job.delivery_ids[carried[0]],), fault.description))
+        if riders:  # notices folded into a refused result: next time they go out on their own
+            self._retry_later(job.without(everyone - set(riders)), fault.description)
         return set(refused)
 
     async def _edit(self, job: Job, plan: EditPlan) -> None:
