@@ -1,22 +1,26 @@
 """Evaluate: compare what a company reported with every stored expectation, and write the alert.
 
-One alert per report (dedup key ``result:<event>:<fingerprint of the figures>``). When figures
-arrive later or are revised, a correction replaces the text of the messages already sent.
+One alert per report (dedup key ``result:<event>:<fingerprint of what the alert says>``). When
+figures arrive later or are revised so that the alert would read differently, a correction replaces
+the text of the messages already sent; a revision users could not see sends nothing.
+
+The bar is frozen at the report: only expectations recorded strictly before the moment the company
+reported (its release's acceptance, or the first figures seen) count.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from bot.delivery.outbox import enqueue_alert, enqueue_correction
 from bot.delivery.render import ResultReport, render_result
-from bot.domain.figures import HEADLINE_METRICS, Basis, Figure, Unit
-from bot.domain.market_time import Timing
+from bot.domain.figures import BASIS_NEUTRAL_METRICS, HEADLINE_METRICS, Basis, Figure, Unit
+from bot.domain.market_time import Timing, as_utc
 from bot.domain.verdicts import Comparison, InlineBand, compare, event_verdict, headline_comparisons
 from bot.engine.figures_store import latest_expectations
 from bot.store.tables import (
@@ -31,8 +35,9 @@ from bot.store.tables import (
 
 logger = logging.getLogger(__name__)
 
-# Which reported value wins when several sources give the same metric and basis.
-SOURCE_PRIORITY = {"sec": 0, "release": 0, "finnhub": 1, "nasdaq": 2}
+# Which reported value wins when several sources give the same metric and basis: the company's
+# release, then its filed XBRL facts, then vendors' calendars.
+SOURCE_PRIORITY = {"sec": 0, "release": 0, "xbrl": 1, "finnhub": 2, "nasdaq": 3}
 
 
 @dataclass(frozen=True)
@@ -48,11 +53,16 @@ def _priority(row: ReportedFigure) -> tuple[int, int]:
     return (SOURCE_PRIORITY.get(row.source.split(":")[0], 9), -(row.id or 0))
 
 
+def _basis_key(metric: str, basis: str) -> str | None:
+    """Revenue is one figure whatever basis a vendor labels it with; EPS has two."""
+    return None if metric in BASIS_NEUTRAL_METRICS else str(basis)
+
+
 def chosen_figures(rows: list[ReportedFigure]) -> list[ReportedFigure]:
     """Return one reported figure per (metric, basis, unit, currency), from the most trusted source."""
-    best: dict[tuple[str, str, str, str | None], ReportedFigure] = {}
+    best: dict[tuple[str, str | None, str, str | None], ReportedFigure] = {}
     for row in sorted(rows, key=_priority):
-        best.setdefault((row.metric, row.basis, row.unit, row.currency), row)
+        best.setdefault((row.metric, _basis_key(row.metric, row.basis), row.unit, row.currency), row)
     return list(best.values())
 
 
@@ -67,9 +77,9 @@ def _comparisons(actuals: list[Figure], expectations: list, band: InlineBand) ->
     return result
 
 
-def _fingerprint(figures: list[ReportedFigure]) -> str:
-    parts = sorted(f"{f.metric}|{f.basis}|{f.unit}|{f.currency}|{f.value}" for f in figures)
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
+def _fingerprint(report: ResultReport) -> str:
+    """Return a short hash of what the alert says (its text as a first alert), not of raw values."""
+    return hashlib.sha256(render_result(replace(report, revision=1)).encode()).hexdigest()[:12]
 
 
 def evaluate_event(
@@ -82,8 +92,9 @@ def evaluate_event(
         return Evaluation(None, None)
     company = session.get(Company, event.company_id)
     assert company is not None
-    reported_at = min(f.reported_at for f in figures)
-    if event.state != EventState.REPORTED:
+    reported_at = min([as_utc(f.reported_at) for f in figures]
+                      + ([as_utc(event.reported_at)] if event.reported_at else []))
+    if event.state != EventState.REPORTED or event.reported_at is None or as_utc(event.reported_at) != reported_at:
         event.state = EventState.REPORTED
         event.reported_at = reported_at
         event.updated_at = now
@@ -101,8 +112,8 @@ def evaluate_event(
     headline = headline_comparisons(comparisons)
     compared = {id(c) for c in headline}
     others = [c for c in comparisons if id(c) not in compared]
-    shown = {(c.actual.metric, c.actual.basis) for c in comparisons}
-    uncompared = [a for a in actuals if (a.metric, a.basis) not in shown]
+    shown = {(c.actual.metric, _basis_key(c.actual.metric, c.actual.basis)) for c in comparisons}
+    uncompared = [a for a in actuals if (a.metric, _basis_key(a.metric, a.basis)) not in shown]
     uncompared += _other_basis_eps(actuals, comparisons)
     filing = _source_filing(session, figures)
     existing = _result_alerts(session, event.id)  # type: ignore[arg-type]
@@ -121,18 +132,20 @@ def evaluate_event(
         reported_at=filing.accepted_at if filing else None,
         revision=len(existing) + 1,
     )
-    dedup_key = f"result:{event.id}:{_fingerprint(figures)}"
-    if any(a.dedup_key == dedup_key for a in existing):
-        return Evaluation(None, report)
+    fingerprint = _fingerprint(report)
+    if existing and existing[-1].dedup_key.split(":")[2] == fingerprint:
+        return Evaluation(None, report)  # the latest alert already says this
     text = render_result(report)
     if existing:
+        # Numbered: figures that go back to what an earlier alert said are news again.
         alert = enqueue_correction(
-            session, original_dedup_key=existing[0].dedup_key, dedup_key=dedup_key, text=text, now=now
+            session, original_dedup_key=existing[0].dedup_key,
+            dedup_key=f"result:{event.id}:{fingerprint}:{report.revision}", text=text, now=now,
         )
-        logger.info("result revised ticker=%s event=%s key=%s", company.ticker, event.id, dedup_key)
+        logger.info("result revised ticker=%s event=%s revision=%d", company.ticker, event.id, report.revision)
         return Evaluation(alert, report, is_correction=True)
     alert = enqueue_alert(
-        session, kind=AlertKind.RESULT, dedup_key=dedup_key, text=text, company_id=company.id,
+        session, kind=AlertKind.RESULT, dedup_key=f"result:{event.id}:{fingerprint}", text=text, company_id=company.id,
         event_id=event.id, filing_id=filing.id if filing else None, now=now,
     )
     logger.info("result alert ticker=%s event=%s verdict=%s", company.ticker, event.id, report.verdict)
@@ -147,9 +160,9 @@ def _other_basis_eps(actuals: list[Figure], comparisons: list[Comparison]) -> li
 
 
 def _dedupe(figures: list[Figure]) -> list[Figure]:
-    seen: dict[tuple[str, str, str], Figure] = {}
+    seen: dict[tuple[str, str | None, str, str | None], Figure] = {}
     for f in figures:
-        seen.setdefault((f.metric, f.basis, f.unit), f)
+        seen.setdefault((f.metric, _basis_key(f.metric, f.basis), f.unit, f.currency), f)
     return list(seen.values())
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from bot.domain.figures import Figure
+from bot.domain.market_time import as_utc
 from bot.store.tables import EarningsEvent, EventState, ExpectationRow, ReportedFigure
 
 
@@ -79,12 +80,20 @@ def record_reported(
 
 
 def latest_expectations(session: Session, event_id: int, *, until: datetime | None = None) -> list[ExpectationRow]:
-    """Return the newest expectation per (metric, basis, unit, currency, source), as of `until`."""
+    """Return the newest expectation per (metric, basis, unit, currency, source), as of `until`.
+
+    A value first seen at the report moment itself (a vendor's row that brings estimate and actual
+    together) counts; one recorded then that revises an earlier value does not: the bar is what
+    the source expected before the company reported.
+    """
     query = select(ExpectationRow).where(ExpectationRow.event_id == event_id)
     if until is not None:
         query = query.where(col(ExpectationRow.as_of) <= until)
     rows = session.exec(query.order_by(col(ExpectationRow.as_of), col(ExpectationRow.id))).all()
     newest: dict[tuple[str, str, str, str | None, str], ExpectationRow] = {}
     for row in rows:
-        newest[(row.metric, row.basis, row.unit, row.currency, row.source)] = row
+        key = (row.metric, row.basis, row.unit, row.currency, row.source)
+        if until is not None and key in newest and as_utc(row.as_of) >= as_utc(until):
+            continue
+        newest[key] = row
     return list(newest.values())

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from bot.delivery.outbox import enqueue_alert
 from bot.delivery.render import FilingNotice, render_filing
 from bot.domain.figures import Figure
-from bot.domain.market_time import new_york_date
+from bot.domain.market_time import as_utc, new_york_date
 from bot.engine.evaluate import Evaluation, evaluate_event
 from bot.engine.figures_store import record_reported
 from bot.store.companies import share_class_ids
@@ -116,6 +116,9 @@ def apply_release_figures(
         event = event_for_release(session, share_class, filing.accepted_at) if share_class else None
         if event is None:
             continue
+        if event.reported_at is None or as_utc(filing.accepted_at) < as_utc(event.reported_at):
+            event.reported_at = filing.accepted_at  # the bar freezes here, whenever figures arrive
+            session.add(event)
         for figure in figures:
             record_reported(session, event, figure, source=SOURCE, reported_at=filing.accepted_at,
                             accession=filing.accession)

@@ -365,3 +365,30 @@ async def test_results_reach_the_watchers_of_every_share_class(engine: Engine, s
             for a in results
         }
     assert readers == {"GOOG": [1], "GOOGL": [2]}
+
+
+async def test_an_estimate_rolled_after_a_release_without_figures_does_not_move_the_bar(
+    engine: Engine, setup: Setup
+) -> None:
+    from bot.engine.confirm import confirm_reported_events
+
+    with Session(engine) as session:
+        scheduled_nvda(session)  # consensus EPS 0.84, revenue $37.72B, the day before
+    silent = "<html><body><p>NVIDIA Announces Financial Results for Fourth Quarter</p></body></html>"
+    setup.edgar.publish(PublishedFiling(
+        cik=1045810, company="NVIDIA CORP", form="8-K", accession="0001045810-25-000021", accepted_at=ACCEPTED,
+        items=("2.02",), documents=(("EX-99.1", "q4fy25pr.htm", silent),),
+    ))
+    await setup.detector.poll()
+    with Session(engine) as session:  # the next morning a vendor already shows next quarter's bar
+        rolled = calendar_row(day=date(2025, 2, 26), estimates=(revenue("43000000000"),))
+        apply_calendar_rows(session, [rolled], now=ACCEPTED + timedelta(hours=16))
+        session.commit()
+    setup.edgar.companyfacts[1045810] = (FIXTURES / "edgar" / "companyfacts_CIK0001045810_q4_derivation.json").read_bytes()
+    setup.clock.now = ACCEPTED + timedelta(days=20)
+
+    await confirm_reported_events(engine, setup.detector.client, clock=setup.clock)
+
+    with session_scope(engine) as session:
+        result = session.exec(select(Alert).where(Alert.dedup_key.startswith("result"))).one()  # type: ignore[attr-defined]
+    assert "Revenue $39.33B vs $37.72B est. (+4.3%)" in result.text

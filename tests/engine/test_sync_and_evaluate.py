@@ -154,3 +154,74 @@ def test_html_in_company_names_is_escaped(engine: Engine) -> None:
         assert evaluation.alert is not None
         assert "A&lt;b&gt;&amp;C Corp" in evaluation.alert.text
         assert "A<b>&C" not in evaluation.alert.text
+
+
+def _texts(session: Session) -> list[str]:
+    return [a.text for a in session.exec(select(Alert).order_by(Alert.id)).all()]
+
+
+def test_figures_that_go_back_to_an_earlier_set_are_told_again(engine: Engine) -> None:
+    with Session(engine) as session:
+        add_company(session)
+        watching_chat(session, 42, "NVDA")
+        apply_calendar_rows(session, [calendar_row(estimates=(eps("0.84"),))], now=NOW - timedelta(days=1))
+        event = session.exec(select(EarningsEvent)).one()
+        record_reported(session, event, eps("0.89"), source="finnhub", reported_at=NOW)
+        assert evaluate_event(session, event, now=NOW).alert is not None  # beat
+        record_reported(session, event, eps("0.80"), source="finnhub", reported_at=NOW)  # a vendor's slip
+        assert evaluate_event(session, event, now=NOW + timedelta(minutes=5)).alert is not None  # miss
+        record_reported(session, event, eps("0.89"), source="sec", reported_at=NOW - timedelta(minutes=10))
+        third = evaluate_event(session, event, now=NOW + timedelta(minutes=10))
+        assert third.alert is not None and third.is_correction
+        assert "NVDA beat" in third.alert.text and "EPS $0.89 vs $0.84 est." in third.alert.text
+
+
+def test_a_revision_nobody_could_see_sends_nothing(engine: Engine) -> None:
+    with Session(engine) as session:
+        add_company(session)
+        watching_chat(session, 42, "NVDA")
+        apply_calendar_rows(session, [calendar_row(estimates=(revenue("37720000000"), eps("0.84")))],
+                            now=NOW - timedelta(days=1))
+        event = session.exec(select(EarningsEvent)).one()
+        record_reported(session, event, revenue("39331000000"), source="sec", reported_at=NOW)
+        record_reported(session, event, eps("0.89"), source="sec", reported_at=NOW)
+        assert evaluate_event(session, event, now=NOW).alert is not None
+        record_reported(session, event, revenue("39331400000"), source="sec", reported_at=NOW)  # still $39.33B
+        assert evaluate_event(session, event, now=NOW + timedelta(minutes=5)).alert is None
+        assert len(_texts(session)) == 1
+
+
+def test_a_vendor_estimate_revised_in_the_row_that_brings_the_actual_does_not_move_the_bar(engine: Engine) -> None:
+    with Session(engine) as session:
+        add_company(session)
+        watching_chat(session, 42, "NVDA")
+        before = calendar_row(source="finnhub", estimates=(eps("0.85"),))
+        apply_calendar_rows(session, [before], now=NOW - timedelta(days=1))
+        after = calendar_row(source="finnhub", estimates=(eps("0.90"),), actuals=(eps("0.89"),))
+        report = apply_calendar_rows(session, [after], now=NOW)
+        event = session.exec(select(EarningsEvent)).one()
+        assert report.reported_events == {event.id}
+        evaluation = evaluate_event(session, event, now=NOW)
+        assert evaluation.alert is not None
+        assert "NVDA beat" in evaluation.alert.text and "EPS $0.89 vs $0.85 est." in evaluation.alert.text
+
+
+def test_a_vendors_revenue_and_the_releases_are_one_revenue(engine: Engine) -> None:
+    from bot.sources.calendar import usd_revenue
+
+    with Session(engine) as session:
+        add_company(session)
+        watching_chat(session, 42, "NVDA")
+        apply_calendar_rows(session, [calendar_row(source="finnhub", estimates=(eps("0.84"), usd_revenue(Decimal("38050000000"))))],
+                            now=NOW - timedelta(days=1))
+        event = session.exec(select(EarningsEvent)).one()
+        vendor = calendar_row(source="finnhub", actuals=(eps("0.89"), usd_revenue(Decimal("39100000000"))))
+        apply_calendar_rows(session, [vendor], now=NOW)
+        assert evaluate_event(session, event, now=NOW).alert is not None
+        record_reported(session, event, revenue("39331000000"), source="sec", reported_at=NOW - timedelta(minutes=5))
+        record_reported(session, event, eps("0.89"), source="sec", reported_at=NOW - timedelta(minutes=5))
+        correction = evaluate_event(session, event, now=NOW + timedelta(minutes=10))
+        assert correction.alert is not None
+        text = correction.alert.text
+        assert "Revenue $39.33B vs $38.05B est." in text
+        assert "$39.10B" not in text
