@@ -69,6 +69,7 @@ def apply_calendar_rows(
             continue
         _learn_fiscal_year_end(session, company, row)
         event, created = _locate_event(session, company, row, now=now)
+        _learn_fiscal_year_end_from_event(session, company, event, row)
         report.events_created += created
         if _update_schedule(company, event, row, now=now, report=report, precedence=precedence) and not created:
             report.events_updated += 1
@@ -94,6 +95,18 @@ def _learn_fiscal_year_end(session: Session, company: Company, row: CalendarRow)
     session.add(company)
 
 
+def _learn_fiscal_year_end_from_event(session: Session, company: Company, event: EarningsEvent, row: CalendarRow) -> None:
+    """One vendor gave the event its end month (Nasdaq: "Jan/2025"), another names its fiscal
+    quarter (Finnhub: Q4 2025) for the same report: together they tell the fiscal year end."""
+    if company.fiscal_year_end_month or not _has_period_key(event) or not row.fiscal_quarter:
+        return
+    if event.report_date is None or abs((event.report_date - row.report_date).days) > 7:
+        return  # only rows that clearly speak of the same report
+    month = int(event.fiscal_period[5:7])
+    company.fiscal_year_end_month = (month + 3 * (4 - row.fiscal_quarter) - 1) % 12 + 1
+    session.add(company)
+
+
 def _row_period_key(company: Company, row: CalendarRow) -> str | None:
     if row.period_year and row.period_month:
         return period_key(row.period_year, row.period_month)
@@ -113,7 +126,21 @@ def _locate_event(session: Session, company: Company, row: CalendarRow, *, now: 
         ).first()
         if event is not None:
             return event, False
-    nearby = _event_near(session, company, row.report_date)
+    fiscal = (row.fiscal_year, row.fiscal_quarter) if row.fiscal_year and row.fiscal_quarter else None
+    if fiscal is not None:  # the same fiscal quarter, however far its date moved
+        event = session.exec(
+            select(EarningsEvent).where(
+                EarningsEvent.company_id == company.id,
+                EarningsEvent.fiscal_year == fiscal[0], EarningsEvent.fiscal_quarter == fiscal[1],
+            )
+        ).first() or session.exec(
+            select(EarningsEvent).where(
+                EarningsEvent.company_id == company.id, EarningsEvent.fiscal_period == f"FY{fiscal[0]}Q{fiscal[1]}"
+            )
+        ).first()
+        if event is not None:
+            return event, False
+    nearby = _event_near(session, company, row.report_date, fiscal)
     if nearby is not None and (key is None or not _has_period_key(nearby)):
         if key is not None:
             nearby.fiscal_period = key
@@ -137,14 +164,20 @@ def _has_period_key(event: EarningsEvent) -> bool:
     return len(event.fiscal_period) == 7 and event.fiscal_period[4] == "-"
 
 
-def _event_near(session: Session, company: Company, day: date) -> EarningsEvent | None:
-    candidates = session.exec(
-        select(EarningsEvent).where(
-            EarningsEvent.company_id == company.id,
-            col(EarningsEvent.report_date) >= day - SAME_EVENT_WINDOW,
-            col(EarningsEvent.report_date) <= day + SAME_EVENT_WINDOW,
-        )
-    ).all()
+def _event_near(
+    session: Session, company: Company, day: date, fiscal: tuple[int, int] | None = None
+) -> EarningsEvent | None:
+    """Return the company's event nearest day within the window, never one of another fiscal quarter."""
+    candidates = [
+        e for e in session.exec(
+            select(EarningsEvent).where(
+                EarningsEvent.company_id == company.id,
+                col(EarningsEvent.report_date) >= day - SAME_EVENT_WINDOW,
+                col(EarningsEvent.report_date) <= day + SAME_EVENT_WINDOW,
+            )
+        ).all()
+        if fiscal is None or not e.fiscal_quarter or (e.fiscal_year, e.fiscal_quarter) == fiscal
+    ]
     if not candidates:
         return None
     return min(candidates, key=lambda e: abs((e.report_date or day) - day))

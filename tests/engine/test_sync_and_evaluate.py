@@ -225,3 +225,47 @@ def test_a_vendors_revenue_and_the_releases_are_one_revenue(engine: Engine) -> N
         text = correction.alert.text
         assert "Revenue $39.33B vs $38.05B est." in text
         assert "$39.10B" not in text
+
+
+def test_a_quarter_only_one_vendor_lists_stays_one_event_however_far_its_date_moves(engine: Engine) -> None:
+    with Session(engine) as session:
+        add_company(session, fiscal_year_end_month=None)
+        add_company(session, "AAPL", "Apple Inc.", 320193, fiscal_year_end_month=None)
+        finnhub = {"source": "finnhub", "period": None, "fiscal": (2025, 4), "count": None}
+        apply_calendar_rows(session, [calendar_row(**finnhub, day=date(2025, 4, 2))], now=NOW - timedelta(days=60))
+        apply_calendar_rows(session, [
+            calendar_row("AAPL", day=date(2025, 1, 30), period=(2024, 12)),
+            calendar_row(**finnhub, day=date(2025, 2, 26)),  # 35 days earlier
+        ], now=NOW - timedelta(days=59))
+        session.commit()
+        events = {(e.company_id, e.fiscal_period): e.report_date for e in session.exec(select(EarningsEvent)).all()}
+    assert len(events) == 2
+    assert date(2025, 2, 26) in events.values() and date(2025, 1, 30) in events.values()
+
+
+def test_a_row_of_another_fiscal_quarter_never_joins_an_event_by_its_date(engine: Engine) -> None:
+    with Session(engine) as session:
+        add_company(session, fiscal_year_end_month=None)
+        apply_calendar_rows(session, [
+            calendar_row(day=date(2025, 2, 26), estimates=(eps("0.84"),)),
+            calendar_row(source="finnhub", period=None, fiscal=(2025, 4), day=date(2025, 2, 26)),
+            calendar_row(source="finnhub", period=None, fiscal=(2026, 1), day=date(2025, 3, 20), estimates=(eps("0.95"),)),
+        ], now=NOW - timedelta(days=5))
+        session.commit()
+        events = session.exec(select(EarningsEvent).order_by(EarningsEvent.report_date)).all()
+        assert [(e.fiscal_year, e.fiscal_quarter) for e in events] == [(2025, 4), (2026, 1)]
+        q4 = session.exec(select(ExpectationRow).where(ExpectationRow.event_id == events[0].id)).all()
+        assert [r.value for r in q4] == [Decimal("0.84")]
+
+
+def test_the_fiscal_year_end_is_learned_from_two_vendors_rows_for_one_report(engine: Engine) -> None:
+    with Session(engine) as session:
+        company = add_company(session, fiscal_year_end_month=None)
+        apply_calendar_rows(session, [
+            calendar_row(day=date(2025, 2, 26)),  # Nasdaq: quarter ending Jan/2025
+            calendar_row(source="finnhub", period=None, fiscal=(2025, 4), day=date(2025, 2, 26)),  # Finnhub: Q4 2025
+        ], now=NOW - timedelta(days=5))
+        apply_calendar_rows(session, [calendar_row(day=date(2025, 2, 26))], now=NOW - timedelta(days=4))
+        session.commit()
+        assert company.fiscal_year_end_month == 1
+        assert session.exec(select(EarningsEvent)).one().period_label == "Q4 FY2025"
