@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -25,6 +25,8 @@ from bot.domain.tickers import is_valid_ticker, normalize_ticker
 from bot.errors import SourceDataInvalid, SourceUnavailable
 from bot.sources.calendar import CalendarRow, requested_tickers, sort_rows, usd_eps
 from bot.sources.http import RateLimiter, get
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +46,7 @@ _TIMINGS = {
     "time-after-hours": Timing.AMC,
     "time-not-supplied": Timing.UNKNOWN,
 }
-_NONE_TEXTS = frozenset({"", "N/A", "NA", "--", "-"})
+_NONE_TEXTS = frozenset({"", "N/A", "NA", "--", "-", "NONE", "NULL"})
 _MONTHS = {
     name: number
     for number, name in enumerate(
@@ -148,8 +150,10 @@ def parse_row(raw: Mapping[str, Any], day: date) -> CalendarRow:
     ticker = normalize_ticker(_text(raw.get("symbol")) or "")
     if not is_valid_ticker(ticker):
         raise ValueError(f"invalid symbol {raw.get('symbol')!r}")
-    estimate = parse_money(raw.get("epsForecast"))
-    actual = parse_money(raw.get("eps"))
+    # Each field on its own: an unreadable estimate loses the estimate, not the report's date.
+    estimate = _field(parse_money, raw, "epsForecast", ticker)
+    actual = _field(parse_money, raw, "eps", ticker)
+    count = _field(parse_count, raw, "noOfEsts", ticker)
     period = parse_quarter_ending(raw.get("fiscalQuarterEnding"))
     return CalendarRow(
         ticker=ticker,
@@ -161,10 +165,18 @@ def parse_row(raw: Mapping[str, Any], day: date) -> CalendarRow:
         fiscal_year=None,
         fiscal_quarter=None,
         estimates=(usd_eps(estimate),) if estimate is not None else (),
-        estimate_count=parse_count(raw.get("noOfEsts")),
+        estimate_count=count,
         actuals=(usd_eps(actual),) if actual is not None else (),
         source=SOURCE,
     )
+
+
+def _field(parse: Callable[[Any], T | None], raw: Mapping[str, Any], name: str, ticker: str) -> T | None:
+    try:
+        return parse(raw.get(name))
+    except (ValueError, TypeError) as exc:
+        logger.warning("nasdaq: %s of %s left out: %s", name, ticker, exc)
+        return None
 
 
 def parse_money(value: Any) -> Decimal | None:
@@ -176,12 +188,16 @@ def parse_money(value: Any) -> Decimal | None:
     text = str(value).strip()
     if text.upper() in _NONE_TEXTS:
         return None
-    negative = text.startswith("(") and text.endswith(")")
-    if negative:
-        text = text[1:-1].strip()
-    if text.startswith("-"):
-        negative, text = not negative, text[1:].strip()
-    cleaned = text.replace("$", "").replace(",", "").strip()
+    minus_signs = 0
+    if text.startswith("(") and text.endswith(")"):
+        minus_signs, text = 1, text[1:-1].strip()
+    text = text.replace("$", "", 1).strip()  # "-$0.11" and "$-0.11" alike
+    if text.startswith(("-", "−")):
+        minus_signs, text = minus_signs + 1, text[1:].strip()
+    if minus_signs > 1:  # "(-$0.11)": which sign was meant is anyone's guess
+        raise ValueError(f"two minus signs: {value!r}")
+    negative = minus_signs == 1
+    cleaned = text.replace(",", "").strip()
     try:
         amount = Decimal(cleaned)
     except InvalidOperation:
@@ -197,9 +213,12 @@ def parse_count(value: Any) -> int | None:
     if text is None or text.upper() in _NONE_TEXTS:
         return None
     try:
-        count = int(text.replace(",", ""))
-    except ValueError:
+        number = Decimal(text.replace(",", ""))
+    except InvalidOperation:
         raise ValueError(f"not a count: {value!r}") from None
+    if not number.is_finite() or number != number.to_integral_value():  # "8.0" is 8, "8.5" is nothing
+        raise ValueError(f"not a count: {value!r}")
+    count = int(number)
     if count < 0:
         raise ValueError(f"not a count: {value!r}")
     return count

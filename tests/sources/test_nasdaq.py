@@ -15,7 +15,7 @@ from bot.domain.market_time import Timing
 from bot.errors import SourceDataInvalid, SourceUnavailable
 from bot.sources.calendar import CalendarRow
 from bot.sources.http import RateLimiter
-from bot.sources.nasdaq import NasdaqCalendar, parse_money, parse_quarter_ending
+from bot.sources.nasdaq import NasdaqCalendar, parse_count, parse_money, parse_quarter_ending
 from tests.conftest import FIXTURES
 from tests.sources.serve import Recorder, file_response, json_response
 
@@ -72,7 +72,7 @@ async def test_share_classes_unknown_times_and_bad_rows() -> None:
     rows = await nasdaq(Recorder(serve_days)).fetch(date(2025, 8, 27), date(2025, 8, 27))
 
     assert [row.ticker for row in rows] == [
-        "CRWV", "FUBO", "HOFV", "MKC", "MKC-V", "NVDA", "SNPS", "XPEL"
+        "CRWV", "FUBO", "HOFV", "MKC", "MKC-V", "NVDA", "ODDC", "SNPS", "XPEL"
     ]
     by_ticker = {row.ticker: row for row in rows}
     assert by_ticker["MKC"].estimates == by_ticker["MKC-V"].estimates == (eps("0.69"),)
@@ -80,15 +80,16 @@ async def test_share_classes_unknown_times_and_bad_rows() -> None:
     assert by_ticker["HOFV"].timing == Timing.UNKNOWN
 
 
-async def test_an_unreadable_row_is_skipped_and_logged_not_the_day(
+async def test_an_unreadable_estimate_loses_the_estimate_not_the_report_date_and_a_row_without_symbol_is_skipped(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="bot.sources.nasdaq"):
         rows = await nasdaq(Recorder(serve_days)).fetch(date(2025, 8, 27), date(2025, 8, 27))
 
-    assert "ODDC" not in {row.ticker for row in rows}
-    assert len(rows) == 8
-    assert any("ODDC" in message for message in caplog.messages)
+    oddc = next(row for row in rows if row.ticker == "ODDC")  # epsForecast "$abc"
+    assert (oddc.report_date, oddc.estimates, oddc.estimate_count) == (date(2025, 8, 27), (), 2)
+    assert len(rows) == 9
+    assert any("epsForecast of ODDC left out" in message for message in caplog.messages)
     assert any("invalid symbol ''" in message for message in caplog.messages)
 
 
@@ -200,6 +201,7 @@ async def test_requests_are_paced_by_the_limiter() -> None:
         ("$1.33", Decimal("1.33")),
         ("($0.11)", Decimal("-0.11")),
         ("-$0.11", Decimal("-0.11")),
+        ("$-0.11", Decimal("-0.11")),
         ("$1,234.50", Decimal("1234.50")),
         (" $0.00 ", Decimal("0.00")),
         ("", None),
@@ -213,7 +215,7 @@ def test_money_strings(text: str | None, expected: Decimal | None) -> None:
     assert parse_money(text) == expected
 
 
-@pytest.mark.parametrize("text", ["$abc", "1.2.3", "$", "NaN", "Infinity", "$-0.11", "(--)"])
+@pytest.mark.parametrize("text", ["$abc", "1.2.3", "$", "NaN", "Infinity", "(-$0.11)", "(--)"])
 def test_unreadable_money_raises(text: str) -> None:
     with pytest.raises(ValueError):
         parse_money(text)
@@ -226,3 +228,14 @@ def test_unreadable_money_raises(text: str) -> None:
 )
 def test_quarter_ending(text: str | None, expected: tuple[int, int] | None) -> None:
     assert parse_quarter_ending(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [("14", 14), ("8.0", 8), (8.0, 8), ("1,024", 1024), ("N/A", None), ("None", None)])
+def test_estimate_counts(text: object, expected: int | None) -> None:
+    assert parse_count(text) == expected
+
+
+@pytest.mark.parametrize("text", ["8.5", "-3", "many"])
+def test_unreadable_counts_raise(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_count(text)
