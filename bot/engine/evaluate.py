@@ -133,8 +133,8 @@ def evaluate_event(
         revision=len(existing) + 1,
     )
     fingerprint = _fingerprint(report)
-    if existing and existing[-1].dedup_key.split(":")[2] == fingerprint:
-        return Evaluation(None, report)  # the latest alert already says this
+    if existing and _says_the_same(existing[-1], report, fingerprint):
+        return Evaluation(None, report)
     text = render_result(report)
     if existing:
         # Numbered: figures that go back to what an earlier alert said are news again.
@@ -150,6 +150,13 @@ def evaluate_event(
     )
     logger.info("result alert ticker=%s event=%s verdict=%s", company.ticker, event.id, report.verdict)
     return Evaluation(alert, report)
+
+
+def _says_the_same(latest: Alert, report: ResultReport, fingerprint: str) -> bool:
+    """Does the latest alert already say this (by its key, or by its text for older keys)?"""
+    if latest.dedup_key.split(":")[2] == fingerprint:
+        return True
+    return latest.text.replace(" (updated)", "", 1) == render_result(replace(report, revision=1))
 
 
 def _other_basis_eps(actuals: list[Figure], comparisons: list[Comparison]) -> list[Figure]:

@@ -269,3 +269,19 @@ def test_the_fiscal_year_end_is_learned_from_two_vendors_rows_for_one_report(eng
         session.commit()
         assert company.fiscal_year_end_month == 1
         assert session.exec(select(EarningsEvent)).one().period_label == "Q4 FY2025"
+
+
+def test_an_alert_written_under_an_older_key_scheme_is_not_sent_again(engine: Engine) -> None:
+    with Session(engine) as session:
+        add_company(session)
+        watching_chat(session, 42, "NVDA")
+        apply_calendar_rows(session, [calendar_row(estimates=(eps("0.84"),))], now=NOW - timedelta(days=1))
+        event = session.exec(select(EarningsEvent)).one()
+        record_reported(session, event, eps("0.89"), source="sec", reported_at=NOW)
+        first = evaluate_event(session, event, now=NOW)
+        assert first.alert is not None
+        first.alert.dedup_key = f"result:{event.id}:0123456789ab"  # as a previous version keyed it
+        session.add(first.alert)
+        session.flush()
+        assert evaluate_event(session, event, now=NOW + timedelta(hours=1)).alert is None
+        assert len(_texts(session)) == 1
