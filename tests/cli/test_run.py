@@ -17,19 +17,24 @@ from bot.telegram.loopback import FloodLimits, LoopbackBotApi
 TOKEN = "4242424242:RUN-TEST-SECRET-TOKEN"
 
 
+async def start_run(cwd: Path, *, token: str, api_url: str, database_url: str) -> asyncio.subprocess.Process:
+    """Start `earnings-bot run` as deployed, its output (log included) on stdout."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SEC_", "FINNHUB_", "DATABASE_"))},
+        "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": api_url, "DATABASE_URL": database_url,
+        # no network in tests: the providers point at a closed local port
+        "NASDAQ_API_URL": "http://127.0.0.1:9", "LOG_LEVEL": "DEBUG",
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", env=env, cwd=cwd,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+
+
 @pytest.mark.slow
 async def test_run_answers_a_user_and_stops_cleanly(tmp_path: Path, database_url: str) -> None:
     async with LoopbackBotApi(TOKEN, flood=FloodLimits()) as api:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SEC_", "FINNHUB_", "DATABASE_"))},
-            "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.base_url, "DATABASE_URL": database_url,
-            # no network in tests: the providers point at a closed local port
-            "NASDAQ_API_URL": "http://127.0.0.1:9", "LOG_LEVEL": "DEBUG",
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", env=env, cwd=tmp_path,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )
+        process = await start_run(tmp_path, token=TOKEN, api_url=api.base_url, database_url=database_url)
         try:
             api.user_sends(6_000_000_001, "/start")
             [reply] = await api.wait_for_messages(6_000_000_001, 1, timeout=30)
@@ -48,15 +53,7 @@ async def test_run_answers_a_user_and_stops_cleanly(tmp_path: Path, database_url
 async def test_a_token_telegram_rejects_is_one_clear_line_without_the_token(tmp_path: Path, database_url: str) -> None:
     rejected = "4242424242:REJECTED-SECRET-TOKEN-VALUE"
     async with LoopbackBotApi(TOKEN, flood=FloodLimits()) as api:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SEC_", "FINNHUB_", "DATABASE_"))},
-            "TELEGRAM_BOT_TOKEN": rejected, "TELEGRAM_API_URL": api.base_url, "DATABASE_URL": database_url,
-            "NASDAQ_API_URL": "http://127.0.0.1:9", "LOG_LEVEL": "DEBUG",
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", env=env, cwd=tmp_path,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )
+        process = await start_run(tmp_path, token=rejected, api_url=api.base_url, database_url=database_url)
         output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
     log = output.decode()
     assert process.returncode == 2, log
