@@ -22,7 +22,7 @@ import httpx
 
 from bot.domain.market_time import Timing
 from bot.domain.tickers import is_valid_ticker, normalize_ticker
-from bot.errors import SourceDataInvalid, SourceUnavailable
+from bot.errors import SourceDataInvalid, SourceError, SourceUnavailable
 from bot.sources.calendar import CalendarRow, requested_tickers, sort_rows, usd_eps
 from bot.sources.http import RateLimiter, get
 
@@ -46,6 +46,7 @@ _TIMINGS = {
     "time-after-hours": Timing.AMC,
     "time-not-supplied": Timing.UNKNOWN,
 }
+MAX_FAILED_DAYS = 3  # days of one read that may fail before the whole read counts as failed
 _NONE_TEXTS = frozenset({"", "N/A", "NA", "--", "-", "NONE", "NULL"})
 _MONTHS = {
     name: number
@@ -77,13 +78,26 @@ class NasdaqCalendar:
         if wanted is not None and not wanted:
             return []
         rows: list[CalendarRow] = []
+        failed: list[date] = []
+        answered = 0
         day = start
         while day <= end:
-            rows.extend(
-                row for row in await self.fetch_day(day) if wanted is None or row.ticker in wanted
-            )
+            try:
+                found = await self.fetch_day(day)
+            except SourceError as exc:
+                # One bad day costs that day only. A refusal, several failed days, or a read where
+                # no day answered is an outage: the source backs off.
+                last_day = day == end
+                if getattr(exc, "retry_after", None) or len(failed) + 1 >= MAX_FAILED_DAYS or (last_day and not answered):
+                    raise
+                logger.warning("nasdaq: %s left out of this read: %s", day, exc)
+                failed.append(day)
+                found = []
+            else:
+                answered += 1
+            rows.extend(row for row in found if wanted is None or row.ticker in wanted)
             day += timedelta(days=1)
-        logger.debug("nasdaq: %d rows for %s..%s", len(rows), start, end)
+        logger.debug("nasdaq: %d rows for %s..%s (%d days failed)", len(rows), start, end, len(failed))
         return sort_rows(rows)
 
     async def fetch_day(self, day: date) -> list[CalendarRow]:

@@ -239,3 +239,21 @@ def test_estimate_counts(text: object, expected: int | None) -> None:
 def test_unreadable_counts_raise(text: str) -> None:
     with pytest.raises(ValueError):
         parse_count(text)
+
+
+async def test_one_failing_day_costs_that_day_only_and_several_are_an_outage() -> None:
+    def one_bad_day(request: httpx.Request) -> httpx.Response:
+        if request.url.params["date"] == "2025-08-26":
+            return httpx.Response(502, text="Bad Gateway")
+        return serve_days(request)
+
+    rows = await nasdaq(Recorder(one_bad_day)).fetch(date(2025, 8, 25), date(2025, 8, 28))
+    assert "NVDA" in {row.ticker for row in rows}  # listed on the 27th
+
+    def all_bad(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(502, text="Bad Gateway")
+
+    recorder = Recorder(all_bad)
+    with pytest.raises(SourceUnavailable):
+        await nasdaq(recorder).fetch(date(2025, 8, 1), date(2025, 8, 31))
+    assert len(recorder.requests) == 3  # stops asking after three failed days
