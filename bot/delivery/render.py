@@ -42,25 +42,25 @@ def _quantize(value: Decimal, places: int) -> Decimal:
 def format_money(value: Decimal, currency: str | None) -> str:
     """Return '$39.33B', '-$12.5M', 'RMB280.15B'."""
     prefix = CURRENCY_PREFIX.get((currency or "").upper(), f"{currency} " if currency else "")
-    magnitude = abs(value)
-    text = f"{prefix}{_quantize(magnitude, 2)}"
-    for threshold, suffix in ((Decimal(10) ** 3, "K"), (Decimal(10) ** 6, "M"), (Decimal(10) ** 9, "B"),
-                              (Decimal(10) ** 12, "T")):
-        scaled = _quantize(magnitude / threshold, 2)
+    shown, suffix = _quantize(abs(value), 2), ""
+    for threshold, unit in ((Decimal(10) ** 3, "K"), (Decimal(10) ** 6, "M"), (Decimal(10) ** 9, "B"),
+                            (Decimal(10) ** 12, "T")):
+        scaled = _quantize(abs(value) / threshold, 2)
         if scaled >= 1:  # after rounding: 999,999,999 is $1.00B, not $1000.00M
-            text = f"{prefix}{scaled}{suffix}"
-    return _signed(value, text)
+            shown, suffix = scaled, unit
+    return _signed(value, shown, f"{prefix}{shown}{suffix}")
 
 
-def _signed(value: Decimal, text: str) -> str:
-    """Put a minus in front unless the value rounds to zero ("$0.00", never "-$0.00")."""
-    return f"-{text}" if value < 0 and any(ch in "123456789" for ch in text.split("/")[0]) else text
+def _signed(value: Decimal, shown: Decimal, text: str) -> str:
+    """Put a minus in front unless the shown amount rounds to zero ("$0.00", never "-$0.00")."""
+    return f"-{text}" if value < 0 and shown != 0 else text
 
 
 def format_per_share(value: Decimal, currency: str | None) -> str:
     """Return '$0.89', '-$0.11', 'RMB20.39'."""
     prefix = CURRENCY_PREFIX.get((currency or "").upper(), f"{currency} " if currency else "")
-    return _signed(value, f"{prefix}{_quantize(abs(value), 2)}")
+    shown = _quantize(abs(value), 2)
+    return _signed(value, shown, f"{prefix}{shown}")
 
 
 def format_value(figure: Figure) -> str:

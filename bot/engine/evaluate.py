@@ -77,9 +77,9 @@ def _comparisons(actuals: list[Figure], expectations: list, band: InlineBand) ->
     return result
 
 
-def _fingerprint(report: ResultReport) -> str:
-    """Return a short hash of what the alert says (its text as a first alert), not of raw values."""
-    return hashlib.sha256(render_result(replace(report, revision=1)).encode()).hexdigest()[:12]
+def _fingerprint(says: str) -> str:
+    """Return a short hash of what the alert says, not of raw values."""
+    return hashlib.sha256(says.encode()).hexdigest()[:12]
 
 
 def evaluate_event(
@@ -132,8 +132,9 @@ def evaluate_event(
         reported_at=filing.accepted_at if filing else None,
         revision=len(existing) + 1,
     )
-    fingerprint = _fingerprint(report)
-    if existing and _says_the_same(existing[-1], report, fingerprint):
+    says = render_result(replace(report, revision=1))  # the text without "(updated)"
+    fingerprint = _fingerprint(says)
+    if existing and _says_the_same(existing[-1], says, fingerprint):
         return Evaluation(None, report)
     text = render_result(report)
     if existing:
@@ -152,11 +153,11 @@ def evaluate_event(
     return Evaluation(alert, report)
 
 
-def _says_the_same(latest: Alert, report: ResultReport, fingerprint: str) -> bool:
+def _says_the_same(latest: Alert, says: str, fingerprint: str) -> bool:
     """Does the latest alert already say this (by its key, or by its text for older keys)?"""
     if latest.dedup_key.split(":")[2] == fingerprint:
         return True
-    return latest.text.replace(" (updated)", "", 1) == render_result(replace(report, revision=1))
+    return latest.text.replace(" (updated)", "", 1) == says
 
 
 def _other_basis_eps(actuals: list[Figure], comparisons: list[Comparison]) -> list[Figure]:
