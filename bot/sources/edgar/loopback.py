@@ -67,6 +67,8 @@ class LoopbackEdgar:
     refuse_with: int | None = None  # e.g. 403 to act as SEC's block page
     fail_documents: int = 0  # the next N document requests answer 503
     companyfacts: dict[int, bytes] = field(default_factory=dict)  # CIK -> companyfacts JSON
+    # company_tickers.json rows in SEC's order: (ticker, CIK, name); GOOGL and GOOG may share a CIK
+    company_tickers: list[tuple[str, int, str]] = field(default_factory=list)
     url: str = ""
     _runner: web.AppRunner | None = None
 
@@ -79,6 +81,7 @@ class LoopbackEdgar:
         app.router.add_get("/cgi-bin/browse-edgar", self._feed)
         app.router.add_get("/Archives/edgar/data/{cik}/{folder}/{name}", self._archive)
         app.router.add_get("/api/xbrl/companyfacts/{name}", self._companyfacts)
+        app.router.add_get("/files/company_tickers.json", self._company_tickers)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=1024)
@@ -174,6 +177,14 @@ class LoopbackEdgar:
         if cik not in self.companyfacts:
             return web.Response(status=404, text="Not Found", content_type="text/html")
         return web.Response(body=self.companyfacts[cik], content_type="application/json")
+
+    async def _company_tickers(self, request: web.Request) -> web.Response:
+        refused = self._refusal(request, "company_tickers")
+        if refused is not None:
+            return refused
+        rows = {str(n): {"cik_str": cik, "ticker": ticker, "title": name}
+                for n, (ticker, cik, name) in enumerate(self.company_tickers)}
+        return web.json_response(rows)
 
     def _index(self, filing: PublishedFiling) -> str:
         accepted = filing.accepted_at.astimezone(NEW_YORK)
