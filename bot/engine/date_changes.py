@@ -11,6 +11,7 @@ from bot.delivery.outbox import enqueue_alert
 from bot.delivery.render import DateChangeNotice, render_date_change
 from bot.domain.market_time import new_york_date
 from bot.engine.sync import DateChange
+from bot.store.companies import issuer_watchers
 from bot.store.tables import AlertKind, Company, EarningsEvent, EventState
 
 
@@ -49,7 +50,8 @@ def alert_date_changes(session: Session, changes: Iterable[DateChange], *, now: 
         alert = enqueue_alert(
             session, kind=AlertKind.DATE_CHANGE,
             dedup_key=f"date:{event.id}:{change.new_date.isoformat()}:{change.new_timing.value}",
-            text=render_date_change(notice), company_id=company.id, event_id=event.id, now=now,
+            text=render_date_change(notice), company_id=company.id, event_id=event.id,
+            chat_pks=issuer_watchers(session, company), now=now,
         )
         written += alert is not None
     return written

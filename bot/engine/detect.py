@@ -231,6 +231,8 @@ class EdgarDetector:
         exhibit = exhibit_99_1(index)
         if exhibit is None:
             self._mark(filing, FilingState.DONE, "no EX-99.1 exhibit")
+            if filing.kind == FilingKind.EARNINGS_RELEASE:
+                self._without_release(filing)  # the 10-Q's XBRL facts give the figures later
             return
         content = await self.client.document(exhibit.url)
         outcome.requests += 1
@@ -255,8 +257,14 @@ class EdgarDetector:
                 outcome.alerts += alert is not None
             figures = [f.as_figure() for f in release.figures]
             outcome.figures_read += len(figures)
-            evaluations = apply_release_figures(session, row, figures, now=now)
+            evaluations = apply_release_figures(session, row, figures, now=now, period_end=release.period_end)
             outcome.alerts += sum(e.alert is not None for e in evaluations)
+
+    def _without_release(self, filing: Filing) -> None:
+        with session_scope(self.engine) as session:
+            row = session.get(Filing, filing.id)
+            if row is not None:
+                apply_release_figures(session, row, [], now=self.clock())
 
     def _mark(self, filing: Filing, state: FilingState, error: str | None) -> None:
         with session_scope(self.engine) as session:

@@ -23,6 +23,7 @@ from bot.domain.figures import BASIS_NEUTRAL_METRICS, HEADLINE_METRICS, Basis, F
 from bot.domain.market_time import Timing, as_utc
 from bot.domain.verdicts import Comparison, InlineBand, compare, event_verdict, headline_comparisons
 from bot.engine.figures_store import latest_expectations
+from bot.store.companies import issuer_watchers
 from bot.store.tables import (
     Alert,
     AlertKind,
@@ -147,7 +148,8 @@ def evaluate_event(
         return Evaluation(alert, report, is_correction=True)
     alert = enqueue_alert(
         session, kind=AlertKind.RESULT, dedup_key=f"result:{event.id}:{fingerprint}", text=text, company_id=company.id,
-        event_id=event.id, filing_id=filing.id if filing else None, now=now,
+        event_id=event.id, filing_id=filing.id if filing else None, chat_pks=issuer_watchers(session, company),
+        now=now,
     )
     logger.info("result alert ticker=%s event=%s verdict=%s", company.ticker, event.id, report.verdict)
     return Evaluation(alert, report)

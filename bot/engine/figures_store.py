@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
 from bot.domain.figures import Figure
 from bot.domain.market_time import as_utc
 from bot.store.tables import EarningsEvent, EventState, ExpectationRow, ReportedFigure
+
+# How long after the report a source's first value still counts as what it expected (see below).
+LATE_FIRST_VALUE = timedelta(hours=1)
 
 
 def record_expectation(
@@ -17,10 +20,11 @@ def record_expectation(
 ) -> bool:
     """Store an expected value unless it repeats the latest one; return True when stored.
 
-    Expectations of a reported event are frozen: later vendor updates can't move the bar.
+    Expectations of a reported event are frozen: a source that already gave a value can't move the
+    bar. A source heard of for the first time after the report (the event came from the release
+    before any calendar knew it) may still give its value; whether it counts is evaluate's rule
+    (`latest_expectations`).
     """
-    if event.state != EventState.SCHEDULED:
-        return False
     latest = session.exec(
         select(ExpectationRow)
         .where(
@@ -34,6 +38,8 @@ def record_expectation(
         .order_by(col(ExpectationRow.as_of).desc(), col(ExpectationRow.id).desc())
     ).first()
     if latest is not None and latest.value == figure.value and latest.estimates == estimates:
+        return False
+    if latest is not None and event.state != EventState.SCHEDULED:
         return False
     session.add(
         ExpectationRow(
@@ -82,18 +88,35 @@ def record_reported(
 def latest_expectations(session: Session, event_id: int, *, until: datetime | None = None) -> list[ExpectationRow]:
     """Return the newest expectation per (metric, basis, unit, currency, source), as of `until`.
 
-    A value first seen at the report moment itself (a vendor's row that brings estimate and actual
-    together) counts; one recorded then that revises an earlier value does not: the bar is what
-    the source expected before the company reported.
+    The bar is what each source expected before the company reported: its newest value recorded
+    by then. A value first seen at the report moment itself counts; one recorded then that revises
+    an earlier value does not. A source first heard of shortly after the report (a vendor's row
+    that brings estimate and actual together, or the calendar row of an event the release created)
+    counts with that first value, if it came within LATE_FIRST_VALUE of the report: vendors list
+    the quarter's consensus beside its actual, and roll to the next quarter only later.
     """
-    query = select(ExpectationRow).where(ExpectationRow.event_id == event_id)
-    if until is not None:
-        query = query.where(col(ExpectationRow.as_of) <= until)
-    rows = session.exec(query.order_by(col(ExpectationRow.as_of), col(ExpectationRow.id))).all()
-    newest: dict[tuple[str, str, str, str | None, str], ExpectationRow] = {}
+    rows = session.exec(
+        select(ExpectationRow).where(ExpectationRow.event_id == event_id)
+        .order_by(col(ExpectationRow.as_of), col(ExpectationRow.id))
+    ).all()
+    if until is None:
+        newest: dict[tuple[str, str, str, str | None, str], ExpectationRow] = {}
+        for row in rows:
+            newest[_key(row)] = row
+        return list(newest.values())
+    report = as_utc(until)
+    before: dict[tuple[str, str, str, str | None, str], ExpectationRow] = {}
+    late: dict[tuple[str, str, str, str | None, str], ExpectationRow] = {}
     for row in rows:
-        key = (row.metric, row.basis, row.unit, row.currency, row.source)
-        if until is not None and key in newest and as_utc(row.as_of) >= as_utc(until):
-            continue
-        newest[key] = row
-    return list(newest.values())
+        key, seen = _key(row), as_utc(row.as_of)
+        if seen <= report:
+            if key in before and seen >= report:
+                continue
+            before[key] = row
+        elif key not in late and seen <= report + LATE_FIRST_VALUE:
+            late[key] = row
+    return list(before.values()) + [row for key, row in late.items() if key not in before]
+
+
+def _key(row: ExpectationRow) -> tuple[str, str, str, str | None, str]:
+    return (row.metric, row.basis, row.unit, row.currency, row.source)

@@ -5,21 +5,25 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.delivery.outbox import enqueue_alert
 from bot.delivery.render import FilingNotice, render_filing
 from bot.domain.figures import Figure
-from bot.domain.market_time import as_utc, new_york_date
+from bot.domain.market_time import NEW_YORK, Timing, as_utc, new_york_date
+from bot.domain.periods import period_key_for
 from bot.engine.evaluate import Evaluation, evaluate_event
 from bot.engine.figures_store import record_reported
+from bot.engine.sync import has_period_key, label_for_company
 from bot.store.companies import share_class_ids
 from bot.store.tables import (
     Alert,
     AlertKind,
     Company,
+    DateStatus,
     EarningsEvent,
     EventState,
     Filing,
@@ -34,6 +38,9 @@ SOURCE = "sec"
 # A release belongs to the scheduled event reported up to a week before or two days after its date.
 EVENT_WINDOW_BEFORE = timedelta(days=7)
 EVENT_WINDOW_AFTER = timedelta(days=2)
+EVENT_WINDOW_BEFORE_KNOWN_PERIOD = timedelta(days=45)
+MARKET_OPEN = time(9, 30)
+MARKET_CLOSE = time(16, 0)
 
 
 @dataclass(frozen=True)
@@ -72,58 +79,148 @@ def record_filing(session: Session, company: Company, seen: FilingSeen, *, now: 
     watchers = session.exec(
         select(Watch.chat_pk).where(col(Watch.company_id).in_(share_class_ids(session, company)))
     ).all()
+    # The event, when a calendar knows it already: the sender folds the notice into its result.
+    event = event_for_release(session, company, seen.accepted_at) if kind == AlertKind.FILING else None
     alert = enqueue_alert(
         session, kind=kind, dedup_key=f"filing:{seen.accession}", text=render_filing(notice),
-        company_id=company.id, filing_id=filing.id, chat_pks=watchers, now=now,
+        company_id=company.id, filing_id=filing.id, event_id=event.id if event else None,
+        chat_pks=watchers, now=now,
     )
     if alert is not None:
         logger.info("filing alert ticker=%s accession=%s form=%s", company.ticker, seen.accession, seen.form)
     return filing, alert
 
 
-def event_for_release(session: Session, company: Company, accepted_at: datetime) -> EarningsEvent | None:
-    """Return the company's event this release reports: the scheduled one nearest its date."""
+def event_for_release(
+    session: Session, company: Company, accepted_at: datetime, *, period_end: date | None = None
+) -> EarningsEvent | None:
+    """Return the issuer's event this release reports, or None when none is stored yet.
+
+    Events belong to the issuer: the event of any listed class of its stock counts (GOOG's release
+    is GOOGL's report when only GOOGL's calendar row is known). With the release's period end, the
+    event of that fiscal quarter wins, and an event keyed to another quarter is never taken.
+    Otherwise the scheduled event nearest the release's date, up to a week before it or two days
+    after, is the one.
+    """
+    classes = share_class_ids(session, company)
+    key = period_key_for(period_end) if period_end is not None else None
+    if key is not None:
+        exact = session.exec(
+            select(EarningsEvent).where(
+                col(EarningsEvent.company_id).in_(classes), EarningsEvent.fiscal_period == key
+            ).order_by(col(EarningsEvent.id))
+        ).first()
+        if exact is not None:
+            return exact
     day = new_york_date(accepted_at)
-    candidates = session.exec(
-        select(EarningsEvent).where(
-            EarningsEvent.company_id == company.id,
-            col(EarningsEvent.report_date) >= day - EVENT_WINDOW_AFTER,
-            col(EarningsEvent.report_date) <= day + EVENT_WINDOW_BEFORE,
-        )
-    ).all()
+    # A quarter named by the release may match an event whose estimated date is weeks off.
+    before = EVENT_WINDOW_BEFORE if key is None else EVENT_WINDOW_BEFORE_KNOWN_PERIOD
+    candidates = [
+        e for e in session.exec(
+            select(EarningsEvent).where(
+                col(EarningsEvent.company_id).in_(classes),
+                col(EarningsEvent.report_date) >= day - EVENT_WINDOW_AFTER,
+                col(EarningsEvent.report_date) <= day + before,
+            ).order_by(col(EarningsEvent.id))
+        ).all()
+        if key is None or not has_period_key(e)
+    ]
     if not candidates:
         return None
     scheduled = [e for e in candidates if e.state != EventState.CANCELLED]
     return min(scheduled or candidates, key=lambda e: abs((e.report_date or day) - day))
 
 
-def apply_release_figures(
-    session: Session, filing: Filing, figures: list[Figure], *, now: datetime
-) -> list[Evaluation]:
-    """Store the figures read from a filing's press release on its event and evaluate them.
+def event_from_release(
+    session: Session, company: Company, accepted_at: datetime, *, period_end: date | None, now: datetime
+) -> EarningsEvent:
+    """Return the event this release reports, creating it from the release itself when no calendar
+    knows it yet (just watched, a company no calendar lists, an early report).
 
-    Every listed class of the filer's stock has its own event (GOOG and GOOGL): each gets the
-    figures, so each one's watchers get the verdict. Returns one evaluation per event found.
+    The period end gives the fiscal period key, so a calendar row for the same quarter that comes
+    later joins this event (bot.engine.sync) instead of making a second one. Without a period end
+    the key is the report's date, which a calendar row near that date takes over.
+    """
+    found = event_for_release(session, company, accepted_at, period_end=period_end)
+    if found is not None:
+        if period_end is not None and not has_period_key(found):
+            rekey_event(session, found, period_key_for(period_end))
+        return found
+    day = new_york_date(accepted_at)
+    key = period_key_for(period_end) if period_end is not None else f"date:{day.isoformat()}"
+    label, fiscal_year, quarter = (
+        label_for_company(company, key) if period_end is not None else (f"report of {day:%b %d, %Y}", None, None)
+    )
+    event = EarningsEvent(
+        company_id=company.id,  # type: ignore[arg-type]
+        fiscal_period=key, fiscal_year=fiscal_year, fiscal_quarter=quarter, period_label=label,
+        report_date=day, timing=timing_of(accepted_at), date_status=DateStatus.CONFIRMED,
+        date_source=SOURCE, updated_at=now,
+    )
+    session.add(event)
+    session.flush()
+    logger.info("event created from a release ticker=%s period=%s", company.ticker, key)
+    return event
+
+
+def rekey_event(session: Session, event: EarningsEvent, key: str) -> None:
+    """Give an event known only by its date the fiscal period key a release or filing states."""
+    taken = session.exec(
+        select(EarningsEvent.id).where(
+            EarningsEvent.company_id == event.company_id, EarningsEvent.fiscal_period == key
+        )
+    ).first()
+    if taken is None:
+        event.fiscal_period = key
+        company = session.get(Company, event.company_id)
+        if company is not None and not (event.fiscal_year and event.fiscal_quarter):
+            event.period_label, event.fiscal_year, event.fiscal_quarter = label_for_company(company, key)
+        session.add(event)
+
+
+def timing_of(accepted_at: datetime) -> Timing:
+    """Return when in the exchange's day a release came: before the open, after the close, or during."""
+    local = as_utc(accepted_at).astimezone(NEW_YORK).time()
+    if local < MARKET_OPEN:
+        return Timing.BMO
+    if local >= MARKET_CLOSE:
+        return Timing.AMC
+    return Timing.DMH
+
+
+def apply_release_figures(
+    session: Session, filing: Filing, figures: list[Figure], *, now: datetime,
+    period_end: date | None = None,
+) -> list[Evaluation]:
+    """Store the figures read from a filing's press release on the issuer's event and evaluate them.
+
+    No result is ever lost: when no calendar knows the event, it is created from the release
+    (`event_from_release`). Every listed class of the stock shares the one event, and its alert
+    reaches the watchers of every class once. Returns the evaluation (none when the filing's
+    company is unknown).
     """
     company = session.get(Company, filing.company_id) if filing.company_id else None
     filing.state = FilingState.DONE
     session.add(filing)
     if company is None:
         return []
-    evaluations: list[Evaluation] = []
-    for company_id in share_class_ids(session, company):
-        share_class = session.get(Company, company_id)
-        event = event_for_release(session, share_class, filing.accepted_at) if share_class else None
-        if event is None:
-            continue
-        if event.reported_at is None or as_utc(filing.accepted_at) < as_utc(event.reported_at):
-            event.reported_at = filing.accepted_at  # the bar freezes here, whenever figures arrive
-            session.add(event)
-        for figure in figures:
-            record_reported(session, event, figure, source=SOURCE, reported_at=filing.accepted_at,
-                            accession=filing.accession)
-        session.flush()
-        evaluations.append(evaluate_event(session, event, now=now))
-    if not evaluations:
-        logger.info("no scheduled event for filing accession=%s", filing.accession)
-    return evaluations
+    event = event_from_release(session, company, filing.accepted_at, period_end=period_end, now=now)
+    link_notice_to_event(session, filing, event)
+    if event.reported_at is None or as_utc(filing.accepted_at) < as_utc(event.reported_at):
+        event.reported_at = filing.accepted_at  # the bar freezes here, whenever figures arrive
+        session.add(event)
+    for figure in figures:
+        record_reported(session, event, figure, source=SOURCE, reported_at=filing.accepted_at,
+                        accession=filing.accession)
+    session.flush()
+    return [evaluate_event(session, event, now=now)]
+
+
+def link_notice_to_event(session: Session, filing: Filing, event: EarningsEvent) -> None:
+    """Name the event on the filing's "has just filed" alert, so the sender can fold it into the result."""
+    session.exec(
+        update(Alert)
+        .where(col(Alert.filing_id) == filing.id, col(Alert.kind) == AlertKind.FILING,
+               col(Alert.event_id).is_(None))
+        .values(event_id=event.id)
+    )

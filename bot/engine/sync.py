@@ -19,7 +19,7 @@ from bot.domain.periods import (
 )
 from bot.engine.figures_store import record_expectation, record_reported
 from bot.sources.calendar import CalendarRow
-from bot.store.companies import find_company
+from bot.store.companies import find_company, share_class_ids
 from bot.store.tables import Company, DateStatus, EarningsEvent, EventState
 
 logger = logging.getLogger(__name__)
@@ -75,11 +75,15 @@ def apply_calendar_rows(
             report.events_updated += 1
         session.add(event)
         session.flush()
+        changed = False
         for figure in row.estimates:
-            report.expectations_stored += record_expectation(
+            stored = record_expectation(
                 session, event, figure, source=row.source, as_of=now, estimates=row.estimate_count
             )
-        changed = False
+            report.expectations_stored += stored
+            # a vendor's estimate that reaches an event already reported (from its release) may give
+            # the verdict the release alone could not
+            changed |= stored and event.state == EventState.REPORTED
         for figure in row.actuals:
             changed |= record_reported(session, event, figure, source=row.source, reported_at=now)
         if changed:
@@ -98,7 +102,7 @@ def _learn_fiscal_year_end(session: Session, company: Company, row: CalendarRow)
 def _learn_fiscal_year_end_from_event(session: Session, company: Company, event: EarningsEvent, row: CalendarRow) -> None:
     """One vendor gave the event its end month (Nasdaq: "Jan/2025"), another names its fiscal
     quarter (Finnhub: Q4 2025) for the same report: together they tell the fiscal year end."""
-    if company.fiscal_year_end_month or not _has_period_key(event) or not row.fiscal_quarter:
+    if company.fiscal_year_end_month or not has_period_key(event) or not row.fiscal_quarter:
         return
     if event.report_date is None or abs((event.report_date - row.report_date).days) > 7:
         return  # only rows that clearly speak of the same report
@@ -117,12 +121,15 @@ def _row_period_key(company: Company, row: CalendarRow) -> str | None:
 
 
 def _locate_event(session: Session, company: Company, row: CalendarRow, *, now: datetime) -> tuple[EarningsEvent, bool]:
+    """Find the issuer's event this row speaks of (any listed class's: GOOG and GOOGL report once), or
+    make a new one for this company."""
+    classes = share_class_ids(session, company)
     key = _row_period_key(company, row)
     if key is not None:
         event = session.exec(
             select(EarningsEvent).where(
-                EarningsEvent.company_id == company.id, EarningsEvent.fiscal_period == key
-            )
+                col(EarningsEvent.company_id).in_(classes), EarningsEvent.fiscal_period == key
+            ).order_by(col(EarningsEvent.id))
         ).first()
         if event is not None:
             return event, False
@@ -130,18 +137,19 @@ def _locate_event(session: Session, company: Company, row: CalendarRow, *, now: 
     if fiscal is not None:  # the same fiscal quarter, however far its date moved
         event = session.exec(
             select(EarningsEvent).where(
-                EarningsEvent.company_id == company.id,
+                col(EarningsEvent.company_id).in_(classes),
                 EarningsEvent.fiscal_year == fiscal[0], EarningsEvent.fiscal_quarter == fiscal[1],
-            )
+            ).order_by(col(EarningsEvent.id))
         ).first() or session.exec(
             select(EarningsEvent).where(
-                EarningsEvent.company_id == company.id, EarningsEvent.fiscal_period == f"FY{fiscal[0]}Q{fiscal[1]}"
-            )
+                col(EarningsEvent.company_id).in_(classes),
+                EarningsEvent.fiscal_period == f"FY{fiscal[0]}Q{fiscal[1]}",
+            ).order_by(col(EarningsEvent.id))
         ).first()
         if event is not None:
             return event, False
-    nearby = _event_near(session, company, row.report_date, fiscal)
-    if nearby is not None and (key is None or not _has_period_key(nearby)):
+    nearby = _event_near(session, classes, row.report_date, fiscal)
+    if nearby is not None and (key is None or not has_period_key(nearby)):
         if key is not None:
             nearby.fiscal_period = key
         return nearby, False
@@ -160,18 +168,19 @@ def _locate_event(session: Session, company: Company, row: CalendarRow, *, now: 
     return event, True
 
 
-def _has_period_key(event: EarningsEvent) -> bool:
+def has_period_key(event: EarningsEvent) -> bool:
+    """Is the event keyed by its fiscal quarter's end month ('2025-01'), not a date or a fiscal label?"""
     return len(event.fiscal_period) == 7 and event.fiscal_period[4] == "-"
 
 
 def _event_near(
-    session: Session, company: Company, day: date, fiscal: tuple[int, int] | None = None
+    session: Session, company_ids: list[int], day: date, fiscal: tuple[int, int] | None = None
 ) -> EarningsEvent | None:
-    """Return the company's event nearest day within the window, never one of another fiscal quarter."""
+    """Return the issuer's event nearest day within the window, never one of another fiscal quarter."""
     candidates = [
         e for e in session.exec(
             select(EarningsEvent).where(
-                EarningsEvent.company_id == company.id,
+                col(EarningsEvent.company_id).in_(company_ids),
                 col(EarningsEvent.report_date) >= day - SAME_EVENT_WINDOW,
                 col(EarningsEvent.report_date) <= day + SAME_EVENT_WINDOW,
             )
@@ -248,13 +257,13 @@ def _timing(value: str) -> Timing:
 
 
 def _label(company: Company, event: EarningsEvent, row: CalendarRow) -> str:
-    if company.fiscal_year_end_month and _has_period_key(event):
+    if company.fiscal_year_end_month and has_period_key(event):
         label, fiscal_year, quarter = label_for_company(company, event.fiscal_period)
         event.fiscal_year, event.fiscal_quarter = fiscal_year, quarter
         return label
     if event.fiscal_year and event.fiscal_quarter:
         return f"Q{event.fiscal_quarter} FY{event.fiscal_year}"
-    if _has_period_key(event):
+    if has_period_key(event):
         return period_label(event.fiscal_period)
     return f"report of {row.report_date:%b %d, %Y}"
 

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.tickers import normalize_ticker
 from bot.store.source_state import source_due
-from bot.store.tables import Company, FilerKind
+from bot.store.tables import Chat, ChatStatus, Company, FilerKind, Watch
 
 SEC_TICKERS_KEY = "sec_tickers"
 SEC_TICKERS_EVERY = timedelta(days=1)
@@ -91,6 +91,15 @@ def share_class_ids(session: Session, company: Company) -> list[int]:
     if company.cik is None:
         return [company.id] if company.id is not None else []
     return list(session.exec(select(Company.id).where(Company.cik == company.cik)).all())  # type: ignore[arg-type]
+
+
+def issuer_watchers(session: Session, company: Company) -> list[int]:
+    """Return the active chats that watch any listed class of the company's stock, once each."""
+    return list(session.exec(
+        select(Watch.chat_pk).distinct()
+        .join(Chat, col(Chat.id) == col(Watch.chat_pk))
+        .where(col(Watch.company_id).in_(share_class_ids(session, company)), Chat.status == ChatStatus.ACTIVE)
+    ).all())
 
 
 def suggest_tickers(session: Session, raw: str, limit: int = 3) -> list[Company]:

@@ -133,7 +133,11 @@ async def test_a_results_6k_is_recognised_by_its_exhibit_and_a_monthly_return_is
         kinds = {f.accession: f.kind for f in session.exec(select(Filing)).all()}
         alerts = session.exec(select(Alert)).all()
     assert kinds == {"0001104659-25-015202": FilingKind.EARNINGS_RELEASE, "0001104659-25-001655": FilingKind.OTHER}
-    assert len(alerts) == 1 and "BABA</b> has just filed its results (6-K)" in alerts[0].text
+    # the results 6-K alone is told: its notice, then its figures (no calendar knows the event, so
+    # the release makes it); the monthly return says nothing
+    notice, result = alerts
+    assert "BABA</b> has just filed its results (6-K)" in notice.text
+    assert result.kind == "result" and "BABA reported: Q3 FY2025" in result.text
     with session_scope(engine) as session:
         assert session.exec(select(Company).where(Company.ticker == "BABA")).one().filer_kind == "foreign"
 
@@ -347,6 +351,7 @@ async def test_results_reach_the_watchers_of_every_share_class(engine: Engine, s
             add_company(session, ticker, "Alphabet Inc.", 1652044)
         watching_chat(session, 1, "GOOG")
         watching_chat(session, 2, "GOOGL")
+        watching_chat(session, 3, "GOOG", "GOOGL")
         rows = [calendar_row(t, day=date(2025, 2, 26), estimates=(eps("0.84"),)) for t in ("GOOGL", "GOOG")]
         apply_calendar_rows(session, rows, now=ACCEPTED - timedelta(days=1))
         session.commit()
@@ -364,7 +369,11 @@ async def test_results_reach_the_watchers_of_every_share_class(engine: Engine, s
             ]
             for a in results
         }
-    assert readers == {"GOOG": [1], "GOOGL": [2]}
+        events = session.exec(select(EarningsEvent)).all()
+    # the issuer reports once: both classes' calendar rows are one event, and its result reaches
+    # every class's watchers, once each (chat 3 watches both)
+    assert len(events) == 1
+    assert {ticker: sorted(chats) for ticker, chats in readers.items()} == {"GOOGL": [1, 2, 3]}
 
 
 async def test_an_estimate_rolled_after_a_release_without_figures_does_not_move_the_bar(
