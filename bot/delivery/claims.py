@@ -14,19 +14,21 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, or_, select, update
 
 from bot.delivery.coalesce import join_alerts
 from bot.delivery.outbox import chat_deactivation
 from bot.delivery.split import MAX_MESSAGE_UNITS, visible_length
-from bot.domain.market_time import utc_now
+from bot.domain.market_time import as_utc, utc_now
 from bot.store.tables import (
     Alert,
     AlertKind,
     Chat,
     ChatStatus,
+    Company,
     Delivery,
     DeliveryStatus,
+    Filing,
     FloodWait,
     Watch,
 )
@@ -37,11 +39,17 @@ _delivery = Delivery.__table__
 _alert = Alert.__table__
 _chat = Chat.__table__
 _watch = Watch.__table__
+_company = Company.__table__
+_filing = Filing.__table__
 
 LEASE = timedelta(minutes=5)  # how long a claimed row stays another sender's, at most
 INTERRUPTED_TWICE = "interrupted twice while sending: it may have been delivered, not retried again"
 CANDIDATE_ROUNDS = 4  # windows of due rows looked at per claim, each past the chats already seen
 EDITED_ELSEWHERE = 0  # message_parts of a delivery that edited an earlier message
+# A result written up to a week before a results filing speaks of the same report (a calendar's
+# actuals come first); an older one is the previous quarter's.
+SAME_REPORT = timedelta(days=7)
+_TOLD = (DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.SENT)
 
 
 @dataclass(frozen=True)
@@ -172,9 +180,13 @@ def claim_jobs(
                 deferred.add(row.id)
             else:
                 plans[row.id] = decision
-        wanted = [row.id for row in rows if row.id not in deferred and row.id not in superseded]
+        told = results_told(connection, rows)
+        needless = _notices_after_their_result(rows, told, skip=deferred | superseded)
+        if needless:
+            _cancel(connection, list(needless), "its result was already told")
+        wanted = [row.id for row in rows if row.id not in deferred | superseded | needless]
         claimed = _mark_sending(connection, wanted, now + lease)
-    claim.jobs = _jobs(rows, claimed, plans, chosen)
+    claim.jobs = _jobs(rows, claimed, plans, chosen, told)
     return claim
 
 
@@ -248,16 +260,58 @@ def _mark_sending(connection: Connection, delivery_ids: list[int], lease_end: da
     return set(result.scalars())
 
 
-def _text_in_message(row: Any, chat_rows: list[Any]) -> str:
-    """Return the row's text, or "" for a filing notice whose result goes out in the same message."""
-    if row.kind != AlertKind.FILING or row.filing_id is None:
-        return str(row.text)
-    results = {r.filing_id for r in chat_rows if r.kind in (AlertKind.RESULT, AlertKind.CORRECTION)}
-    return "" if row.filing_id in results else str(row.text)
+def results_told(connection: Connection, rows: Sequence[Any]) -> set[tuple[int, int]]:
+    """Return (chat_pk, filing_id) of the results notices among rows whose chat has been told, or is
+    being told, the result they announce: a result of the same issuer (any share class), written no
+    earlier than a week before the filing, waiting, on the wire or sent to that chat.
+
+    Such a notice ("Figures follow as soon as they are read") must never come after the figures:
+    it is folded into the result's message or dropped.
+    """
+    notices = [r for r in rows if r.kind == AlertKind.FILING and r.filing_id is not None]
+    if not notices:
+        return set()
+    told_alert = _alert.alias("told")
+    told_company = _company.alias("told_company")
+    found = connection.execute(
+        select(_delivery.c.chat_pk, _filing.c.id, _filing.c.accepted_at, told_alert.c.created_at)
+        .select_from(
+            _delivery.join(told_alert, told_alert.c.id == _delivery.c.alert_id)
+            .outerjoin(told_company, told_company.c.id == told_alert.c.company_id)
+            .join(_filing, or_(told_alert.c.filing_id == _filing.c.id, _filing.c.cik == told_company.c.cik,
+                               _filing.c.company_id == told_company.c.id))
+        )
+        .where(
+            _filing.c.id.in_({r.filing_id for r in notices}),
+            _delivery.c.chat_pk.in_({r.chat_pk for r in notices}),
+            told_alert.c.kind.in_((AlertKind.RESULT, AlertKind.CORRECTION)),
+            _delivery.c.status.in_(_TOLD),
+        )
+    ).all()
+    return {
+        (chat_pk, filing_id) for chat_pk, filing_id, accepted_at, created_at in found
+        if as_utc(created_at) >= as_utc(accepted_at) - SAME_REPORT
+    }
+
+
+def _notices_after_their_result(rows: Sequence[Any], told: set[tuple[int, int]], *, skip: set[int]) -> set[int]:
+    """Return the notices whose result was told to their chat and goes out in no message with them."""
+    results_now = {r.chat_pk for r in rows if r.id not in skip and r.kind in (AlertKind.RESULT, AlertKind.CORRECTION)
+                   and r.replaces_alert_id is None}
+    return {r.id for r in rows if (r.chat_pk, r.filing_id) in told and r.chat_pk not in results_now}
+
+
+def _text_in_message(row: Any, told: set[tuple[int, int]]) -> str:
+    """Return the row's text, or "" for a filing notice whose result its chat is told: it goes out
+    folded into that message."""
+    if row.kind == AlertKind.FILING and (row.chat_pk, row.filing_id) in told:
+        return ""
+    return str(row.text)
 
 
 def _jobs(
-    rows: Sequence[Any], claimed: set[int], plans: dict[int, EditPlan | None], chosen: dict[int, int]
+    rows: Sequence[Any], claimed: set[int], plans: dict[int, EditPlan | None], chosen: dict[int, int],
+    told: set[tuple[int, int]],
 ) -> list[Job]:
     by_chat: dict[int, list[Any]] = defaultdict(list)
     jobs: list[Job] = []
@@ -275,7 +329,7 @@ def _jobs(
                 chat_pk,
                 chosen[chat_pk],
                 tuple(row.id for row in chat_rows),
-                tuple(_text_in_message(row, chat_rows) for row in chat_rows),
+                tuple(_text_in_message(row, told) for row in chat_rows),
                 # the freshest alert's count: an alert that joined late still gets every try
                 min(row.attempts for row in chat_rows),
             )
@@ -360,7 +414,8 @@ def _rebuilt_message(
     slots = [m for m in members if m.message_parts != EDITED_ELSEWHERE]
     if not slots or any(m.message_parts > 1 for m in slots):
         return None  # the alert went out split over several messages: send the correction anew
-    texts = {slot.id: _text_in_message(slot, slots) for slot in slots}  # folded notices stay out
+    told = results_told(connection, [_with_chat(slot, row.chat_pk) for slot in slots])
+    texts = {slot.id: _text_in_message(_with_chat(slot, row.chat_pk), told) for slot in slots}  # folded notices stay out
     for edit in (m for m in members if m.message_parts == EDITED_ELSEWHERE):
         edit_family = families.get(edit.alert_id)
         if edit_family is None:
@@ -378,6 +433,18 @@ def _rebuilt_message(
     if visible_length(text) > MAX_MESSAGE_UNITS:
         return None
     return EditPlan(message_id, text, revised)
+
+
+@dataclass(frozen=True)
+class _Slot:
+    chat_pk: int
+    kind: str
+    filing_id: int | None
+    text: str
+
+
+def _with_chat(member: Any, chat_pk: int) -> _Slot:
+    return _Slot(chat_pk, member.kind, member.filing_id, member.text)
 
 
 # -- recording ----------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ METRIC_NAMES = {
     Metric.NET_INCOME: "Net income",
     Metric.REVENUE_GUIDANCE: "Next-quarter revenue outlook",
 }
+NO_CONSENSUS = "<i>No consensus stored for this report: figures only, no verdict.</i>"
 VENDOR_NAMES = {"nasdaq": "Nasdaq", "finnhub": "Finnhub", "sec": "SEC filing", "admin": "admin"}
 
 
@@ -167,6 +168,8 @@ def render_result(report: ResultReport) -> str:
     if facts:
         lines.append("")
         lines.append("Reported: " + escape(" · ".join(facts)))
+    if not report.headline and not report.others:
+        lines.append(NO_CONSENSUS)
     if report.source_url:
         label = escape(report.source_label or "Source")
         lines.append(f'<a href="{escape(report.source_url, quote=True)}">{label}</a>')

@@ -16,7 +16,8 @@ from bot.domain.figures import Basis, Figure, Metric, Unit
 from bot.domain.periods import period_key_for
 from bot.engine.evaluate import evaluate_event
 from bot.engine.figures_store import record_reported
-from bot.engine.releases import event_for_release
+from bot.engine.releases import event_for_release, rekey_event
+from bot.engine.sync import has_period_key
 from bot.errors import SourceError
 from bot.sources.edgar.client import EdgarClient
 from bot.sources.edgar.companyfacts import QuarterFact, quarterly_eps, quarterly_revenue
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 SOURCE = "xbrl"
 CONFIRM_FOR = timedelta(days=45)  # 10-Qs are due 40-45 days after the quarter; 10-Ks later still
+QUARTER_TO_REPORT = timedelta(days=100)  # a release comes within weeks of its quarter's end
 
 
 def _figure(fact: QuarterFact) -> Figure | None:
@@ -74,14 +76,18 @@ async def confirm_reported_events(
             return stored
         if not facts:
             continue
-        pairs = [(fact, figure) for fact in quarterly_revenue(facts) + quarterly_eps(facts)
-                 if period_key_for(fact.end) == event.fiscal_period and (figure := _figure(fact)) is not None]
+        quarter_facts = quarterly_revenue(facts) + quarterly_eps(facts)
+        key = event.fiscal_period if has_period_key(event) else _reported_quarter(quarter_facts, event)
+        pairs = [(fact, figure) for fact in quarter_facts
+                 if period_key_for(fact.end) == key and (figure := _figure(fact)) is not None]
         if not pairs:
             continue
         with session_scope(engine) as session:
             row = session.get(EarningsEvent, event.id)
             if row is None:
                 continue
+            if key != row.fiscal_period and key is not None:
+                rekey_event(session, row, key)  # an event made from a filing that named no quarter
             for fact, figure in pairs:
                 stored += record_reported(session, row, figure, source=SOURCE, reported_at=now, accession=fact.accn)
             evaluation = evaluate_event(session, row, now=now)
@@ -89,6 +95,14 @@ async def confirm_reported_events(
             on_alerts()
         logger.info("xbrl confirmed ticker=%s period=%s figures=%d", company.ticker, event.fiscal_period, len(pairs))
     return stored
+
+
+def _reported_quarter(facts: list[QuarterFact], event: EarningsEvent) -> str | None:
+    """Return the key of the latest quarter that ended before the report, within a filing's delay."""
+    if event.report_date is None:
+        return None
+    ends = [f.end for f in facts if event.report_date - QUARTER_TO_REPORT <= f.end < event.report_date]
+    return period_key_for(max(ends)) if ends else None
 
 
 def _filed_without_figures(session: Session, now: datetime, known: set[int | None]) -> list[EarningsEvent]:
