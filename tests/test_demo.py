@@ -30,9 +30,11 @@ def test_demo_shows_the_conversation_with_correct_verdicts(tmp_path) -> None:
     assert "EPS $0.89 vs $0.84 est. (+6.0%) ✅ beat · adjusted, Zacks" in out
     assert "Revenue $39.33B vs $37.72B est. (+4.3%) ✅ beat · Zacks" in out
     assert "MSFT beat: Q2 FY2025" in out
-    # Alibaba: RMB figures against RMB consensus, US$ against US$, per ADS; a miss and a beat
-    assert "BABA mixed: Q3 FY2025" in out
-    assert "EPS $2.93/ADS vs $3.08/ADS est. (-4.9%) ❌ miss · adjusted, Zacks" in out
+    # Alibaba: RMB figures against RMB consensus, US$ against US$, per ADS: the beat the press reported
+    assert "BABA beat: Q3 FY2025" in out
+    assert "EPS RMB21.39/ADS vs RMB19.12/ADS est. (+11.9%) ✅ beat · adjusted, FintechNews" in out
+    assert "EPS $2.93/ADS vs $2.63/ADS est. (+11.4%) ✅ beat · adjusted, FintechNews" in out
+    assert "miss" not in out.split("BABA beat")[1].split("──")[0]
     assert "Revenue RMB280.15B vs RMB277.40B est. (+1.0%) ✅ beat · Bloomberg" in out
     assert "MSFT has just filed its results (8-K Item 2.02, Item 9.01)" in out
     # companies the user does not watch send nothing
