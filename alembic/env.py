@@ -1,6 +1,11 @@
-"""Alembic environment: SQLModel metadata, batch mode for SQLite, type comparison on."""
+"""Alembic environment: SQLModel metadata, batch mode for SQLite, type comparison on.
+
+`earnings-bot db upgrade` passes its connection; the plain `alembic` command (alembic.ini, from a
+checkout) uses DATABASE_URL when it is set, else the ini file's URL."""
 
 from __future__ import annotations
+
+import os
 
 from alembic import context
 from sqlalchemy import engine_from_config, pool
@@ -10,6 +15,11 @@ import bot.store.tables  # noqa: F401  (registers the tables on SQLModel.metadat
 
 config = context.config
 target_metadata = SQLModel.metadata
+
+if config.attributes.get("connection") is None and os.environ.get("DATABASE_URL"):
+    from bot.settings import load_settings
+
+    config.set_main_option("sqlalchemy.url", load_settings().database_url.replace("%", "%%"))
 
 
 def run_migrations_offline() -> None:

@@ -97,9 +97,11 @@ async def run_bot(contender: Contender, url: str, stop: asyncio.Event) -> None:
     settings = Settings(
         telegram_bot_token=SecretStr(TOKEN), telegram_api_url=contender.api.base_url, database_url=url,
         sec_user_agent=AGENT, sec_www_url=contender.edgar.url, sec_data_url=contender.edgar.url,
-        poll_active_seconds=contender.poll_seconds,
-        poll_idle_seconds=max(contender.poll_seconds, 60 / SCALE.k), _env_file=None,  # type: ignore[call-arg]
-    )
+        _env_file=None,  # type: ignore[call-arg]
+    ).model_copy(update={  # scaled time: intervals below the bounds a deployment may set, past validation
+        "poll_active_seconds": contender.poll_seconds,
+        "poll_idle_seconds": max(contender.poll_seconds, 60 / SCALE.k),
+    })
     application, _services = build_application(settings, sources=[], with_jobs=True)
     async with application:
         assert application.updater is not None

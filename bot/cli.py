@@ -9,13 +9,25 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
+import time
 from collections.abc import Sequence
 
 from bot.settings import Settings, SettingsError, load_settings
 from bot.sources.http import quiet_http_logs, redact
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+SYNC_MAX_DAYS = 366
+
+# `run` checks that the Bot API answers before it starts: a first retry after this many seconds,
+# doubling up to the cap, until the give-up time has passed.
+TELEGRAM_FIRST_RETRY_SECONDS = 2.0
+TELEGRAM_MAX_RETRY_SECONDS = 60.0
+TELEGRAM_GIVE_UP_SECONDS = 300.0
+TOKEN_REJECTED = "TELEGRAM_BOT_TOKEN: Telegram rejected the token; copy it again from @BotFather"
+
+logger = logging.getLogger("bot.cli")
 
 
 class _RedactingFormatter(logging.Formatter):
@@ -44,7 +56,19 @@ def _configure_logging(level: str) -> None:
         handler.addFilter(_NoTracebackForRejectedToken())
     quiet_http_logs()
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Alembic reports every migration step at INFO: useful when debugging, noise otherwise
+    logging.getLogger("alembic").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def _days(value: str) -> int:
+    try:
+        days = int(value)
+    except ValueError:
+        days = 0
+    if not 1 <= days <= SYNC_MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"must be a whole number of days from 1 to {SYNC_MAX_DAYS}, not {value!r}")
+    return days
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade", "status"])
     sync = commands.add_parser("sync", help="fetch the calendar for watched companies once")
-    sync.add_argument("--days", type=int, default=28, help="days ahead (default 28)")
+    sync.add_argument("--days", type=_days, default=28, help=f"days ahead, 1 to {SYNC_MAX_DAYS} (default 28)")
     extract = commands.add_parser("extract", help="print the figures of one press release as JSON")
     extract.add_argument("target", metavar="PATH_OR_URL")
     return parser
@@ -69,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(args)
     except SettingsError as exc:
         print(f"earnings-bot: {exc}", file=sys.stderr)
-        return 2
+        return 1
     except KeyboardInterrupt:
         return 130
 
@@ -90,6 +114,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _extract(args.target)
     settings = load_settings()
     _configure_logging(settings.log_level)
+    if args.command == "run":
+        _require_run_settings(settings)
     if args.command == "db":
         return _db(settings, args.action)
     if args.command == "sync":
@@ -98,30 +124,68 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _db(settings: Settings, action: str) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
+    from bot.store.db import schema_status, sqlite_file, upgrade
 
-    from bot.store.db import schema_status, upgrade
-
-    engine = _open_engine(settings)
-    try:
+    path = sqlite_file(settings.database_url)
+    if action == "status" and path is not None and not os.path.exists(path):
+        # looking creates nothing: neither the file nor its folder
+        print(f"database schema: none yet: {path} does not exist (`earnings-bot db upgrade` creates it)")
+        return 0
+    engine = _open_engine(settings, create_folder=action == "upgrade")
+    with _database_errors(path):
         if action == "upgrade":
             upgrade(engine)
         current, head = schema_status(engine)
-    except SQLAlchemyError as exc:
-        raise SettingsError(f"DATABASE_URL: can't open or upgrade the database ({_db_error(exc)})") from None
     print(f"database schema: {current or 'empty'} (newest: {head})")
     return 0
 
 
-def _open_engine(settings: Settings):  # type: ignore[no-untyped-def]
+def _open_engine(settings: Settings, *, create_folder: bool = True):  # type: ignore[no-untyped-def]
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-    from bot.store.db import make_engine
+    from bot.store.db import make_engine, sqlite_file
 
+    path = sqlite_file(settings.database_url)
+    if path is not None and create_folder:
+        folder = os.path.dirname(os.path.abspath(path))
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as exc:
+            raise SettingsError(
+                f"DATABASE_URL: can't create the folder {folder} for the database ({exc.strerror or exc})"
+            ) from None
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise SettingsError(f"DATABASE_URL: the folder {folder} is not writable, so the database can't be saved")
     try:
-        return make_engine(settings.database_url)
+        return make_engine(settings.database_url, create_folder=False)
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
         raise SettingsError(f"DATABASE_URL: not a database URL SQLAlchemy can open ({type(exc).__name__})") from None
+
+
+class _database_errors:  # noqa: N801 - used as a `with` statement
+    """Turn what opening or migrating the database raises into one line naming DATABASE_URL."""
+
+    def __init__(self, sqlite_path: str | None) -> None:
+        self.where = f" file {os.path.abspath(sqlite_path)}" if sqlite_path else ""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, _tb: object) -> bool:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from bot.store.db import UnknownSchemaError
+
+        if isinstance(exc, UnknownSchemaError):
+            raise SettingsError(
+                f"DATABASE_URL: the database was created by a newer earnings-bot (schema {exc.current}; "
+                f"this version knows up to {exc.head}); upgrade earnings-bot or use another database"
+            ) from None
+        if isinstance(exc, SQLAlchemyError):
+            raise SettingsError(
+                f"DATABASE_URL: can't open or upgrade the database{self.where} ({_db_error(exc)})"
+            ) from None
+        return False
 
 
 def _db_error(exc: Exception) -> str:
@@ -129,36 +193,79 @@ def _db_error(exc: Exception) -> str:
 
 
 def _prepare_database(settings: Settings):  # type: ignore[no-untyped-def]
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from bot.store.db import schema_status, upgrade
+    from bot.store.db import schema_status, sqlite_file, upgrade
 
     engine = _open_engine(settings)
-    try:
+    with _database_errors(sqlite_file(settings.database_url)):
         upgrade(engine)
         current, head = schema_status(engine)
-    except SQLAlchemyError as exc:
-        raise SettingsError(f"DATABASE_URL: can't open or upgrade the database ({_db_error(exc)})") from None
     if current != head:
         raise SettingsError(f"DATABASE_URL: schema is at {current}, expected {head}; run `earnings-bot db upgrade`")
     return engine
 
 
-def _run(settings: Settings) -> int:
+def _require_run_settings(settings: Settings) -> None:
+    """`run` stops at start, before it touches anything, when a setting it needs is missing."""
     settings.bot_token  # noqa: B018 - fail fast with the setting's name
+    if not settings.sec_user_agent:
+        raise SettingsError(
+            "SEC_USER_AGENT is not set: `run` needs it to know tickers and filings; put your name and "
+            "contact e-mail in .env, e.g. SEC_USER_AGENT=Jane Doe jane@example.com"
+        )
+
+
+def _run(settings: Settings) -> int:
     from telegram.error import InvalidToken
 
     from bot.app import build_application, run_polling
 
     engine = _prepare_database(settings)
+    asyncio.run(_reach_telegram(settings))
     application, _services = build_application(settings, engine=engine)
     try:
         run_polling(application)
     except InvalidToken:
-        raise SettingsError(
-            "TELEGRAM_BOT_TOKEN: Telegram rejected the token; copy it again from @BotFather"
-        ) from None
+        raise SettingsError(TOKEN_REJECTED) from None
     return 0
+
+
+async def _reach_telegram(settings: Settings) -> None:
+    """Ask the Bot API who the bot is (getMe) until it answers: one log line per failed attempt,
+    retries with exponential backoff, and a SettingsError once TELEGRAM_GIVE_UP_SECONDS have passed."""
+    from telegram import Bot
+    from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
+    from telegram.request import HTTPXRequest
+
+    from bot.app import _request_kwargs
+
+    url = settings.telegram_api_url
+    started = time.monotonic()
+    delay = TELEGRAM_FIRST_RETRY_SECONDS
+    attempt = 0
+    while True:
+        attempt += 1
+        bot = Bot(settings.bot_token, base_url=f"{url}/bot",
+                  request=HTTPXRequest(**_request_kwargs(settings)))  # type: ignore[arg-type]
+        try:
+            async with bot:  # initialize() calls getMe
+                return
+        except InvalidToken:
+            raise SettingsError(TOKEN_REJECTED) from None
+        except (NetworkError, RetryAfter) as exc:
+            reason = redact(str(exc) or type(exc).__name__).splitlines()[0]
+        except TelegramError as exc:
+            reason = redact(str(exc) or type(exc).__name__).splitlines()[0]
+            raise SettingsError(f"TELEGRAM_API_URL: the Bot API at {url} refused getMe ({reason})") from None
+        elapsed = time.monotonic() - started
+        if elapsed + delay > TELEGRAM_GIVE_UP_SECONDS:
+            raise SettingsError(
+                f"TELEGRAM_API_URL: can't reach the Bot API at {url}; gave up after {attempt} attempts "
+                f"in {elapsed:.0f} s ({reason})"
+            )
+        logger.warning("TELEGRAM_API_URL: can't reach the Bot API at %s (attempt %d: %s); trying again in %s s",
+                       url, attempt, reason, f"{delay:g}")
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, TELEGRAM_MAX_RETRY_SECONDS)
 
 
 async def _sync(settings: Settings, days: int) -> int:

@@ -10,18 +10,28 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 _TOKEN_SHAPE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
 DEFAULT_DATABASE_URL = "sqlite:///./data/earnings-bot.sqlite3"
+ENV_FILE = ".env"
+
+# Polling intervals (seconds): below the minimum floods the log and the providers, above the maximum
+# an alert is hours late. inf and nan are refused.
+POLL_ACTIVE_RANGE = (1, 3600)
+POLL_IDLE_RANGE = (5, 86400)
+_RANGES = {
+    "poll_active_seconds": f"from {POLL_ACTIVE_RANGE[0]} to {POLL_ACTIVE_RANGE[1]} seconds (1 hour)",
+    "poll_idle_seconds": f"from {POLL_IDLE_RANGE[0]} to {POLL_IDLE_RANGE[1]} seconds (1 day)",
+}
 
 
 class Settings(BaseSettings):
     """Everything the bot can be configured with; fields map to UPPER_CASE variables."""
 
     model_config = SettingsConfigDict(
-        env_file=".env",
-        env_file_encoding="utf-8",
+        env_file=ENV_FILE,
+        env_file_encoding="utf-8-sig",  # a byte order mark (Windows editors) is not part of the first name
         env_ignore_empty=True,
         extra="ignore",
         case_sensitive=False,
@@ -29,7 +39,7 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
-    telegram_rate_per_second: float = Field(default=25.0, gt=0, le=1000)
+    telegram_rate_per_second: float = Field(default=25.0, gt=0, le=1000, allow_inf_nan=False)
     telegram_paid_broadcast: bool = False
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -37,15 +47,17 @@ class Settings(BaseSettings):
     sec_user_agent: str | None = None
     sec_www_url: str = "https://www.sec.gov"
     sec_data_url: str = "https://data.sec.gov"
-    sec_rate_per_second: float = Field(default=5.0, gt=0, le=10)
+    sec_rate_per_second: float = Field(default=5.0, gt=0, le=10, allow_inf_nan=False)
 
     nasdaq_api_url: str = "https://api.nasdaq.com"
 
     finnhub_api_key: SecretStr | None = None
     finnhub_api_url: str = "https://finnhub.io/api/v1"
 
-    poll_active_seconds: float = Field(default=15, gt=0)
-    poll_idle_seconds: float = Field(default=300, gt=0)
+    poll_active_seconds: float = Field(
+        default=15, ge=POLL_ACTIVE_RANGE[0], le=POLL_ACTIVE_RANGE[1], allow_inf_nan=False
+    )
+    poll_idle_seconds: float = Field(default=300, ge=POLL_IDLE_RANGE[0], le=POLL_IDLE_RANGE[1], allow_inf_nan=False)
 
     admin_chat_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     log_level: str = "INFO"
@@ -114,6 +126,14 @@ class Settings(BaseSettings):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         if not value.startswith(("sqlite:", "postgresql+psycopg:")):
             raise ValueError("must be sqlite:///PATH or postgresql+psycopg://USER@HOST/DB")
+        if value.startswith("sqlite:"):
+            path = value.removeprefix("sqlite:///") if value.startswith("sqlite:///") else ""
+            if not path.split("?", 1)[0] or ":memory:" in path or path.startswith("file::memory:"):
+                # sqlite://, sqlite:/// and :memory: are a database in memory: everything lost at exit
+                raise ValueError(
+                    "must name a database file, e.g. sqlite:///./data/earnings-bot.sqlite3 "
+                    "(an in-memory database would lose every subscription at exit)"
+                )
         return value
 
     @property
@@ -140,6 +160,22 @@ class Settings(BaseSettings):
         return None
 
 
+class IsolatedSettings(Settings):
+    """Settings from the values given and the defaults only: no environment variable, no .env file.
+
+    The demo and the console build their own bot; what a real deployment configures doesn't apply."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],  # noqa: ARG003
+        init_settings: PydanticBaseSettingsSource,
+        *_ignored: PydanticBaseSettingsSource,  # the environment, .env and secrets files
+        **_more: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
 class SettingsError(Exception):
     """A setting is missing or invalid; the message names the variable."""
 
@@ -150,6 +186,15 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        field = str(first["loc"][0]) if first["loc"] else ""
+        name = field.upper() or "settings"
         message = first["msg"].removeprefix("Value error, ")
+        if field in _RANGES:
+            message = f"{message}; allowed {_RANGES[field]}"
         raise SettingsError(f"invalid setting {name}: {message}") from None
+    except (UnicodeDecodeError, OSError) as exc:
+        env_file = overrides.get("_env_file", ENV_FILE)
+        where = Path(str(env_file)).resolve() if env_file else "the .env file"
+        reason = "it is not UTF-8 text; save it as UTF-8" if isinstance(exc, UnicodeDecodeError) else (
+            exc.strerror or type(exc).__name__)
+        raise SettingsError(f".env: can't read the settings file {where}: {reason}") from None

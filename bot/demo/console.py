@@ -6,6 +6,7 @@ Same handlers, same loopback Bot API server, same database code as a real deploy
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
@@ -33,7 +34,7 @@ async def run_console(stdin: TextIO, out: TextIO) -> int:
         while True:
             out.write("you> ")
             out.flush()
-            line = await asyncio.to_thread(stdin.readline)
+            line = await _read_line(stdin)
             if not line or line.strip().lower() in {"quit", "exit"}:
                 break
             text = line.strip()
@@ -52,3 +53,29 @@ async def run_console(stdin: TextIO, out: TextIO) -> int:
             shown = len(messages)
     out.write("\nbye\n")
     return 0
+
+
+async def _read_line(stdin: TextIO) -> str:
+    """Read one line without blocking the event loop.
+
+    A daemon thread of its own, not asyncio.to_thread: Ctrl-C cancels the wait at once, while a
+    to_thread read would keep asyncio.run() (which joins its executor) waiting for Enter."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def deliver(line: str) -> None:
+        if not future.done():
+            future.set_result(line)
+
+    def read() -> None:
+        try:
+            line = stdin.readline()
+        except (OSError, ValueError):
+            line = ""
+        try:
+            loop.call_soon_threadsafe(deliver, line)
+        except RuntimeError:  # the loop has closed: nobody is waiting for this line
+            pass
+
+    threading.Thread(target=read, name="console-stdin", daemon=True).start()
+    return await future

@@ -18,7 +18,7 @@ from telegram.ext import Application
 
 from bot.app import Services, build_application
 from bot.demo.replay import DemoData, ReplayCalendar, load_demo_data
-from bot.settings import Settings
+from bot.settings import IsolatedSettings
 from bot.sources.edgar.loopback import LoopbackEdgar
 from bot.sources.sec_tickers import TickerEntry
 from bot.store.companies import upsert_companies
@@ -78,7 +78,7 @@ async def sandbox(clock: Callable[[], datetime], *, database_url: str | None = N
         seed_companies(engine, data, clock())
         # Telegram's real limits, so the sandbox shows the bot living within them.
         async with LoopbackBotApi(SANDBOX_TOKEN, flood=FloodLimits()) as api, LoopbackEdgar() as edgar:
-            settings = Settings(
+            settings = IsolatedSettings(
                 telegram_bot_token=SecretStr(SANDBOX_TOKEN), telegram_api_url=api.base_url,
                 database_url=url, sec_user_agent=SANDBOX_SEC_AGENT, sec_www_url=edgar.url,
                 sec_data_url=edgar.url, finnhub_api_key=None,

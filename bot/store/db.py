@@ -12,21 +12,56 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
+from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 logger = logging.getLogger(__name__)
 
-ALEMBIC_DIR = Path(__file__).resolve().parents[2] / "alembic"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout."""
+def _migrations_dir() -> Path:
+    """The migrations shipped inside the package (an installed wheel: bot/migrations), else the
+    checkout's top-level alembic/ folder (a clone, an editable install)."""
+    packaged = Path(__file__).resolve().parents[1] / "migrations"
+    if (packaged / "env.py").is_file():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "alembic"
+
+
+ALEMBIC_DIR = _migrations_dir()
+
+
+class UnknownSchemaError(Exception):
+    """The database is at a schema revision these migrations don't know: a newer program made it."""
+
+    def __init__(self, current: str, head: str) -> None:
+        super().__init__(f"schema revision {current} is unknown to this program (newest known: {head})")
+        self.current = current
+        self.head = head
+
+
+def sqlite_file(url: str) -> str | None:
+    """Return the file path of a SQLite URL as written (relative to the working folder), else None."""
+    if not url.startswith("sqlite:///"):
+        return None
+    path = url.removeprefix("sqlite:///").split("?", 1)[0]
+    if not path or ":memory:" in path:
+        return None
+    return path
+
+
+def make_engine(url: str, *, create_folder: bool = True, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout.
+
+    A SQLite file's folder is created unless `create_folder` is False (OSError when it can't be)."""
     if url.startswith("sqlite"):
-        path = url.removeprefix("sqlite:///")
-        if path and ":memory:" not in path:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_file(url)
+        if path:
+            if create_folder:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
         else:
             kwargs.setdefault("poolclass", StaticPool)
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
@@ -66,17 +101,33 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the database schema to the newest migration."""
+    """Bring the database schema to the newest migration.
+
+    Raises UnknownSchemaError, changing nothing, when a newer program migrated the database."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
+    script = ScriptDirectory.from_config(config)
     with engine.begin() as connection:
+        _known_revision(script, MigrationContext.configure(connection).get_current_revision())
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
 
 def schema_status(engine: Engine) -> tuple[str | None, str]:
-    """Return (current revision, head revision)."""
+    """Return (current revision, head revision); UnknownSchemaError for a newer program's database."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    head = ScriptDirectory.from_config(config).get_current_head()
+    script = ScriptDirectory.from_config(config)
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
-    return current, head or ""
+    _known_revision(script, current)
+    return current, script.get_current_head() or ""
+
+
+def _known_revision(script: ScriptDirectory, current: str | None) -> None:
+    if current is None:
+        return
+    try:
+        known = script.get_revision(current) is not None
+    except (CommandError, RevisionError):
+        known = False
+    if not known:
+        raise UnknownSchemaError(current, script.get_current_head() or "")

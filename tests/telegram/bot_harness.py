@@ -66,10 +66,12 @@ async def running_bot(
     if own_api:
         await server.start()
     try:
+        # time runs fast here: poll intervals below the bounds a deployment may set, past validation
+        fast = {k: settings.pop(k) for k in ("poll_active_seconds", "poll_idle_seconds") if k in settings}
         config = Settings(
             telegram_bot_token=SecretStr(TOKEN), telegram_api_url=server.base_url,
             database_url=database_url, _env_file=None, **settings,  # type: ignore[call-arg]
-        )
+        ).model_copy(update=fast)
         application, services = build_application(config, engine=engine, clock=clock, sources=list(sources),
                                                    with_jobs=with_jobs)
         async with application:
