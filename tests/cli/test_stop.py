@@ -5,6 +5,7 @@ clean (code 0, no traceback), and a restart sends the rest, each chat getting th
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sys
@@ -25,6 +26,7 @@ from bot.store.db import session_scope
 from bot.telegram.loopback import FloodLimits, LoopbackBotApi
 from tests.fakes.providers import FakeCalendars
 
+logger = logging.getLogger(__name__)
 TOKEN = "4242424242:STOP-TEST-SECRET-TOKEN"
 AGENT = "Jane Doe jane@example.com"
 CHATS = [7_000_000_000 + n for n in range(200)]
@@ -108,8 +110,8 @@ async def test_sigterm_mid_broadcast_and_mid_window_read_exits_at_once_and_a_res
         assert sent_after - sent_at_signal <= 6  # only what was on the wire, nothing started after
         assert window_reads < 32  # the window read was cancelled, not waited for
         assert first_company_list is not None and first_company_list - started < 15
-        print(f"first company_tickers request {first_company_list - started:.1f}s after start; "
-              f"SIGTERM to exit {seconds:.2f}s; sends {sent_at_signal}->{sent_after}")
+        logger.info("first company_tickers request %.1fs after start; SIGTERM to exit %.2fs; sends %d->%d",
+                    first_company_list - started, seconds, sent_at_signal, sent_after)
 
         # the restart sends the rest
         process = await start_bot(tmp_path, env)
