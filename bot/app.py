@@ -68,7 +68,6 @@ class Services:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     work: set[asyncio.Task[Any]] = field(default_factory=set)
-    companies_loader: asyncio.Task[Any] | None = None
     handle_signals: bool = False
 
     def wake_sender(self) -> None:
@@ -138,10 +137,6 @@ class Services:
                         len(outcome.errors))
 
         self.spawn("read-next-reports", read())
-
-    def companies_loading(self) -> bool:
-        """Return True while SEC's company list is being loaded or will be tried again."""
-        return self.companies_loader is not None and not self.companies_loader.done()
 
     def begin_stop(self) -> None:
         """Stop new sends at once and cancel every background read (each resumes next start)."""

@@ -122,5 +122,4 @@ def start_company_list(services: Services) -> None:
             retry = seconds_until_retry(session, UNIVERSE_KEY, services.clock())
         return min(retry, UNIVERSE_CHECK_SECONDS) if retry else UNIVERSE_CHECK_SECONDS
 
-    services.companies_loader = services.start_loop("refresh-companies", refresh_companies,
-                                                    every=UNIVERSE_CHECK_SECONDS, first=0)
+    services.start_loop("refresh-companies", refresh_companies, every=UNIVERSE_CHECK_SECONDS, first=0)
