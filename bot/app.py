@@ -6,10 +6,14 @@ Nothing is built at import time; tests, the demo and the console pass their own 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Sequence
+import signal
+import weakref
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlparse
 
 import httpx
@@ -25,7 +29,7 @@ from bot.domain.market_time import utc_now
 from bot.engine.detect import EdgarDetector
 from bot.engine.poll import CalendarPoller
 from bot.engine.status import status_report
-from bot.scheduler import schedule_jobs
+from bot.scheduler import JobCallback, schedule_jobs, start_company_list
 from bot.settings import Settings
 from bot.sources.calendar import CalendarSource
 from bot.sources.edgar.client import EdgarClient
@@ -38,10 +42,19 @@ from bot.telegram.commands import UserCommands
 
 logger = logging.getLogger(__name__)
 
+STOP_GRACE_SECONDS = 2.0  # a stopping sender lets requests on the wire finish for this long
+SHUTDOWN_WAIT_SECONDS = 3.0  # then the sender task gets this long before it is cancelled
+_SERVICES: weakref.WeakKeyDictionary[Application, Services] = weakref.WeakKeyDictionary()
+
 
 @dataclass
 class Services:
-    """The long-lived parts of a running bot, opened in post_init and closed in post_shutdown."""
+    """The long-lived parts of a running bot, opened in post_init and closed in post_shutdown.
+
+    Background work (job bodies, loops, the read of a new watch's next report) runs as tasks in
+    `work`; `begin_stop` cancels them all and tells the sender to stop sending, so that a stop
+    never waits for a long read.
+    """
 
     settings: Settings
     engine: Engine
@@ -54,10 +67,95 @@ class Services:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    work: set[asyncio.Task[Any]] = field(default_factory=set)
+    handle_signals: bool = False
 
     def wake_sender(self) -> None:
         """Tell the sender that new deliveries are waiting."""
         self.wake.set()
+
+    def spawn(self, name: str, coro: Coroutine[Any, Any, Any], *, log_errors: bool = True) -> asyncio.Task[Any] | None:
+        """Run coro as background work, cancelled by begin_stop; None once stopping."""
+        if self.stop.is_set():
+            coro.close()
+            return None
+        task = asyncio.create_task(coro, name=name)
+        self.work.add(task)
+
+        def done(finished: asyncio.Task[Any]) -> None:
+            self.work.discard(finished)
+            if log_errors and not finished.cancelled() and finished.exception() is not None:
+                logger.error("%s failed", name, exc_info=finished.exception())
+
+        task.add_done_callback(done)
+        return task
+
+    def job(self, name: str, body: Callable[[], Awaitable[None]]) -> JobCallback:
+        """Return a JobQueue callback that runs body as cancellable work (python-telegram-bot
+        shields a running job from cancellation and Application.stop() waits for it)."""
+
+        async def callback(_context: object) -> None:
+            task = self.spawn(name, _awaited(body), log_errors=False)
+            if task is None:
+                return
+            try:
+                await task
+            except asyncio.CancelledError:
+                if task.cancelled() and self.stop.is_set():
+                    return  # stopped by begin_stop: nothing to report
+                task.cancel()
+                raise
+
+        return callback
+
+    def start_loop(
+        self, name: str, body: Callable[[], Awaitable[float | None]], *, every: float, first: float = 0,
+    ) -> asyncio.Task[Any] | None:
+        """Run body now (after `first` seconds) and again `every` seconds after each run ends (or
+        after the seconds body returns); it never overlaps itself and stops with begin_stop."""
+
+        async def loop() -> None:
+            await _wait_for_stop(self.stop, first)
+            while not self.stop.is_set():
+                delay: float | None = None
+                try:
+                    delay = await body()
+                except Exception:  # noqa: BLE001 - one failed run must not end the loop
+                    logger.exception("%s failed", name)
+                await _wait_for_stop(self.stop, every if delay is None else delay)
+
+        return self.spawn(name, loop())
+
+    def read_next_reports(self, tickers: Sequence[str]) -> None:
+        """Ask the calendar sources now for the next report of these newly watched companies."""
+        if not tickers:
+            return
+
+        async def read() -> None:
+            outcome = await self.poller.sync_companies(list(tickers))
+            logger.info("next report read tickers=%s rows=%d errors=%d", ",".join(tickers), outcome.rows,
+                        len(outcome.errors))
+
+        self.spawn("read-next-reports", read())
+
+    def begin_stop(self) -> None:
+        """Stop new sends at once and cancel every background read (each resumes next start)."""
+        self.stop.set()
+        self.wake.set()
+        for task in list(self.work):
+            task.cancel()
+
+
+async def _awaited(body: Callable[[], Awaitable[None]]) -> None:
+    await body()
+
+
+async def _wait_for_stop(stop: asyncio.Event, seconds: float) -> None:
+    if seconds <= 0:
+        await asyncio.sleep(0)
+        return
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 def calendar_sources(settings: Settings, client: httpx.AsyncClient) -> list[CalendarSource]:
@@ -120,14 +218,17 @@ def build_application(
         # through the Sender, which has its own throttle and its own Bot (see _post_init).
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_rate_per_second, max_retries=3))
         .post_init(lambda app: _post_init(app, services, with_jobs=with_jobs))
+        .post_stop(lambda _app: _post_stop(services))
         .post_shutdown(lambda app: _post_shutdown(app, services))
         .build()
     )
     commands = UserCommands(
         engine, clock=clock, admin_chat_ids=settings.admin_chat_ids,
         status_text=lambda: status_report(engine, settings, clock()),
+        on_watched=services.read_next_reports,
     )
     register.add_handlers(application, commands, services)
+    _SERVICES[application] = services
     return application, services
 
 
@@ -144,24 +245,49 @@ async def _post_init(application: Application, services: Services, *, with_jobs:
     services.sender = Sender(
         services.engine, sender_bot, rate_per_second=services.settings.telegram_rate_per_second,
         paid_broadcast=services.settings.telegram_paid_broadcast, clock=services.clock,
+        stop_grace=STOP_GRACE_SECONDS,
     )
     recovered = await asyncio.to_thread(services.sender.recover_in_flight)
     if recovered:
         logger.warning("found %d deliveries in flight from a previous run; each is sent at most once more", recovered)
     services.tasks.append(asyncio.create_task(services.sender.run(services.stop, wake=services.wake)))
+    if services.handle_signals:
+        _handle_stop_signals(services)
     if with_jobs:
+        start_company_list(services)  # an empty database knows no ticker until this is done
         schedule_jobs(application, services)
     services.wake_sender()
 
 
+def _handle_stop_signals(services: Services) -> None:
+    """On SIGTERM or SIGINT, stop sending and cancel long reads before python-telegram-bot's own
+    shutdown, which waits for running jobs (its stop_signals handler only raises SystemExit)."""
+    loop = asyncio.get_running_loop()
+
+    def stop_now(signum: int) -> None:
+        if services.stop.is_set():
+            return  # already stopping: a second signal must not cut the shutdown short
+        logger.info("received %s: stopping", signal.Signals(signum).name)
+        services.begin_stop()
+        raise SystemExit  # what python-telegram-bot's own handler does: run_polling shuts down
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop_now, signum)
+
+
+async def _post_stop(services: Services) -> None:
+    services.begin_stop()
+
+
 async def _post_shutdown(_application: Application, services: Services) -> None:
-    services.stop.set()
-    services.wake.set()
-    for task in services.tasks:
-        try:
-            await asyncio.wait_for(task, timeout=10)
-        except (TimeoutError, asyncio.CancelledError):
+    services.begin_stop()
+    work = [*services.work, *services.tasks]
+    if work:
+        _done, pending = await asyncio.wait(work, timeout=SHUTDOWN_WAIT_SECONDS)
+        for task in pending:
             task.cancel()
+        await asyncio.gather(*work, return_exceptions=True)
     if services.sender_bot is not None:
         await services.sender_bot.shutdown()
     if services.http is not None:
@@ -170,5 +296,8 @@ async def _post_shutdown(_application: Application, services: Services) -> None:
 
 
 def run_polling(application: Application) -> None:
-    """Run the bot until interrupted."""
+    """Run the bot until SIGTERM or SIGINT; either stops it within seconds, whatever runs."""
+    services = _SERVICES.get(application)
+    if services is not None:
+        services.handle_signals = True
     application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)

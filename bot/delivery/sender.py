@@ -118,6 +118,7 @@ class Sender:
         self._on_the_wire: set[tuple[int, ...]] = set()
         self._sent_in_job: dict[tuple[int, ...], set[int]] = {}  # positions a running job has settled
         self._last_flush = time.monotonic()
+        self._stop: asyncio.Event | None = None  # set by run(): once set, nothing new goes on the wire
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -139,6 +140,7 @@ class Sender:
 
     async def run(self, stop: asyncio.Event, *, wake: asyncio.Event | None = None) -> None:
         """Send until stop is set; wake (set after new work is committed) ends a wait at once."""
+        self._stop = stop
         await asyncio.to_thread(self.recover_in_flight)
         # Everything alive now (modules, the application) lives as long as the process: keeping it
         # out of the collector's full passes keeps those pauses short, and sends evenly spaced.
@@ -337,6 +339,8 @@ class Sender:
         for _ in range(MAX_FLOOD_RETRIES):
             await self.spacing.wait(job.chat_id)
             async with self._requests, self.pacer.slot():
+                if self._stop is not None and self._stop.is_set():
+                    raise asyncio.CancelledError  # stopping: the job goes back to the queue unsent
                 self.spacing.record(job.chat_id)
                 self._on_the_wire.add(job.delivery_ids)
                 try:

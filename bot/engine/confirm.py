@@ -22,6 +22,7 @@ from bot.errors import SourceError
 from bot.sources.edgar.client import EdgarClient
 from bot.sources.edgar.companyfacts import QuarterFact, quarterly_eps, quarterly_revenue
 from bot.store.db import session_scope
+from bot.store.source_state import backing_off, record_source_error, record_source_success
 from bot.store.tables import (
     Company,
     EarningsEvent,
@@ -36,6 +37,7 @@ from bot.store.tables import (
 logger = logging.getLogger(__name__)
 
 SOURCE = "xbrl"
+SOURCE_KEY = "sec_companyfacts"
 CONFIRM_FOR = timedelta(days=45)  # 10-Qs are due 40-45 days after the quarter; 10-Ks later still
 QUARTER_TO_REPORT = timedelta(days=100)  # a release comes within weeks of its quarter's end
 
@@ -54,6 +56,8 @@ async def confirm_reported_events(
     """Fetch companyfacts for recently reported events not yet confirmed; return figures stored."""
     now = clock()
     with session_scope(engine) as session:
+        if backing_off(session, SOURCE_KEY, now):
+            return 0
         confirmed = select(ReportedFigure.event_id).where(ReportedFigure.source == SOURCE)
         events = list(session.exec(
             select(EarningsEvent).where(
@@ -73,7 +77,11 @@ async def confirm_reported_events(
             facts = await client.companyfacts(company.cik)
         except SourceError as exc:
             logger.info("companyfacts unavailable for %s: %s", company.ticker, exc)
+            with session_scope(engine) as session:
+                record_source_error(session, SOURCE_KEY, clock(), error=exc)
             return stored
+        with session_scope(engine) as session:
+            record_source_success(session, SOURCE_KEY, clock())
         if not facts:
             continue
         quarter_facts = quarterly_revenue(facts) + quarterly_eps(facts)

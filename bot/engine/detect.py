@@ -297,12 +297,9 @@ class EdgarDetector:
         else:
             logger.warning("SEC EDGAR failed: %s", exc)
         with session_scope(self.engine) as session:
-            state = record_source_error(session, SOURCE_KEY, self.clock(), error=exc)
-            if not state.backoff_until:
-                # timeouts and 5xx: exponential backoff from the active interval, at most the idle one
-                delay = min(self.active_seconds * 2 ** min(state.failures, 6), max(self.idle_seconds, 60))
-                state.backoff_until = self.clock() + timedelta(seconds=delay)
-                session.add(state)
+            # Each failure in a row waits longer (from twice the active interval), whatever the
+            # error; SEC's retry_after (a 403 block: 15 minutes) wins when it is longer.
+            record_source_error(session, SOURCE_KEY, self.clock(), error=exc, base=2 * self.active_seconds)
 
 
 def _watched_by_cik(session: Session) -> dict[int, list[Company]]:

@@ -3,13 +3,15 @@
 A watched event that is due (report date today or a few days overdue, not yet reported) is polled at
 the active interval whatever the hour or weekday (`poll_due`); the full calendar window is refreshed
 at the idle interval (`sync_window`). The two run as separate jobs, so a slow window refresh never
-delays a due report. Every stage writes to the database before the next reads it.
+delays a due report. A company just watched gets its next report read at once (`sync_companies`):
+one or two requests per company and source instead of a day-by-day window. Every stage writes to
+the database before the next reads it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -30,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 OVERDUE_DAYS = 3
 LOOKAHEAD_DAYS = 28
+NEXT_REPORT_DAYS = 100  # a quarter and then some: how far ahead a new watch looks for its next report
 
 
 @dataclass
@@ -110,6 +113,28 @@ class CalendarPoller:
 
     async def poll(self, start: date, end: date, tickers: list[str], *, mode: str) -> PollOutcome:
         """Fetch [start, end] from every source for these tickers, store it, evaluate what reported."""
+        return await self._read(mode, lambda source: source.fetch(start, end, tickers))
+
+    async def sync_companies(self, tickers: Sequence[str]) -> PollOutcome:
+        """Read the next report of just these companies from every source (a source with
+        `fetch_next` asks per company; any other reads the usual window for them)."""
+        if not tickers:
+            return PollOutcome("idle")
+        today = new_york_date(self.clock())
+        start = today - timedelta(days=OVERDUE_DAYS)
+        wanted = list(tickers)
+
+        def ask(source: CalendarSource) -> Awaitable[list[CalendarRow]]:
+            fetch_next = getattr(source, "fetch_next", None)
+            if fetch_next is not None:
+                return fetch_next(wanted, start, today + timedelta(days=NEXT_REPORT_DAYS))
+            return source.fetch(start, today + timedelta(days=LOOKAHEAD_DAYS), wanted)
+
+        return await self._read("companies", ask)
+
+    async def _read(
+        self, mode: str, ask: Callable[[CalendarSource], Awaitable[list[CalendarRow]]]
+    ) -> PollOutcome:
         outcome = PollOutcome(mode)
         rows: list[CalendarRow] = []
         for source in self.sources:
@@ -117,7 +142,7 @@ class CalendarPoller:
                 if backing_off(session, source.name, self.clock()):
                     continue
             try:
-                fetched = await source.fetch(start, end, tickers)
+                fetched = await ask(source)
             except SourceError as exc:
                 logger.warning("calendar source failed source=%s error=%s", source.name, exc)
                 outcome.errors.append(f"{source.name}: {exc}")

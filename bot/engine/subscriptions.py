@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.domain.market_time import new_york_date
 from bot.domain.tickers import is_valid_ticker, normalize_ticker
 from bot.store.companies import find_company, suggest_tickers
 from bot.store.tables import (
@@ -36,6 +37,8 @@ class WatchResult:
     over_limit: list[str] = field(default_factory=list)
     truncated: bool = False
     paused: bool = False  # the chat sent /stop: watching works, alerts stay off until /start
+    catalog_empty: bool = False  # no company is known yet (SEC's list is still loading)
+    unscheduled: list[str] = field(default_factory=list)  # added, no upcoming report known yet
 
 
 @dataclass
@@ -124,6 +127,7 @@ def watch(session: Session, chat_id: int, raw_tickers: list[str], *, now: dateti
         raw_tickers = raw_tickers[:MAX_TICKERS_PER_COMMAND]
         result.truncated = True
     count = _watch_count(session, chat)
+    result.catalog_empty = session.exec(select(Company.id).limit(1)).first() is None
     for raw in raw_tickers:
         symbol = normalize_ticker(raw)
         if not is_valid_ticker(symbol):
@@ -131,7 +135,8 @@ def watch(session: Session, chat_id: int, raw_tickers: list[str], *, now: dateti
             continue
         company = find_company(session, symbol)
         if company is None:
-            result.unknown.append((symbol, [c.ticker for c in suggest_tickers(session, symbol)]))
+            if not result.catalog_empty:
+                result.unknown.append((symbol, [c.ticker for c in suggest_tickers(session, symbol)]))
             continue
         existing = session.exec(
             select(Watch).where(Watch.chat_pk == chat.id, Watch.company_id == company.id)
@@ -145,6 +150,8 @@ def watch(session: Session, chat_id: int, raw_tickers: list[str], *, now: dateti
         session.add(Watch(chat_pk=chat.id, company_id=company.id, created_at=now))  # type: ignore[arg-type]
         count += 1
         result.added.append(company.ticker)
+        if company.id not in next_events(session, [company.id], today=new_york_date(now)):  # type: ignore[list-item]
+            result.unscheduled.append(company.ticker)
     session.flush()
     return result
 

@@ -55,6 +55,15 @@ class CalendarSource(Protocol):
         ...
 
 
+class NextReportSource(CalendarSource, Protocol):
+    """A provider that can also be asked about a few companies' next reports directly (Finnhub's
+    symbol=, Nasdaq's per-symbol earnings date), cheaper than reading a window day by day."""
+
+    async def fetch_next(self, tickers: Collection[str], start: date, end: date) -> list[CalendarRow]:
+        """Return the rows of these companies reported between start and end (inclusive)."""
+        ...
+
+
 def usd_eps(value: Decimal) -> Figure:
     """Return an adjusted per-share EPS figure in USD (how Nasdaq and Finnhub publish EPS)."""
     return Figure(Metric.EPS, Basis.ADJUSTED, Unit.PER_SHARE, "USD", value)

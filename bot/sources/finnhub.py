@@ -83,6 +83,10 @@ class FinnhubCalendar:
         logger.debug("finnhub: %d rows for %s..%s", len(rows), start, end)
         return rows
 
+    async def fetch_next(self, tickers: Collection[str], start: date, end: date) -> list[CalendarRow]:
+        """Return the reports of just these companies between start and end (one request each)."""
+        return await self.fetch(start, end, tickers)
+
     async def _request(self, params: Mapping[str, str]) -> list[Any]:
         try:
             response = await get(

@@ -3,7 +3,9 @@
     source = NasdaqCalendar(client, "https://api.nasdaq.com", limiter=RateLimiter(1.0))
     rows = await source.fetch(date(2025, 8, 25), date(2025, 8, 29), tickers={"NVDA"})
 
-One request per calendar day, weekends included (some companies report on Saturdays). The API
+One request per calendar day, weekends included (some companies report on Saturdays). For a few
+companies, `fetch_next` asks /api/analyst/{symbol}/earnings-date for each one's next report date
+("Earnings announcement* for NVDA: Nov 19, 2025"), then that day's calendar for its row. The API
 answers only browser-like requests, so every request carries a browser User-Agent, Accept, Origin
 and Referer. Money comes as text: "$1.33", "($0.11)" for negatives, "", "N/A" or "--" for none.
 """
@@ -55,6 +57,13 @@ _MONTHS = {
     )
 }
 _QUARTER_ENDING = re.compile(r"^\s*([A-Za-z]{3})[A-Za-z]*\s*/\s*(\d{4})\s*$")
+_ANNOUNCED_DATE = re.compile(r":\s*([A-Za-z]{3})[A-Za-z]*\.?\s+(\d{1,2}),\s*(\d{4})\s*$")
+_REPORT_QUARTER = re.compile(r"quarter ending\s+([A-Za-z]{3})[A-Za-z]*\s+(\d{4})", re.IGNORECASE)
+_REPORT_TIMINGS = (
+    ("after market close", Timing.AMC), ("after the market close", Timing.AMC),
+    ("before market open", Timing.BMO), ("prior to market open", Timing.BMO),
+    ("before the market open", Timing.BMO),
+)
 _MISSING = object()
 
 
@@ -68,6 +77,7 @@ class NasdaqCalendar:
     ) -> None:
         self._client = client
         self._url = api_url.rstrip("/") + "/api/calendar/earnings"
+        self._analyst_url = api_url.rstrip("/") + "/api/analyst/{symbol}/earnings-date"
         self._limiter = limiter if limiter is not None else RateLimiter(per_second=1.0)
 
     async def fetch(
@@ -99,6 +109,39 @@ class NasdaqCalendar:
             day += timedelta(days=1)
         logger.debug("nasdaq: %d rows for %s..%s (%d days failed)", len(rows), start, end, len(failed))
         return sort_rows(rows)
+
+    async def fetch_next(self, tickers: Collection[str], start: date, end: date) -> list[CalendarRow]:
+        """Return each company's next report between start and end: its date from the per-symbol
+        earnings-date answer, the row from that day's calendar (or from the answer alone when the
+        day's calendar does not list it yet)."""
+        rows: list[CalendarRow] = []
+        days: dict[date, list[CalendarRow]] = {}
+        for ticker in sorted(requested_tickers(tickers) or ()):
+            announced = await self.fetch_announced(ticker)
+            if announced is None or not start <= announced.report_date <= end:
+                continue
+            if announced.report_date not in days:
+                days[announced.report_date] = await self.fetch_day(announced.report_date)
+            listed = next((r for r in days[announced.report_date] if r.ticker == ticker), None)
+            rows.append(listed or announced)
+        return sort_rows(rows)
+
+    async def fetch_announced(self, ticker: str) -> CalendarRow | None:
+        """Return the next report Nasdaq announces for ticker (date, time of day, quarter), if any."""
+        response = await get(
+            self._client, self._analyst_url.format(symbol=ticker.lower()), source=SOURCE,
+            limiter=self._limiter, headers=BROWSER_HEADERS,
+        )
+        if response.status_code == 404:  # a symbol Nasdaq does not cover: nothing to say about it
+            logger.info("nasdaq: no earnings date for %s (HTTP 404)", ticker)
+            return None
+        if response.status_code != 200:
+            raise SourceUnavailable(f"nasdaq: HTTP {response.status_code} for the earnings date of {ticker}")
+        try:
+            payload = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise SourceDataInvalid(f"nasdaq: the earnings date of {ticker} is not JSON") from exc
+        return parse_announcement(payload, ticker)
 
     async def fetch_day(self, day: date) -> list[CalendarRow]:
         """Return every row Nasdaq lists for one day."""
@@ -155,6 +198,39 @@ def _raw_rows(payload: Any, day: date) -> list[Any]:
         raise SourceDataInvalid(f"nasdaq: 'rows' for {day} is not a list")
     return rows
 
+
+
+def parse_announcement(payload: Any, ticker: str) -> CalendarRow | None:
+    """Read /api/analyst/{symbol}/earnings-date: None when it names no date."""
+    if not isinstance(payload, dict):
+        raise SourceDataInvalid(f"nasdaq: the earnings date of {ticker} is not a JSON object")
+    status = payload.get("status")
+    code = status.get("rCode") if isinstance(status, dict) else None
+    if code not in (None, 200):  # e.g. 400 "Symbol not exists": this company only
+        logger.info("nasdaq: no earnings date for %s (status %s)", ticker, code)
+        return None
+    data = payload.get("data")
+    if not isinstance(data, dict):
+        return None
+    announcement = data.get("announcement")
+    match = _ANNOUNCED_DATE.search(announcement) if isinstance(announcement, str) else None
+    month = _MONTHS.get(match.group(1).upper()) if match else None
+    if match is None or month is None:
+        return None
+    try:
+        day = date(int(match.group(3)), month, int(match.group(2)))
+    except ValueError:
+        return None
+    text = data.get("reportText") if isinstance(data.get("reportText"), str) else ""
+    timing = next((t for phrase, t in _REPORT_TIMINGS if phrase in text.lower()), Timing.UNKNOWN)
+    quarter = _REPORT_QUARTER.search(text)
+    quarter_month = _MONTHS.get(quarter.group(1).upper()) if quarter else None
+    return CalendarRow(
+        ticker=ticker, company_name=None, report_date=day, timing=timing,
+        period_year=int(quarter.group(2)) if quarter and quarter_month else None,
+        period_month=quarter_month, fiscal_year=None, fiscal_quarter=None,
+        estimates=(), estimate_count=None, actuals=(), source=SOURCE,
+    )
 
 
 def parse_row(raw: Mapping[str, Any], day: date) -> CalendarRow:

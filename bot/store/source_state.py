@@ -4,15 +4,21 @@
         try:
             rows = await nasdaq.fetch(...)
         except SourceError as exc:
-            record_source_error(session, "nasdaq", now, exc)   # backs off for exc.retry_after
+            record_source_error(session, "nasdaq", now, exc)   # backs off (see backoff_seconds)
         else:
             record_source_success(session, "nasdaq", now)
+
+Every failure backs off, whatever the error: consecutive failures wait exponentially longer
+(BACKOFF_BASE doubling, capped at BACKOFF_CAP, with up to +25% jitter) until a success resets the
+count; a retry_after the server gave (Retry-After, SEC's 403 block) is honoured when it is longer.
 
 The functions flush but never commit: the caller's session decides.
 """
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
@@ -23,6 +29,23 @@ from bot.sources.http import redact
 from bot.store.tables import SourceState
 
 _ERROR_LENGTH = 500
+BACKOFF_BASE = 5.0  # seconds after the first failure
+BACKOFF_CAP = 900.0  # at most 15 minutes between two tries (longer only when the server says so)
+BACKOFF_JITTER = 0.25  # up to 25% more, so that several bots do not retry in step
+
+
+def backoff_seconds(
+    failures: int, *, retry_after: float | None = None, base: float = BACKOFF_BASE, cap: float = BACKOFF_CAP,
+    rand: Callable[[], float] = random.random,
+) -> float:
+    """Return how long to wait after the `failures`-th failure in a row.
+
+    base doubles with each failure up to cap, plus up to 25% jitter (never less, so each wait is
+    longer than the one before until the cap); the server's retry_after wins when it is longer.
+    """
+    exponent = min(max(failures, 1) - 1, 30)
+    delay = min(cap, base * 2**exponent) * (1 + BACKOFF_JITTER * rand())
+    return max(delay, retry_after or 0.0)
 
 
 def get_source_state(session: Session, key: str) -> SourceState | None:
@@ -47,17 +70,21 @@ def record_source_success(
 
 def record_source_error(
     session: Session, key: str, now: datetime, error: str | BaseException | None = None,
-    backoff_until: datetime | None = None,
+    backoff_until: datetime | None = None, *, base: float = BACKOFF_BASE, cap: float = BACKOFF_CAP,
+    rand: Callable[[], float] = random.random,
 ) -> SourceState:
-    """Note that the source failed at now; back off until backoff_until or the error's retry_after."""
+    """Note that the source failed at now and back off (see backoff_seconds); an explicit
+    backoff_until is kept when it is later."""
     state = _get_or_create(session, key)
     state.failures += 1
     state.last_error = _describe(error)
     state.last_error_at = now
-    if backoff_until is None and isinstance(error, SourceUnavailable) and error.retry_after:
-        backoff_until = now + timedelta(seconds=error.retry_after)
+    retry_after = error.retry_after if isinstance(error, SourceUnavailable) else None
+    until = now + timedelta(seconds=backoff_seconds(state.failures, retry_after=retry_after, base=base,
+                                                    cap=cap, rand=rand))
     if backoff_until is not None:
-        state.backoff_until = backoff_until
+        until = max(until, backoff_until)
+    state.backoff_until = until
     session.add(state)
     session.flush()
     return state
@@ -67,6 +94,14 @@ def backing_off(session: Session, key: str, now: datetime) -> bool:
     """Return True while the source must not be asked (its backoff has not run out)."""
     state = get_source_state(session, key)
     return _backing_off(state, now)
+
+
+def seconds_until_retry(session: Session, key: str, now: datetime) -> float:
+    """Return the seconds until the source may be asked again (0 when it may be now)."""
+    state = get_source_state(session, key)
+    if not _backing_off(state, now):
+        return 0.0
+    return (as_utc(state.backoff_until) - as_utc(now)).total_seconds()  # type: ignore[union-attr,arg-type]
 
 
 def source_due(session: Session, key: str, now: datetime, every: timedelta) -> bool:

@@ -29,8 +29,10 @@ class UserCommands:
     """The commands every chat may use."""
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now,
-                 admin_chat_ids: frozenset[int] = frozenset(), status_text: Callable[[], str] | None = None) -> None:
+                 admin_chat_ids: frozenset[int] = frozenset(), status_text: Callable[[], str] | None = None,
+                 on_watched: Callable[[list[str]], None] | None = None) -> None:
         self.engine = engine
+        self.on_watched = on_watched  # given the companies just added that have no date yet
         self.clock = clock
         self.admin_chat_ids = admin_chat_ids
         self.status_text = status_text
@@ -82,6 +84,8 @@ class UserCommands:
             lambda s: subscriptions.watch(s, chat.id, tickers, now=now, kind=chat.type,
                                           title=chat.title or chat.username)
         )
+        if result.unscheduled and self.on_watched is not None:
+            self.on_watched(result.unscheduled)  # committed: their next report is read now
         await reply_long(message, replies.watch_reply(result))
 
     async def unwatch_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -65,6 +65,8 @@ def watch_reply(result: WatchResult) -> str:
         lines.append("✅ Watching " + ", ".join(escape(t) for t in result.added))
     if result.already:
         lines.append("Already watching " + ", ".join(escape(t) for t in result.already))
+    if result.catalog_empty:
+        lines.append(COMPANIES_LOADING)
     for typed, suggestions in result.unknown:
         line = f"❓ I don't know the ticker {escape(typed)}"
         if suggestions:
@@ -123,6 +125,7 @@ def watchlist_reply(entries: list[WatchlistEntry]) -> str:
     return "\n".join(lines)
 
 
+COMPANIES_LOADING = "⏳ The company list is loading, try again in a minute."
 STOPPED = "🔕 Alerts are off for this chat. Your watchlist is kept; /start turns alerts back on."
 NOT_SUBSCRIBED = "This chat has no subscription yet. /start begins one."
 NOT_A_COMMAND = "I understand commands, e.g. <code>/watch NVDA</code>. /help lists them all."

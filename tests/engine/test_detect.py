@@ -401,3 +401,39 @@ async def test_an_estimate_rolled_after_a_release_without_figures_does_not_move_
     with session_scope(engine) as session:
         result = session.exec(select(Alert).where(Alert.dedup_key.startswith("result"))).one()  # type: ignore[attr-defined]
     assert "Revenue $39.33B vs $37.72B est. (+4.3%)" in result.text
+
+
+@pytest.mark.parametrize("refusal", [404, 503, "html"])
+async def test_consecutive_failures_back_off_longer_each_time_until_a_success(
+    engine: Engine, setup: Setup, refusal: int | str,
+) -> None:
+    with Session(engine) as session:
+        scheduled_nvda(session)
+    setup.edgar.refuse_with = 200 if refusal == "html" else refusal  # type: ignore[assignment]
+    gaps: list[float] = []
+    for _ in range(6):
+        outcome = await setup.detector.tick()
+        assert outcome.errors and not outcome.skipped
+        assert (await setup.detector.tick()).skipped  # asked again at once: still backing off
+        with session_scope(engine) as session:
+            state = session.exec(select(SourceState).where(SourceState.key == "sec_edgar")).one()
+        assert state.backoff_until is not None
+        gaps.append((state.backoff_until.replace(tzinfo=UTC) - setup.clock.now).total_seconds())
+        setup.clock.now = state.backoff_until.replace(tzinfo=UTC) + timedelta(seconds=1)
+    assert all(later > earlier for earlier, later in zip(gaps, gaps[1:], strict=False)), gaps
+    setup.edgar.refuse_with = None
+    assert not (await setup.detector.tick()).errors
+    with session_scope(engine) as session:
+        state = session.exec(select(SourceState).where(SourceState.key == "sec_edgar")).one()
+    assert (state.failures, state.backoff_until) == (0, None)
+
+
+async def test_a_sec_block_backs_off_at_least_fifteen_minutes(engine: Engine, setup: Setup) -> None:
+    with Session(engine) as session:
+        scheduled_nvda(session)
+    setup.edgar.refuse_with = 403
+    await setup.detector.tick()
+    with session_scope(engine) as session:
+        state = session.exec(select(SourceState).where(SourceState.key == "sec_edgar")).one()
+    assert state.backoff_until is not None
+    assert state.backoff_until.replace(tzinfo=UTC) >= setup.clock.now + timedelta(minutes=15)

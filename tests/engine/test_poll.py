@@ -96,3 +96,48 @@ async def test_a_failing_source_is_recorded_and_skipped_while_backing_off(engine
     with session_scope(engine) as session:
         state = session.exec(select(SourceState).where(SourceState.key == "recording")).one()
         assert state.failures == 2 and "503" in (state.last_error or "")
+
+
+async def test_consecutive_calendar_failures_back_off_longer_each_time_until_a_success(engine: Engine) -> None:
+    from dataclasses import dataclass
+
+    from bot.sources.http import RateLimiter, make_client
+    from bot.sources.nasdaq import NasdaqCalendar
+    from tests.fakes.providers import FakeCalendars, nasdaq_row
+
+    @dataclass
+    class Clock:
+        now: datetime
+
+        def __call__(self) -> datetime:
+            return self.now
+
+    with Session(engine) as session:
+        add_company(session)
+        watching_chat(session, 42, "NVDA")
+        session.commit()
+    clock = Clock(SATURDAY)
+    async with FakeCalendars() as fake, make_client() as client:
+        fake.fail_with = 503
+        poll = CalendarPoller(engine, [NasdaqCalendar(client, fake.url, limiter=RateLimiter(1000))], clock=clock)
+        gaps: list[float] = []
+        for _ in range(6):
+            day = clock.now.date()
+            assert (await poll.poll(day, day, ["NVDA"], mode="active")).errors
+            asked = len(fake.requests)
+            assert not (await poll.poll(day, day, ["NVDA"], mode="active")).errors  # backing off
+            assert len(fake.requests) == asked
+            with session_scope(engine) as session:
+                state = session.exec(select(SourceState).where(SourceState.key == "nasdaq")).one()
+            assert state.backoff_until is not None
+            until = state.backoff_until.replace(tzinfo=UTC)
+            gaps.append((until - clock.now).total_seconds())
+            clock.now = until + timedelta(seconds=1)
+        assert all(later > earlier for earlier, later in zip(gaps, gaps[1:], strict=False)), gaps
+        fake.fail_with = None
+        fake.nasdaq_rows[clock.now.date()] = [nasdaq_row("NVDA", eps="$0.84")]
+        day = clock.now.date()
+        assert (await poll.poll(day, day, ["NVDA"], mode="active")).rows == 1
+    with session_scope(engine) as session:
+        state = session.exec(select(SourceState).where(SourceState.key == "nasdaq")).one()
+    assert (state.failures, state.backoff_until) == (0, None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -10,6 +11,7 @@ from sqlmodel import select
 
 from bot.engine.universe import refresh_universe
 from bot.settings import Settings
+from bot.sources.edgar.loopback import LoopbackEdgar
 from bot.sources.http import make_client
 from bot.store.db import session_scope
 from bot.store.tables import Company, SourceState
@@ -17,6 +19,14 @@ from tests.conftest import FIXTURES
 
 NOW = datetime(2026, 11, 2, 12, tzinfo=UTC)
 AGENT = "Jane Doe jane@example.com"
+
+
+@dataclass
+class Clock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 def sec(handler_calls: list[httpx.Request], status: int = 200) -> httpx.AsyncClient:
@@ -64,3 +74,27 @@ async def test_a_refusal_is_recorded_and_backs_off(engine: Engine) -> None:
         state = session.exec(select(SourceState).where(SourceState.key == "sec_tickers")).one()
         assert state.backoff_until is not None and state.backoff_until >= NOW + timedelta(minutes=10)
         assert "403" in (state.last_error or "")
+
+
+async def test_consecutive_failures_of_the_company_list_back_off_longer_each_time(engine: Engine) -> None:
+    clock = Clock(NOW)
+    gaps: list[float] = []
+    async with LoopbackEdgar(refuse_with=503) as edgar, make_client() as client:
+        settings = Settings(sec_user_agent=AGENT, sec_www_url=edgar.url, _env_file=None)  # type: ignore[call-arg]
+        for _ in range(6):
+            assert await refresh_universe(engine, client, settings, clock) is None
+            assert await refresh_universe(engine, client, settings, clock) is None  # backing off: not asked
+            with session_scope(engine) as session:
+                state = session.exec(select(SourceState).where(SourceState.key == "sec_tickers")).one()
+            assert state.backoff_until is not None
+            until = state.backoff_until.replace(tzinfo=UTC)
+            gaps.append((until - clock.now).total_seconds())
+            clock.now = until + timedelta(seconds=1)
+        assert edgar.requests["company_tickers"] == 6
+        assert all(later > earlier for earlier, later in zip(gaps, gaps[1:], strict=False)), gaps
+        edgar.refuse_with = None
+        edgar.company_tickers = [("NVDA", 1045810, "NVIDIA CORP")]
+        assert await refresh_universe(engine, client, settings, clock) == 1
+    with session_scope(engine) as session:
+        state = session.exec(select(SourceState).where(SourceState.key == "sec_tickers")).one()
+    assert (state.failures, state.backoff_until) == (0, None)

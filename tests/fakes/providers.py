@@ -3,10 +3,15 @@
     async with FakeCalendars() as fake:
         fake.nasdaq_rows[date.today()] = [nasdaq_row("NVDA", eps="$0.84", estimates="14")]
         settings = Settings(nasdaq_api_url=fake.url, finnhub_api_url=fake.url + "/api/v1", ...)
+
+Nasdaq's per-symbol /api/analyst/{symbol}/earnings-date answers from nasdaq_rows: the first day
+from `today` on that lists the symbol. `delay` makes every answer slow (a long window read).
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -43,12 +48,16 @@ class FakeCalendars:
         self.finnhub_rows: list[dict[str, Any]] = []
         self.requests: list[tuple[str, dict[str, str], dict[str, str]]] = []
         self.fail_with: int | None = None
+        self.delay = 0.0  # seconds every answer takes
+        self.today: date | None = None  # the first day earnings-date looks at (default: today)
+        self.request_times: list[float] = []
         self.url = ""
         self._runner: web.AppRunner | None = None
 
     async def __aenter__(self) -> FakeCalendars:
         app = web.Application()
         app.router.add_get("/api/calendar/earnings", self._nasdaq)
+        app.router.add_get("/api/analyst/{symbol}/earnings-date", self._nasdaq_earnings_date)
         app.router.add_get("/api/v1/calendar/earnings", self._finnhub)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -62,11 +71,18 @@ class FakeCalendars:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    def _remember(self, request: web.Request) -> None:
+    async def _remember(self, request: web.Request) -> None:
         self.requests.append((request.path, dict(request.query), dict(request.headers)))
+        self.request_times.append(time.monotonic())
+        if self.delay:
+            await asyncio.sleep(self.delay)
+
+    def nasdaq_paths(self) -> list[str]:
+        """Return the paths of the Nasdaq requests, in order."""
+        return [path for path, _query, _headers in self.requests if not path.startswith("/api/v1")]
 
     async def _nasdaq(self, request: web.Request) -> web.Response:
-        self._remember(request)
+        await self._remember(request)
         if self.fail_with:
             return web.Response(status=self.fail_with, text="unavailable")
         day = date.fromisoformat(request.query["date"])
@@ -75,8 +91,32 @@ class FakeCalendars:
                 "message": None, "status": {"rCode": 200, "bCodeMessage": None, "developerMessage": None}}
         return web.json_response(body)
 
+    async def _nasdaq_earnings_date(self, request: web.Request) -> web.Response:
+        await self._remember(request)
+        if self.fail_with:
+            return web.Response(status=self.fail_with, text="unavailable")
+        symbol = request.match_info["symbol"].upper()
+        first = self.today or date.today()
+        days = sorted(d for d, rows in self.nasdaq_rows.items()
+                      if d >= first and any(r["symbol"] == symbol for r in rows))
+        if not days:
+            return web.json_response({"data": None, "message": None, "status": {
+                "rCode": 400, "bCodeMessage": [{"code": 1001, "errorMessage": "Symbol not exists"}],
+                "developerMessage": None}})
+        day = days[0]
+        row = next(r for r in self.nasdaq_rows[day] if r["symbol"] == symbol)
+        when = {"time-pre-market": " before market open", "time-after-hours": " after market close"}.get(
+            row["time"], "")
+        month, year = row["fiscalQuarterEnding"].split("/")
+        report = (f"{row['name']} is expected* to report earnings on {day.month:02d}/{day.day:02d}/{day.year}"
+                  f"{when}. The report will be for the fiscal Quarter ending {month} {year}.")
+        return web.json_response({
+            "data": {"symbol": symbol, "announcement": f"Earnings announcement* for {symbol}: {day:%b} {day.day}, {day.year}",
+                     "reportText": report},
+            "message": None, "status": {"rCode": 200, "bCodeMessage": None, "developerMessage": None}})
+
     async def _finnhub(self, request: web.Request) -> web.Response:
-        self._remember(request)
+        await self._remember(request)
         if request.headers.get("X-Finnhub-Token") != self.finnhub_key:
             return web.json_response({"error": "Invalid API key"}, status=401)
         if self.fail_with:

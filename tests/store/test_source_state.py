@@ -86,3 +86,57 @@ def test_a_source_never_run_is_due(engine: Engine) -> None:
     with session_scope(engine) as session:
         assert source_due(session, "sec_tickers", NOW, timedelta(days=1))
         assert not backing_off(session, "sec_tickers", NOW)
+
+
+def _gaps(engine: Engine, key: str, errors: list[BaseException | str], *, rand: float = 0.5) -> list[float]:
+    """Record one failure a second after the backoff ran out, each time; return the waits."""
+    gaps: list[float] = []
+    now = NOW
+    with session_scope(engine) as session:
+        for error in errors:
+            state = record_source_error(session, key, now, error, rand=lambda: rand)
+            assert state.backoff_until is not None
+            gaps.append((state.backoff_until - now).total_seconds())
+            assert backing_off(session, key, now)
+            now = state.backoff_until + timedelta(seconds=1)  # the backoff is over: try again, fail again
+    return gaps
+
+
+def test_consecutive_failures_back_off_longer_each_time_whatever_the_error(engine: Engine) -> None:
+    errors: list[BaseException | str] = [
+        SourceDataInvalid("sec: the feed is not Atom (HTML)"), SourceDataInvalid("sec: truncated feed"),
+        SourceDataInvalid("sec: unexpected HTTP 404"), SourceUnavailable("sec: ConnectError"),
+        SourceUnavailable("sec: HTTP 503"), "timeout",
+    ]
+    gaps = _gaps(engine, "sec_edgar", errors)
+    assert all(later > earlier for earlier, later in zip(gaps, gaps[1:], strict=False)), gaps
+    assert gaps[0] >= 1
+
+
+def test_the_backoff_is_capped_and_jittered(engine: Engine) -> None:
+    low = _gaps(engine, "nasdaq", ["down"] * 20, rand=0.0)
+    high = _gaps(engine, "finnhub", ["down"] * 20, rand=1.0)
+    assert max(low) <= 15 * 60 and max(high) <= 15 * 60 * 1.25
+    assert low[-1] == 15 * 60 and high[-1] > low[-1]
+
+
+def test_a_success_resets_the_backoff(engine: Engine) -> None:
+    _gaps(engine, "nasdaq", ["down"] * 6)
+    with session_scope(engine) as session:
+        record_source_success(session, "nasdaq", NOW + timedelta(hours=2))
+        assert not backing_off(session, "nasdaq", NOW + timedelta(hours=2))
+        state = record_source_error(session, "nasdaq", NOW + timedelta(hours=3), "down", rand=lambda: 0.5)
+        assert state.backoff_until is not None
+        assert state.backoff_until - (NOW + timedelta(hours=3)) < timedelta(seconds=30)
+
+
+def test_a_longer_retry_after_wins_and_a_sec_block_waits_at_least_fifteen_minutes(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        state = record_source_error(session, "finnhub", NOW, SourceUnavailable("429", retry_after=120))
+        assert state.backoff_until == NOW + timedelta(seconds=120)
+    from bot.sources.edgar.client import BLOCKED_RETRY_AFTER
+
+    with session_scope(engine) as session:
+        state = record_source_error(session, "sec_edgar", NOW, SourceUnavailable("sec: HTTP 403",
+                                                                                 retry_after=BLOCKED_RETRY_AFTER))
+        assert state.backoff_until is not None and state.backoff_until >= NOW + timedelta(minutes=15)
