@@ -43,6 +43,9 @@ class FakeCalendars:
         self.finnhub_rows: list[dict[str, Any]] = []
         self.requests: list[tuple[str, dict[str, str], dict[str, str]]] = []
         self.fail_with: int | None = None
+        # Nasdaq alone refuses (e.g. 429 with Retry-After, as when it throttles an address)
+        self.nasdaq_fail_with: int | None = None
+        self.nasdaq_retry_after: str | None = None
         self.url = ""
         self._runner: web.AppRunner | None = None
 
@@ -69,6 +72,9 @@ class FakeCalendars:
         self._remember(request)
         if self.fail_with:
             return web.Response(status=self.fail_with, text="unavailable")
+        if self.nasdaq_fail_with:
+            headers = {"Retry-After": self.nasdaq_retry_after} if self.nasdaq_retry_after else None
+            return web.Response(status=self.nasdaq_fail_with, text="unavailable", headers=headers)
         day = date.fromisoformat(request.query["date"])
         rows = self.nasdaq_rows.get(day) or None
         body = {"data": {"asOf": day.strftime("%a, %b %d, %Y"), "headers": {}, "rows": rows},
