@@ -223,7 +223,7 @@ class Deployment:
             if bot is not None and bot.exited:
                 await bot.kill()
                 pytest.fail(f"earnings-bot exited with code {bot.process.returncode} while waiting for "
-                            f"{what}\n{self.describe(*chats)}\n--- bot output ---\n{bot.tail()}")
+                            f"{what}\n{self.describe(*chats)}\n--- bot output ---\n{bot.tail(100)}")
             if loop.time() - started > timeout:
                 log = f"\n--- bot output (tail) ---\n{bot.tail()}" if bot is not None else ""
                 pytest.fail(f"no {what} within {timeout:.0f}s\n{self.describe(*chats)}{log}")
