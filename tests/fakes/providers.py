@@ -51,6 +51,9 @@ class FakeCalendars:
         self.delay = 0.0  # seconds every answer takes
         self.today: date | None = None  # the first day earnings-date looks at (default: today)
         self.request_times: list[float] = []
+        # Nasdaq alone refuses (e.g. 429 with Retry-After, as when it throttles an address)
+        self.nasdaq_fail_with: int | None = None
+        self.nasdaq_retry_after: str | None = None
         self.url = ""
         self._runner: web.AppRunner | None = None
 
@@ -85,6 +88,9 @@ class FakeCalendars:
         await self._remember(request)
         if self.fail_with:
             return web.Response(status=self.fail_with, text="unavailable")
+        if self.nasdaq_fail_with:
+            headers = {"Retry-After": self.nasdaq_retry_after} if self.nasdaq_retry_after else None
+            return web.Response(status=self.nasdaq_fail_with, text="unavailable", headers=headers)
         day = date.fromisoformat(request.query["date"])
         rows = self.nasdaq_rows.get(day) or None
         body = {"data": {"asOf": day.strftime("%a, %b %d, %Y"), "headers": {}, "rows": rows},
@@ -95,6 +101,9 @@ class FakeCalendars:
         await self._remember(request)
         if self.fail_with:
             return web.Response(status=self.fail_with, text="unavailable")
+        if self.nasdaq_fail_with:
+            headers = {"Retry-After": self.nasdaq_retry_after} if self.nasdaq_retry_after else None
+            return web.Response(status=self.nasdaq_fail_with, text="unavailable", headers=headers)
         symbol = request.match_info["symbol"].upper()
         first = self.today or date.today()
         days = sorted(d for d, rows in self.nasdaq_rows.items()
