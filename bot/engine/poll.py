@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Select, or_
 from sqlmodel import Session, col, select
 
 from bot.domain.market_time import new_york_date, utc_now
@@ -24,6 +24,7 @@ from bot.engine.evaluate import evaluate_event
 from bot.engine.sync import SyncReport, apply_calendar_rows
 from bot.errors import SourceError
 from bot.sources.calendar import CalendarRow, CalendarSource
+from bot.store.companies import find_company, share_class_ids
 from bot.store.db import session_scope
 from bot.store.source_state import backing_off, record_source_error, record_source_success
 from bot.store.tables import Chat, ChatStatus, Company, EarningsEvent, EventState, Watch
@@ -46,17 +47,21 @@ class PollOutcome:
     sync: SyncReport | None = None
 
 
-def watched_companies(session: Session) -> list[Company]:
-    """Return the companies at least one active chat watches."""
-    return list(
-        session.exec(
-            select(Company)
-            .join(Watch, col(Watch.company_id) == col(Company.id))
-            .join(Chat, col(Chat.id) == col(Watch.chat_pk))
-            .where(Chat.status == ChatStatus.ACTIVE)
-            .distinct()
-        ).all()
+def _watched_ids() -> Select[tuple[int]]:
+    """The ids of every company an active chat watches, with every listed class of its stock."""
+    watched = (
+        select(Watch.company_id)
+        .join(Chat, col(Chat.id) == col(Watch.chat_pk))
+        .where(Chat.status == ChatStatus.ACTIVE)
     )
+    watched_ciks = select(Company.cik).where(col(Company.id).in_(watched), col(Company.cik).is_not(None))
+    return select(Company.id).where(or_(col(Company.id).in_(watched), col(Company.cik).in_(watched_ciks)))
+
+
+def watched_companies(session: Session) -> list[Company]:
+    """Return the companies at least one active chat watches, and every other class of their
+    stock: a calendar may list Alphabet under GOOGL only, for a chat that watches GOOG."""
+    return list(session.exec(select(Company).where(col(Company.id).in_(_watched_ids()))).all())
 
 
 def due_events(session: Session, today: date, *, overdue_days: int = OVERDUE_DAYS) -> list[EarningsEvent]:
@@ -64,17 +69,26 @@ def due_events(session: Session, today: date, *, overdue_days: int = OVERDUE_DAY
     return list(
         session.exec(
             select(EarningsEvent)
-            .join(Watch, col(Watch.company_id) == col(EarningsEvent.company_id))
-            .join(Chat, col(Chat.id) == col(Watch.chat_pk))
             .where(
-                Chat.status == ChatStatus.ACTIVE,
+                col(EarningsEvent.company_id).in_(_watched_ids()),
                 EarningsEvent.state == EventState.SCHEDULED,
                 col(EarningsEvent.report_date) <= today,
                 col(EarningsEvent.report_date) >= today - timedelta(days=overdue_days),
             )
-            .distinct()
         ).all()
     )
+
+
+def with_share_classes(session: Session, tickers: Sequence[str]) -> list[str]:
+    """Return the tickers with every other listed class of the same companies, in order."""
+    companies = [c for t in tickers if (c := find_company(session, t)) is not None]
+    found: dict[str, None] = dict.fromkeys(tickers)
+    for company in companies:
+        for company_id in share_class_ids(session, company):
+            sibling = session.get(Company, company_id)
+            if sibling is not None:
+                found.setdefault(sibling.ticker)
+    return list(found)
 
 
 class CalendarPoller:
@@ -122,7 +136,8 @@ class CalendarPoller:
             return PollOutcome("idle")
         today = new_york_date(self.clock())
         start = today - timedelta(days=OVERDUE_DAYS)
-        wanted = list(tickers)
+        with session_scope(self.engine) as session:
+            wanted = with_share_classes(session, tickers)
 
         def ask(source: CalendarSource) -> Awaitable[list[CalendarRow]]:
             fetch_next = getattr(source, "fetch_next", None)

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.market_time import new_york_date
 from bot.domain.tickers import is_valid_ticker, normalize_ticker
-from bot.store.companies import find_company, suggest_tickers
+from bot.store.companies import find_company, share_class_ids, suggest_tickers
 from bot.store.tables import (
     Chat,
     ChatStatus,
@@ -214,23 +214,30 @@ def watchlist(session: Session, chat_id: int, *, today: date) -> list[WatchlistE
 
 def next_events(session: Session, company_ids: list[int], *, today: date,
                 overdue_days: int = 5) -> dict[int, EarningsEvent]:
-    """Return, per company, the earliest scheduled event from a few days ago on."""
+    """Return, per company, the issuer's earliest scheduled event from a few days ago on (an event
+    stored under another class of its stock counts: GOOG shows Alphabet's report listed as GOOGL)."""
     if not company_ids:
         return {}
     from datetime import timedelta
 
+    issuer_of: dict[int, list[int]] = {}
+    for company_id in company_ids:
+        company = session.get(Company, company_id)
+        for sibling in share_class_ids(session, company) if company is not None else [company_id]:
+            issuer_of.setdefault(sibling, []).append(company_id)
     rows = session.exec(
         select(EarningsEvent)
         .where(
-            col(EarningsEvent.company_id).in_(company_ids),
+            col(EarningsEvent.company_id).in_(list(issuer_of)),
             EarningsEvent.state == EventState.SCHEDULED,
             col(EarningsEvent.report_date) >= today - timedelta(days=overdue_days),
         )
-        .order_by(col(EarningsEvent.report_date))
+        .order_by(col(EarningsEvent.report_date), col(EarningsEvent.id))
     ).all()
     result: dict[int, EarningsEvent] = {}
     for event in rows:
-        result.setdefault(event.company_id, event)
+        for company_id in issuer_of.get(event.company_id, []):
+            result.setdefault(company_id, event)
     return result
 
 

@@ -1,8 +1,8 @@
 """What a watcher's chat finally shows when a company reports: through EDGAR, the calendar, or both
 in either order; for a second share class; and across a restart.
 
-Schedule: POLL_ACTIVE_SECONDS=1 and POLL_IDLE_SECONDS=2, so that EDGAR and the calendar window are
-read every two seconds even when no watched report is due (with the default idle interval of five
+Schedule: POLL_ACTIVE_SECONDS=1 and POLL_IDLE_SECONDS=5, so that EDGAR and the calendar window are
+read every five seconds even when no watched report is due (with the default idle interval of five
 minutes, a watched company with no report date is read from EDGAR every five minutes). Where the
 calendar path is exercised, Nasdaq answers 429 with Retry-After (so the bot backs off from it) and
 the calendar is Finnhub's: the bot reads Nasdaq one day a second over a 32-day window, which would
@@ -28,7 +28,7 @@ from tests.fakes.providers import finnhub_row
 
 pytestmark = pytest.mark.slow
 
-IDLE = 2
+IDLE = 5
 NVDA_ESTIMATE = {"eps": 0.85, "revenue": 38_100_000_000}
 NVDA_ACTUAL = {"eps_actual": 0.89, "revenue_actual": 39_331_000_000}  # what the EX-99.1 says
 _accessions: Iterator[int] = iter(range(1, 10_000))

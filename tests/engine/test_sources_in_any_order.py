@@ -260,3 +260,22 @@ async def test_goog_watchers_get_alphabets_result_from_the_calendar(world: World
 
     for chat_id in (1, 2, 3):
         assert [t.split(":")[0] for t in world.phone(chat_id)] == ["🟢 GOOGL beat"], world.phone(chat_id)
+
+
+async def test_a_goog_watcher_sees_alphabets_date_and_makes_it_due(world: World) -> None:
+    from bot.engine.poll import due_events
+    from bot.engine.subscriptions import watchlist
+
+    with Session(world.engine) as session:
+        add_company(session, "GOOGL", "Alphabet Inc.", 1652044, fiscal_year_end_month=12)
+        add_company(session, "GOOG", "Alphabet Inc.", 1652044, fiscal_year_end_month=12)
+        watching_chat(session, 1, "GOOG")
+        session.commit()
+    world.calendars.finnhub_rows = [finnhub_row("GOOGL", REPORT_DAY, eps=2.12, quarter=4, year=2024)]
+    world.clock.now = ACCEPTED - timedelta(days=1)
+    await world.poller.sync_window()  # asks for GOOG's other class too
+
+    with session_scope(world.engine) as session:
+        [entry] = watchlist(session, 1, today=REPORT_DAY - timedelta(days=1))
+        assert (entry.ticker, entry.report_date, entry.period_label) == ("GOOG", REPORT_DAY, "Q4 2024")
+        assert [e.report_date for e in due_events(session, REPORT_DAY)] == [REPORT_DAY]
