@@ -10,8 +10,6 @@ Run them:
     DEPLOYMENT_TEST_EDITABLE=1 uv run pytest tests/deployment
                                                          # the checkout's .venv/bin/earnings-bot
                                                          # instead of the wheel
-    DEPLOYMENT_TEST_PRELOAD_COMPANIES=1 ...              # diagnostic: `earnings-bot sync` loads
-                                                         # SEC's company list before `run`
 
 The wheel is built once per session (`uv build --wheel`) and installed with `uv pip install` into
 DIR/venv; the folder is skipped when `uv` is not on PATH. Each test starts the process with its

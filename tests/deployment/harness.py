@@ -24,7 +24,6 @@ from bot.sources.edgar.loopback import LoopbackEdgar, PublishedFiling
 from bot.telegram.loopback import LoopbackBotApi, SentMessage
 from tests.fakes.providers import FakeCalendars
 
-PRELOAD_COMPANIES = os.environ.get("DEPLOYMENT_TEST_PRELOAD_COMPANIES", "") not in ("", "0")
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -166,14 +165,7 @@ class Deployment:
         return env
 
     async def start(self, *, finnhub: bool = False, idle_seconds: float | None = None) -> BotProcess:
-        """Start `earnings-bot run` in an empty working directory.
-
-        With DEPLOYMENT_TEST_PRELOAD_COMPANIES=1, `earnings-bot sync` runs first on the empty
-        database (it loads SEC's company list): a diagnostic for when `run` does not load the list
-        at start, so the other behaviours can still be looked at. Off by default.
-        """
-        if PRELOAD_COMPANIES and not self.processes:
-            await self._preload(finnhub=finnhub, idle_seconds=idle_seconds)
+        """Start `earnings-bot run` in an empty working directory."""
         process = await asyncio.create_subprocess_exec(
             str(self.command), "run", cwd=self.workdir, env=self.env(finnhub=finnhub, idle_seconds=idle_seconds),
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
@@ -181,15 +173,6 @@ class Deployment:
         bot = BotProcess(process)
         self.processes.append(bot)
         return bot
-
-    async def _preload(self, *, finnhub: bool, idle_seconds: float | None) -> None:
-        process = await asyncio.create_subprocess_exec(
-            str(self.command), "sync", "--days", "0", cwd=self.workdir,
-            env=self.env(finnhub=finnhub, idle_seconds=idle_seconds), stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )
-        output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
-        assert process.returncode == 0, output.decode()
 
     # -- what a chat shows -----------------------------------------------------------------------
 
