@@ -1,26 +1,31 @@
 # Earnings bot: one process polls the sources, runs the scheduler and sends alerts.
-FROM python:3.12-slim AS base
+# Built from the wheel, as `pip install .` installs it: migrations and demo data ship inside.
+FROM python:3.12-slim AS build
+
+ENV UV_LINK_MODE=copy
+RUN pip install --no-cache-dir uv
+WORKDIR /src
+COPY pyproject.toml uv.lock README.md ./
+COPY bot ./bot
+COPY alembic ./alembic
+RUN uv build --wheel -o /dist \
+    && uv export --frozen --no-dev --no-emit-project --no-hashes -o /dist/requirements.txt
+
+FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    UV_LINK_MODE=copy \
-    UV_COMPILE_BYTECODE=1 \
-    UV_PROJECT_ENVIRONMENT=/opt/venv \
     PATH="/opt/venv/bin:$PATH"
 
-RUN pip install --no-cache-dir uv
-
-WORKDIR /app
-COPY pyproject.toml uv.lock README.md ./
-RUN uv sync --frozen --no-dev --no-install-project
-
-COPY bot ./bot
-COPY alembic ./alembic
-COPY alembic.ini ./
-COPY config ./config
-RUN uv sync --frozen --no-dev
+COPY --from=build /dist /dist
+RUN python -m venv /opt/venv \
+    && /opt/venv/bin/pip install --no-cache-dir -r /dist/requirements.txt \
+    && /opt/venv/bin/pip install --no-cache-dir --no-deps /dist/*.whl \
+    && rm -rf /dist
 
 RUN useradd --create-home --uid 10001 bot && mkdir -p /app/data && chown bot /app/data
+WORKDIR /app
+COPY config ./config
 USER bot
 VOLUME ["/app/data"]
 
