@@ -23,6 +23,7 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 from telegram.request import HTTPXRequest
 
+from bot.delivery.publisher import OutboxPublisher
 from bot.delivery.sender import Sender
 from bot.delivery.transport import AiohttpRequest
 from bot.domain.market_time import utc_now
@@ -44,6 +45,7 @@ logger = logging.getLogger(__name__)
 
 STOP_GRACE_SECONDS = 2.0  # a stopping sender lets requests on the wire finish for this long
 SHUTDOWN_WAIT_SECONDS = 3.0  # then the sender task gets this long before it is cancelled
+OUTBOX = OutboxPublisher()  # the engine's alerts, rendered and queued for the sender
 _SERVICES: weakref.WeakKeyDictionary[Application, Services] = weakref.WeakKeyDictionary()
 
 
@@ -179,7 +181,7 @@ def edgar_detector(
         return None
     client = EdgarClient(http, settings.sec_www_url, settings.sec_data_url, settings.sec_user_agent,
                          RateLimiter(settings.sec_rate_per_second))
-    return EdgarDetector(engine, client, active_seconds=settings.poll_active_seconds,
+    return EdgarDetector(engine, client, outbox=OUTBOX, active_seconds=settings.poll_active_seconds,
                          idle_seconds=settings.poll_idle_seconds, clock=clock, on_alerts=on_alerts)
 
 
@@ -201,7 +203,7 @@ def build_application(
     engine = engine or make_engine(settings.database_url)
     http = http or make_client()
     services = Services(settings=settings, engine=engine, clock=clock, http=http,
-                        poller=CalendarPoller(engine, [], clock=clock))
+                        poller=CalendarPoller(engine, [], outbox=OUTBOX, clock=clock))
     services.poller.sources = list(sources) if sources is not None else calendar_sources(settings, http)
     services.poller.on_alerts = services.wake_sender
     services.detector = edgar_detector(settings, engine, http, clock, services.wake_sender)

@@ -272,6 +272,7 @@ async def _sync(settings: Settings, days: int) -> int:
     from datetime import timedelta
 
     from bot.app import calendar_sources
+    from bot.delivery.publisher import OutboxPublisher
     from bot.domain.market_time import new_york_date, utc_now
     from bot.engine.poll import CalendarPoller, watched_companies
     from bot.engine.universe import refresh_universe
@@ -281,7 +282,7 @@ async def _sync(settings: Settings, days: int) -> int:
     engine = _prepare_database(settings)
     async with make_client() as client:
         await refresh_universe(engine, client, settings, utc_now)
-        poller = CalendarPoller(engine, calendar_sources(settings, client))
+        poller = CalendarPoller(engine, calendar_sources(settings, client), outbox=OutboxPublisher())
         with session_scope(engine) as session:
             tickers = sorted(c.ticker for c in watched_companies(session))
         today = new_york_date(utc_now())

@@ -99,8 +99,8 @@ def schedule_jobs(application: Application, services: Services) -> None:
                             outcome.new_filings, outcome.alerts, outcome.errors[:3])
 
         async def confirm_xbrl() -> None:
-            await confirm_reported_events(services.engine, detector.client, clock=services.clock,
-                                          on_alerts=services.wake_sender)
+            await confirm_reported_events(services.engine, detector.client, outbox=detector.outbox,
+                                          clock=services.clock, on_alerts=services.wake_sender)
 
         repeating_job(queue, services.job("poll-edgar", poll_edgar), interval=settings.poll_active_seconds,
                       first=1, name="poll-edgar")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 from bot.domain.figures import Basis, Figure, Metric, Unit
 from bot.domain.market_time import NEW_YORK, TIMING_LABELS, Timing
 from bot.domain.verdicts import Comparison, EventVerdict, Verdict
+from bot.engine.alerts import DateChangeNotice, FilingNotice, ResultReport
 
 CURRENCY_PREFIX = {"USD": "$", "CNY": "RMB", "RMB": "RMB", "EUR": "€", "GBP": "£", "JPY": "¥", "HKD": "HK$"}
 VERDICT_MARK = {
@@ -125,25 +125,6 @@ def comparison_line(comparison: Comparison) -> str:
     return escape(f"{text} {mark} · {', '.join(details)}")
 
 
-@dataclass(frozen=True)
-class ResultReport:
-    """Everything a result alert says, gathered by the engine."""
-
-    ticker: str
-    company_name: str
-    period_label: str
-    timing: Timing
-    verdict: EventVerdict
-    headline: list[Comparison]
-    others: list[Comparison]
-    reported: list[Figure]
-    uncompared: list[Figure] = field(default_factory=list)
-    source_url: str | None = None
-    source_label: str | None = None
-    reported_at: datetime | None = None
-    revision: int = 1
-
-
 def render_result(report: ResultReport) -> str:
     """Return the HTML of a result alert: headline, headline metrics, other expectations, facts."""
     mark = HEADLINE_MARK[report.verdict]
@@ -182,20 +163,6 @@ def _fact_name(figure: Figure) -> str:
     return f"{basis} {name}" if basis else name
 
 
-@dataclass(frozen=True)
-class FilingNotice:
-    """A "just filed" notice: the figures follow when known."""
-
-    ticker: str
-    company_name: str
-    form: str
-    items: tuple[str, ...]
-    accepted_at: datetime
-    url: str
-    is_results: bool
-    item_titles: tuple[str, ...] = ()
-
-
 def render_filing(notice: FilingNotice) -> str:
     """Return 'NVDA has just filed its results (8-K Item 2.02)' with the link."""
     local = notice.accepted_at.astimezone(NEW_YORK)
@@ -211,20 +178,6 @@ def render_filing(notice: FilingNotice) -> str:
         lines.append("Figures follow as soon as they are read from the release.")
     lines.append(f'<a href="{escape(notice.url, quote=True)}">Filing on SEC EDGAR</a>')
     return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class DateChangeNotice:
-    """What a date-change alert says: the report's new day and time of day, and the old ones."""
-
-    ticker: str
-    company_name: str
-    period_label: str
-    old_date: date | None
-    old_timing: Timing
-    new_date: date
-    new_timing: Timing
-    source: str
 
 
 def _report_time(day: date, timing: Timing) -> str:

@@ -11,6 +11,7 @@ from typing import TextIO
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from bot.delivery.publisher import OutboxPublisher
 from bot.demo.releases import release_html
 from bot.demo.replay import DemoRelease
 from bot.demo.sandbox import DemoClock, Sandbox, sandbox
@@ -108,7 +109,7 @@ async def _replay(box: Sandbox, transcript: Transcript, clock: DemoClock, releas
             if event is not None:
                 for figure in release.figures:
                     record_reported(session, event, figure, source="release", reported_at=release.released_at)
-                evaluation = evaluate_event(session, event, now=clock())
+                evaluation = evaluate_event(session, event, outbox=OutboxPublisher(), now=clock())
             expected = bool(evaluation and evaluation.alert is not None and watched)
     if expected:
         await _deliver(box, before)

@@ -16,6 +16,7 @@ from bot.domain.figures import Basis, Figure, Metric, Unit
 from bot.domain.periods import period_key_for
 from bot.engine.evaluate import evaluate_event
 from bot.engine.figures_store import record_reported
+from bot.engine.ports import Outbox
 from bot.engine.releases import event_for_release, rekey_event
 from bot.engine.sync import has_period_key
 from bot.errors import SourceError
@@ -51,7 +52,8 @@ def _figure(fact: QuarterFact) -> Figure | None:
 
 
 async def confirm_reported_events(
-    engine: Engine, client: EdgarClient, *, clock: Callable[[], datetime], on_alerts: Callable[[], None] | None = None,
+    engine: Engine, client: EdgarClient, *, outbox: Outbox, clock: Callable[[], datetime],
+    on_alerts: Callable[[], None] | None = None,
 ) -> int:
     """Fetch companyfacts for recently reported events not yet confirmed; return figures stored."""
     now = clock()
@@ -98,7 +100,7 @@ async def confirm_reported_events(
                 rekey_event(session, row, key)  # an event made from a filing that named no quarter
             for fact, figure in pairs:
                 stored += record_reported(session, row, figure, source=SOURCE, reported_at=now, accession=fact.accn)
-            evaluation = evaluate_event(session, row, now=now)
+            evaluation = evaluate_event(session, row, outbox=outbox, now=now)
         if evaluation.alert is not None and on_alerts is not None:
             on_alerts()
         logger.info("xbrl confirmed ticker=%s period=%s figures=%d", company.ticker, event.fiscal_period, len(pairs))

@@ -7,12 +7,12 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.delivery.outbox import enqueue_alert
-from bot.delivery.render import DateChangeNotice, render_date_change
 from bot.domain.market_time import new_york_date
+from bot.engine.alerts import DateChangeAlert, DateChangeNotice
+from bot.engine.ports import Outbox
 from bot.engine.sync import DateChange
 from bot.store.companies import issuer_watchers
-from bot.store.tables import AlertKind, Company, EarningsEvent, EventState
+from bot.store.tables import Company, EarningsEvent, EventState
 
 
 def net_changes(changes: Iterable[DateChange]) -> list[DateChange]:
@@ -31,7 +31,7 @@ def net_changes(changes: Iterable[DateChange]) -> list[DateChange]:
     ]
 
 
-def alert_date_changes(session: Session, changes: Iterable[DateChange], *, now: datetime) -> int:
+def alert_date_changes(session: Session, changes: Iterable[DateChange], *, outbox: Outbox, now: datetime) -> int:
     """Queue an alert for each watched report that moved to today or later; return how many were new."""
     today = new_york_date(now)
     written = 0
@@ -47,11 +47,9 @@ def alert_date_changes(session: Session, changes: Iterable[DateChange], *, now: 
             old_date=change.old_date, old_timing=change.old_timing,
             new_date=change.new_date, new_timing=change.new_timing, source=change.source,
         )
-        alert = enqueue_alert(
-            session, kind=AlertKind.DATE_CHANGE,
-            dedup_key=f"date:{event.id}:{change.new_date.isoformat()}:{change.new_timing.value}",
-            text=render_date_change(notice), company_id=company.id, event_id=event.id,
-            chat_pks=issuer_watchers(session, company), now=now,
-        )
-        written += alert is not None
+        published = outbox.publish(session, DateChangeAlert(
+            notice=notice, event_id=change.event_id, company_id=company.id,  # type: ignore[arg-type]
+            audience=tuple(issuer_watchers(session, company)),
+        ), now=now)
+        written += published.alert is not None
     return written

@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.delivery.outbox import enqueue_alert
-from bot.delivery.render import FilingNotice, render_filing
 from bot.domain.market_time import as_utc, new_york_date, utc_now
+from bot.engine.alerts import FilingAlert, FilingNotice
 from bot.engine.poll import due_events
+from bot.engine.ports import Outbox
 from bot.engine.preferences import (
     ANNOUNCEMENT_KINDS,
     announcement_audience,
@@ -86,11 +86,12 @@ class EdgarDetector:
     """Polls EDGAR's current-filings feed for the companies chats watch."""
 
     def __init__(
-        self, engine: Engine, client: EdgarClient, *, active_seconds: float, idle_seconds: float,
-        clock: Callable[[], datetime] = utc_now, on_alerts: Callable[[], None] | None = None,
+        self, engine: Engine, client: EdgarClient, *, outbox: Outbox, active_seconds: float,
+        idle_seconds: float, clock: Callable[[], datetime] = utc_now, on_alerts: Callable[[], None] | None = None,
     ) -> None:
         self.engine = engine
         self.client = client
+        self.outbox = outbox
         self.active_seconds = active_seconds
         self.idle_seconds = idle_seconds
         self.clock = clock
@@ -173,7 +174,7 @@ class EdgarDetector:
         now = self.clock()
         if is_earnings_release(entry):
             seen = _seen(entry, FilingKind.EARNINGS_RELEASE)
-            _filing, alert = record_filing(session, company, seen, now=now)
+            _filing, alert = record_filing(session, company, seen, outbox=self.outbox, now=now)
             outcome.new_filings += 1
             return int(alert is not None)
         if entry.form.upper().startswith("6-K"):
@@ -198,11 +199,11 @@ class EdgarDetector:
             item_titles=tuple(ITEM_TITLES[i] for i in entry.items if i in ITEM_TITLES)
             or tuple(k.title for k in kinds),
         )
-        alert = enqueue_alert(
-            session, kind="announcement", dedup_key=f"filing:{entry.accession}", text=render_filing(notice),  # type: ignore[arg-type]
-            company_id=company.id, filing_id=filing.id, chat_pks=audience, now=now,
-        )
-        return int(alert is not None)
+        published = self.outbox.publish(session, FilingAlert(
+            notice=notice, accession=entry.accession, company_id=company.id, filing_id=filing.id,
+            event_id=None, audience=tuple(audience),
+        ), now=now)
+        return int(published.alert is not None)
 
     async def _finish_pending(self, outcome: DetectOutcome) -> None:
         """Read the exhibit of every filing not finished yet: figures for results, kind for 6-Ks."""
@@ -253,18 +254,19 @@ class EdgarDetector:
                 session.add(row)
                 company.filer_kind = FilerKind.FOREIGN  # reports on 6-K: no 10-Q to confirm from
                 session.add(company)
-                _f, alert = record_filing(session, company, _seen_from_row(row, title), now=now)
+                _f, alert = record_filing(session, company, _seen_from_row(row, title), outbox=self.outbox, now=now)
                 outcome.alerts += alert is not None
             figures = [f.as_figure() for f in release.figures]
             outcome.figures_read += len(figures)
-            evaluations = apply_release_figures(session, row, figures, now=now, period_end=release.period_end)
+            evaluations = apply_release_figures(session, row, figures, outbox=self.outbox, now=now,
+                                                period_end=release.period_end)
             outcome.alerts += sum(e.alert is not None for e in evaluations)
 
     def _without_release(self, filing: Filing) -> None:
         with session_scope(self.engine) as session:
             row = session.get(Filing, filing.id)
             if row is not None:
-                apply_release_figures(session, row, [], now=self.clock())
+                apply_release_figures(session, row, [], outbox=self.outbox, now=self.clock())
 
     def _mark(self, filing: Filing, state: FilingState, error: str | None) -> None:
         with session_scope(self.engine) as session:

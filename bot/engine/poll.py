@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from bot.domain.market_time import new_york_date, utc_now
 from bot.engine.date_changes import alert_date_changes
 from bot.engine.evaluate import evaluate_event
+from bot.engine.ports import Outbox
 from bot.engine.sync import SyncReport, apply_calendar_rows
 from bot.errors import SourceError
 from bot.sources.calendar import CalendarRow, CalendarSource
@@ -95,11 +96,12 @@ class CalendarPoller:
     """Polls the calendar sources and turns what they say into events, figures and alerts."""
 
     def __init__(
-        self, engine: Engine, sources: Sequence[CalendarSource], *,
+        self, engine: Engine, sources: Sequence[CalendarSource], *, outbox: Outbox,
         clock: Callable[[], datetime] = utc_now, on_alerts: Callable[[], None] | None = None,
     ) -> None:
         self.engine = engine
         self.sources = list(sources)
+        self.outbox = outbox
         self.clock = clock
         self.on_alerts = on_alerts
 
@@ -177,10 +179,10 @@ class CalendarPoller:
         alerts = 0
         with session_scope(self.engine) as session:
             report = apply_calendar_rows(session, rows, now=now, precedence=[s.name for s in self.sources])
-            alerts += alert_date_changes(session, report.date_changes, now=now)
+            alerts += alert_date_changes(session, report.date_changes, outbox=self.outbox, now=now)
             for event_id in sorted(report.reported_events):
                 event = session.get(EarningsEvent, event_id)
-                if event is not None and evaluate_event(session, event, now=now).alert is not None:
+                if event is not None and evaluate_event(session, event, outbox=self.outbox, now=now).alert is not None:
                     alerts += 1
         if alerts and self.on_alerts is not None:
             self.on_alerts()

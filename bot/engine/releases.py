@@ -10,15 +10,15 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.delivery.outbox import enqueue_alert
-from bot.delivery.render import FilingNotice, render_filing
 from bot.domain.figures import Figure
 from bot.domain.market_time import NEW_YORK, Timing, as_utc, new_york_date
 from bot.domain.periods import period_key_for
+from bot.engine.alerts import FilingAlert, FilingNotice
 from bot.engine.evaluate import Evaluation, evaluate_event
 from bot.engine.figures_store import record_reported
+from bot.engine.ports import Outbox
 from bot.engine.sync import has_period_key, label_for_company
-from bot.store.companies import share_class_ids
+from bot.store.companies import issuer_watchers, share_class_ids
 from bot.store.tables import (
     Alert,
     AlertKind,
@@ -29,7 +29,6 @@ from bot.store.tables import (
     Filing,
     FilingKind,
     FilingState,
-    Watch,
 )
 
 logger = logging.getLogger(__name__)
@@ -57,8 +56,10 @@ class FilingSeen:
     item_titles: tuple[str, ...] = ()
 
 
-def record_filing(session: Session, company: Company, seen: FilingSeen, *, now: datetime) -> tuple[Filing, Alert | None]:
-    """Store the filing once (by accession) and write the "has just filed" alert for its watchers."""
+def record_filing(
+    session: Session, company: Company, seen: FilingSeen, *, outbox: Outbox, now: datetime
+) -> tuple[Filing, Alert | None]:
+    """Store the filing once (by accession) and publish the "has just filed" alert for its watchers."""
     filing = session.exec(select(Filing).where(Filing.accession == seen.accession)).first()
     if filing is None:
         filing = Filing(
@@ -68,27 +69,20 @@ def record_filing(session: Session, company: Company, seen: FilingSeen, *, now: 
         )
         session.add(filing)
         session.flush()
+    is_results = seen.kind == FilingKind.EARNINGS_RELEASE
     notice = FilingNotice(
         ticker=company.ticker, company_name=company.name, form=seen.form, items=seen.items,
-        accepted_at=seen.accepted_at, url=seen.url, is_results=seen.kind == FilingKind.EARNINGS_RELEASE,
-        item_titles=seen.item_titles,
+        accepted_at=seen.accepted_at, url=seen.url, is_results=is_results, item_titles=seen.item_titles,
     )
-    kind = AlertKind.FILING if seen.kind == FilingKind.EARNINGS_RELEASE else AlertKind.ANNOUNCEMENT
+    # The event, when a calendar knows it already: the sender folds the notice into its result.
+    event = event_for_release(session, company, seen.accepted_at) if is_results else None
     # One filing for every class of the stock: a chat watching GOOG hears of Alphabet's 8-K as one
     # watching GOOGL does, once.
-    watchers = session.exec(
-        select(Watch.chat_pk).where(col(Watch.company_id).in_(share_class_ids(session, company)))
-    ).all()
-    # The event, when a calendar knows it already: the sender folds the notice into its result.
-    event = event_for_release(session, company, seen.accepted_at) if kind == AlertKind.FILING else None
-    alert = enqueue_alert(
-        session, kind=kind, dedup_key=f"filing:{seen.accession}", text=render_filing(notice),
-        company_id=company.id, filing_id=filing.id, event_id=event.id if event else None,
-        chat_pks=watchers, now=now,
-    )
-    if alert is not None:
-        logger.info("filing alert ticker=%s accession=%s form=%s", company.ticker, seen.accession, seen.form)
-    return filing, alert
+    published = outbox.publish(session, FilingAlert(
+        notice=notice, accession=seen.accession, company_id=company.id, filing_id=filing.id,
+        event_id=event.id if event else None, audience=tuple(issuer_watchers(session, company)),
+    ), now=now)
+    return filing, published.alert
 
 
 def event_for_release(
@@ -189,7 +183,7 @@ def timing_of(accepted_at: datetime) -> Timing:
 
 
 def apply_release_figures(
-    session: Session, filing: Filing, figures: list[Figure], *, now: datetime,
+    session: Session, filing: Filing, figures: list[Figure], *, outbox: Outbox, now: datetime,
     period_end: date | None = None,
 ) -> list[Evaluation]:
     """Store the figures read from a filing's press release on the issuer's event and evaluate them.
@@ -213,7 +207,7 @@ def apply_release_figures(
         record_reported(session, event, figure, source=SOURCE, reported_at=filing.accepted_at,
                         accession=filing.accession)
     session.flush()
-    return [evaluate_event(session, event, now=now)]
+    return [evaluate_event(session, event, outbox=outbox, now=now)]
 
 
 def link_notice_to_event(session: Session, filing: Filing, event: EarningsEvent) -> None:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
+from bot.delivery.publisher import OutboxPublisher
 from bot.domain.figures import Basis, Figure, Metric, Unit
 from bot.domain.market_time import Timing
 from bot.engine.subscriptions import register_chat, watch
@@ -14,6 +15,7 @@ from bot.sources.calendar import CalendarRow
 from bot.store.tables import Company
 
 NOW = datetime(2025, 2, 26, 14, 0, tzinfo=UTC)
+OUTBOX = OutboxPublisher()  # alerts rendered and queued as the running bot does
 
 
 def add_company(session: Session, ticker: str = "NVDA", name: str = "NVIDIA CORP", cik: int = 1045810,

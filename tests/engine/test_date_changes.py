@@ -12,7 +12,7 @@ from bot.engine.date_changes import alert_date_changes
 from bot.engine.sync import apply_calendar_rows
 from bot.sources.calendar import CalendarRow
 from bot.store.tables import Alert, AlertKind, Delivery, EarningsEvent
-from tests.engine.helpers import NOW, add_company, calendar_row, watching_chat
+from tests.engine.helpers import NOW, OUTBOX, add_company, calendar_row, watching_chat
 
 PRECEDENCE = ("nasdaq", "finnhub")
 FEB_26, FEB_27, MAR_05 = date(2025, 2, 26), date(2025, 2, 27), date(2025, 3, 5)
@@ -21,7 +21,7 @@ LATER = NOW - timedelta(days=5)  # NOW is Feb 26; these syncs run the week befor
 
 def sync(session: Session, *rows: CalendarRow, now=LATER) -> int:  # type: ignore[no-untyped-def]
     report = apply_calendar_rows(session, list(rows), now=now, precedence=PRECEDENCE)
-    return alert_date_changes(session, report.date_changes, now=now)
+    return alert_date_changes(session, report.date_changes, outbox=OUTBOX, now=now)
 
 
 def date_alerts(session: Session) -> list[str]:

@@ -32,7 +32,7 @@ from bot.store.tables import (
     SourceState,
 )
 from tests.conftest import FIXTURES
-from tests.engine.helpers import add_company, calendar_row, eps, revenue, watching_chat
+from tests.engine.helpers import OUTBOX, add_company, calendar_row, eps, revenue, watching_chat
 
 AGENT = "Jane Doe jane@example.com"
 ACCEPTED = datetime(2025, 2, 26, 21, 21, 32, tzinfo=UTC)
@@ -59,7 +59,7 @@ async def setup(engine: Engine) -> AsyncIterator[Setup]:
     clock = Clock(ACCEPTED + timedelta(seconds=20))
     async with LoopbackEdgar() as edgar, make_client() as http:
         client = EdgarClient(http, edgar.url, edgar.url, AGENT, RateLimiter(10))
-        yield Setup(edgar, EdgarDetector(engine, client, active_seconds=15, idle_seconds=300, clock=clock), clock)
+        yield Setup(edgar, EdgarDetector(engine, client, outbox=OUTBOX, active_seconds=15, idle_seconds=300, clock=clock), clock)
 
 
 def nvda_filing(accession: str = "0001045810-25-000021", items: tuple[str, ...] = ("2.02", "9.01")) -> PublishedFiling:
@@ -224,18 +224,18 @@ async def test_xbrl_fills_in_what_the_release_did_not_state(engine: Engine, setu
         scheduled_nvda(session)
         event = session.exec(select(EarningsEvent)).one()
         record_reported(session, event, eps("0.89"), source="finnhub", reported_at=ACCEPTED)
-        first = evaluate_event(session, event, now=ACCEPTED)
+        first = evaluate_event(session, event, outbox=OUTBOX, now=ACCEPTED)
         session.commit()
         assert first.alert is not None and "Revenue" not in first.alert.text
     setup.edgar.companyfacts[1045810] = (FIXTURES / "edgar" / "companyfacts_CIK0001045810_q4_derivation.json").read_bytes()
-    stored = await confirm_reported_events(engine, setup.detector.client, clock=setup.clock)
+    stored = await confirm_reported_events(engine, setup.detector.client, outbox=OUTBOX, clock=setup.clock)
     assert stored == 1
     with session_scope(engine) as session:
         xbrl = session.exec(select(ReportedFigure).where(ReportedFigure.source == "xbrl")).one()
         assert (xbrl.metric, xbrl.value) == ("revenue", 39331000000)
         correction = session.exec(select(Alert).order_by(Alert.id.desc())).first()  # type: ignore[union-attr]
         assert correction is not None and "Revenue $39.33B vs $37.72B est. (+4.3%)" in correction.text
-    assert await confirm_reported_events(engine, setup.detector.client, clock=setup.clock) == 0
+    assert await confirm_reported_events(engine, setup.detector.client, outbox=OUTBOX, clock=setup.clock) == 0
 
 
 async def test_a_filing_reaches_the_watchers_of_every_share_class_once(engine: Engine, setup: Setup) -> None:
@@ -337,7 +337,7 @@ async def test_xbrl_gives_the_first_figures_when_the_release_gave_none(engine: E
         assert session.exec(select(EarningsEvent)).one().state == "scheduled"
     setup.edgar.companyfacts[1045810] = (FIXTURES / "edgar" / "companyfacts_CIK0001045810_q4_derivation.json").read_bytes()
 
-    assert await confirm_reported_events(engine, setup.detector.client, clock=setup.clock) == 1
+    assert await confirm_reported_events(engine, setup.detector.client, outbox=OUTBOX, clock=setup.clock) == 1
 
     with session_scope(engine) as session:
         assert session.exec(select(EarningsEvent)).one().state == "reported"
@@ -396,7 +396,7 @@ async def test_an_estimate_rolled_after_a_release_without_figures_does_not_move_
     setup.edgar.companyfacts[1045810] = (FIXTURES / "edgar" / "companyfacts_CIK0001045810_q4_derivation.json").read_bytes()
     setup.clock.now = ACCEPTED + timedelta(days=20)
 
-    await confirm_reported_events(engine, setup.detector.client, clock=setup.clock)
+    await confirm_reported_events(engine, setup.detector.client, outbox=OUTBOX, clock=setup.clock)
 
     with session_scope(engine) as session:
         result = session.exec(select(Alert).where(Alert.dedup_key.startswith("result"))).one()  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ from bot.errors import SourceUnavailable
 from bot.sources.calendar import CalendarRow
 from bot.store.db import session_scope
 from bot.store.tables import Alert, SourceState
-from tests.engine.helpers import add_company, calendar_row, eps, watching_chat
+from tests.engine.helpers import OUTBOX, add_company, calendar_row, eps, watching_chat
 
 SATURDAY = datetime(2025, 3, 1, 15, 0, tzinfo=UTC)
 
@@ -37,7 +37,7 @@ class RecordingCalendar:
 
 
 def poller(engine: Engine, source: RecordingCalendar, now: datetime = SATURDAY) -> CalendarPoller:
-    return CalendarPoller(engine, [source], clock=lambda: now)
+    return CalendarPoller(engine, [source], outbox=OUTBOX, clock=lambda: now)
 
 
 async def test_nothing_watched_asks_nothing(engine: Engine) -> None:
@@ -119,7 +119,7 @@ async def test_consecutive_calendar_failures_back_off_longer_each_time_until_a_s
     clock = Clock(SATURDAY)
     async with FakeCalendars() as fake, make_client() as client:
         fake.fail_with = 503
-        poll = CalendarPoller(engine, [NasdaqCalendar(client, fake.url, limiter=RateLimiter(1000))], clock=clock)
+        poll = CalendarPoller(engine, [NasdaqCalendar(client, fake.url, limiter=RateLimiter(1000))], outbox=OUTBOX, clock=clock)
         gaps: list[float] = []
         for _ in range(6):
             day = clock.now.date()

@@ -31,7 +31,7 @@ from bot.store.db import session_scope
 from bot.store.tables import EarningsEvent
 from bot.telegram.loopback import FloodLimits, LoopbackBotApi
 from tests.conftest import FIXTURES
-from tests.engine.helpers import add_company, watching_chat
+from tests.engine.helpers import OUTBOX, add_company, watching_chat
 from tests.fakes.providers import FakeCalendars, finnhub_row
 
 AGENT = "Jane Doe jane@example.com"
@@ -78,7 +78,7 @@ class World:
     async def xbrl(self, *, after_days: float) -> None:
         self.clock.now = ACCEPTED + timedelta(days=after_days)
         self.edgar.companyfacts[1045810] = COMPANYFACTS.read_bytes()
-        await confirm_reported_events(self.engine, self.detector.client, clock=self.clock)
+        await confirm_reported_events(self.engine, self.detector.client, outbox=OUTBOX, clock=self.clock)
         await self.sender.drain_once()
 
     def phone(self, chat_id: int) -> list[str]:
@@ -109,8 +109,9 @@ async def world(engine: Engine) -> AsyncIterator[World]:
         async with Bot(api.token, base_url=api.bot_base_url, request=request) as bot:
             fast = RateLimiter(1000)
             poller = CalendarPoller(engine, [FinnhubCalendar(http, calendars.url + "/api/v1", KEY, limiter=fast)],
-                                    clock=clock)
+                                    outbox=OUTBOX, clock=clock)
             detector = EdgarDetector(engine, EdgarClient(http, edgar.url, edgar.url, AGENT, RateLimiter(10)),
+                                     outbox=OUTBOX,
                                      active_seconds=15, idle_seconds=300, clock=clock)
             yield World(engine, clock, edgar, calendars, api, poller, detector,
                         Sender(engine, bot, rate_per_second=1000, clock=clock))

@@ -20,7 +20,7 @@ from bot.store.tables import (
     ExpectationRow,
     ReportedFigure,
 )
-from tests.engine.helpers import NOW, add_company, calendar_row, eps, revenue, watching_chat
+from tests.engine.helpers import NOW, OUTBOX, add_company, calendar_row, eps, revenue, watching_chat
 
 
 def test_rows_from_two_vendors_land_on_one_event_with_its_fiscal_label(engine: Engine) -> None:
@@ -79,7 +79,7 @@ def test_reported_figures_make_one_beat_alert_for_every_watcher(engine: Engine) 
         report = apply_calendar_rows(session, [actuals], now=NOW + timedelta(hours=3))
         event = session.exec(select(EarningsEvent)).one()
         assert report.reported_events == {event.id}
-        evaluation = evaluate_event(session, event, now=NOW + timedelta(hours=3))
+        evaluation = evaluate_event(session, event, outbox=OUTBOX, now=NOW + timedelta(hours=3))
         session.commit()
         assert evaluation.alert is not None
         text = evaluation.alert.text
@@ -89,7 +89,7 @@ def test_reported_figures_make_one_beat_alert_for_every_watcher(engine: Engine) 
         assert "adjusted, nasdaq (14 est.)" in text.lower()
         assert event.state == EventState.REPORTED
         assert len(session.exec(select(Delivery)).all()) == 2
-        again = evaluate_event(session, event, now=NOW + timedelta(hours=4))
+        again = evaluate_event(session, event, outbox=OUTBOX, now=NOW + timedelta(hours=4))
         assert again.alert is None
         assert len(session.exec(select(Alert)).all()) == 1
 
@@ -101,7 +101,7 @@ def test_gaap_eps_against_adjusted_consensus_is_not_comparable_never_a_beat(engi
         apply_calendar_rows(session, [calendar_row(estimates=(eps("0.84"),))], now=NOW)
         event = session.exec(select(EarningsEvent)).one()
         record_reported(session, event, eps("2.39", Basis.GAAP), source="sec", reported_at=NOW)
-        evaluation = evaluate_event(session, event, now=NOW)
+        evaluation = evaluate_event(session, event, outbox=OUTBOX, now=NOW)
         assert evaluation.alert is not None
         assert "NVDA reported: Q4 FY2025" in evaluation.alert.text
         assert "not comparable" in evaluation.alert.text
@@ -115,7 +115,7 @@ def test_expectations_after_the_report_do_not_move_the_bar(engine: Engine) -> No
         apply_calendar_rows(session, [calendar_row(estimates=(eps("0.84"),))], now=NOW)
         apply_calendar_rows(session, [calendar_row(source="finnhub", actuals=(eps("0.89"),))], now=NOW)
         event = session.exec(select(EarningsEvent)).one()
-        evaluate_event(session, event, now=NOW)
+        evaluate_event(session, event, outbox=OUTBOX, now=NOW)
         stored = apply_calendar_rows(session, [calendar_row(estimates=(eps("0.95"),))], now=NOW + timedelta(days=1))
         assert stored.expectations_stored == 0
         frozen = session.exec(select(ExpectationRow)).all()
@@ -130,9 +130,9 @@ def test_a_revised_figure_becomes_a_correction_not_a_second_alert(engine: Engine
         apply_calendar_rows(session, [calendar_row(estimates=(eps("0.84"), revenue("37720000000")))], now=NOW)
         event = session.exec(select(EarningsEvent)).one()
         record_reported(session, event, eps("0.89"), source="finnhub", reported_at=NOW)
-        first = evaluate_event(session, event, now=NOW)
+        first = evaluate_event(session, event, outbox=OUTBOX, now=NOW)
         record_reported(session, event, revenue("39331000000"), source="sec", reported_at=NOW)
-        second = evaluate_event(session, event, now=NOW + timedelta(minutes=1))
+        second = evaluate_event(session, event, outbox=OUTBOX, now=NOW + timedelta(minutes=1))
         session.commit()
         assert first.alert is not None and second.alert is not None
         assert second.is_correction
@@ -150,7 +150,7 @@ def test_html_in_company_names_is_escaped(engine: Engine) -> None:
         apply_calendar_rows(session, [calendar_row("ABC", period=(2024, 12), source="finnhub",
                                                    actuals=(eps("1.10"),))], now=NOW)
         event = session.exec(select(EarningsEvent)).one()
-        evaluation = evaluate_event(session, event, now=NOW)
+        evaluation = evaluate_event(session, event, outbox=OUTBOX, now=NOW)
         assert evaluation.alert is not None
         assert "A&lt;b&gt;&amp;C Corp" in evaluation.alert.text
         assert "A<b>&C" not in evaluation.alert.text
@@ -167,11 +167,11 @@ def test_figures_that_go_back_to_an_earlier_set_are_told_again(engine: Engine) -
         apply_calendar_rows(session, [calendar_row(estimates=(eps("0.84"),))], now=NOW - timedelta(days=1))
         event = session.exec(select(EarningsEvent)).one()
         record_reported(session, event, eps("0.89"), source="finnhub", reported_at=NOW)
-        assert evaluate_event(session, event, now=NOW).alert is not None  # beat
+        assert evaluate_event(session, event, outbox=OUTBOX, now=NOW).alert is not None  # beat
         record_reported(session, event, eps("0.80"), source="finnhub", reported_at=NOW)  # a vendor's slip
-        assert evaluate_event(session, event, now=NOW + timedelta(minutes=5)).alert is not None  # miss
+        assert evaluate_event(session, event, outbox=OUTBOX, now=NOW + timedelta(minutes=5)).alert is not None  # miss
         record_reported(session, event, eps("0.89"), source="sec", reported_at=NOW - timedelta(minutes=10))
-        third = evaluate_event(session, event, now=NOW + timedelta(minutes=10))
+        third = evaluate_event(session, event, outbox=OUTBOX, now=NOW + timedelta(minutes=10))
         assert third.alert is not None and third.is_correction
         assert "NVDA beat" in third.alert.text and "EPS $0.89 vs $0.84 est." in third.alert.text
 
@@ -185,9 +185,9 @@ def test_a_revision_nobody_could_see_sends_nothing(engine: Engine) -> None:
         event = session.exec(select(EarningsEvent)).one()
         record_reported(session, event, revenue("39331000000"), source="sec", reported_at=NOW)
         record_reported(session, event, eps("0.89"), source="sec", reported_at=NOW)
-        assert evaluate_event(session, event, now=NOW).alert is not None
+        assert evaluate_event(session, event, outbox=OUTBOX, now=NOW).alert is not None
         record_reported(session, event, revenue("39331400000"), source="sec", reported_at=NOW)  # still $39.33B
-        assert evaluate_event(session, event, now=NOW + timedelta(minutes=5)).alert is None
+        assert evaluate_event(session, event, outbox=OUTBOX, now=NOW + timedelta(minutes=5)).alert is None
         assert len(_texts(session)) == 1
 
 
@@ -201,7 +201,7 @@ def test_a_vendor_estimate_revised_in_the_row_that_brings_the_actual_does_not_mo
         report = apply_calendar_rows(session, [after], now=NOW)
         event = session.exec(select(EarningsEvent)).one()
         assert report.reported_events == {event.id}
-        evaluation = evaluate_event(session, event, now=NOW)
+        evaluation = evaluate_event(session, event, outbox=OUTBOX, now=NOW)
         assert evaluation.alert is not None
         assert "NVDA beat" in evaluation.alert.text and "EPS $0.89 vs $0.85 est." in evaluation.alert.text
 
@@ -217,10 +217,10 @@ def test_a_vendors_revenue_and_the_releases_are_one_revenue(engine: Engine) -> N
         event = session.exec(select(EarningsEvent)).one()
         vendor = calendar_row(source="finnhub", actuals=(eps("0.89"), usd_revenue(Decimal("39100000000"))))
         apply_calendar_rows(session, [vendor], now=NOW)
-        assert evaluate_event(session, event, now=NOW).alert is not None
+        assert evaluate_event(session, event, outbox=OUTBOX, now=NOW).alert is not None
         record_reported(session, event, revenue("39331000000"), source="sec", reported_at=NOW - timedelta(minutes=5))
         record_reported(session, event, eps("0.89"), source="sec", reported_at=NOW - timedelta(minutes=5))
-        correction = evaluate_event(session, event, now=NOW + timedelta(minutes=10))
+        correction = evaluate_event(session, event, outbox=OUTBOX, now=NOW + timedelta(minutes=10))
         assert correction.alert is not None
         text = correction.alert.text
         assert "Revenue $39.33B vs $38.05B est." in text
@@ -278,10 +278,10 @@ def test_an_alert_written_under_an_older_key_scheme_is_not_sent_again(engine: En
         apply_calendar_rows(session, [calendar_row(estimates=(eps("0.84"),))], now=NOW - timedelta(days=1))
         event = session.exec(select(EarningsEvent)).one()
         record_reported(session, event, eps("0.89"), source="sec", reported_at=NOW)
-        first = evaluate_event(session, event, now=NOW)
+        first = evaluate_event(session, event, outbox=OUTBOX, now=NOW)
         assert first.alert is not None
         first.alert.dedup_key = f"result:{event.id}:0123456789ab"  # as a previous version keyed it
         session.add(first.alert)
         session.flush()
-        assert evaluate_event(session, event, now=NOW + timedelta(hours=1)).alert is None
+        assert evaluate_event(session, event, outbox=OUTBOX, now=NOW + timedelta(hours=1)).alert is None
         assert len(_texts(session)) == 1

@@ -1,0 +1,117 @@
+"""The outbox behind the engine's port: render each alert once and queue it for its chats.
+
+A result is one alert per report (dedup key ``result:<event>:<fingerprint of what it says>``).
+When a later evaluation would read differently, a correction replaces the text of the messages
+already sent; one users could not tell apart from the last sends nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import replace
+from datetime import datetime
+from html import escape
+
+from sqlmodel import Session, col, select
+
+from bot.delivery.outbox import enqueue_alert, enqueue_broadcast, enqueue_correction
+from bot.delivery.render import render_date_change, render_filing, render_result
+from bot.engine.alerts import AlertData, BroadcastAlert, DateChangeAlert, FilingAlert, ResultAlert
+from bot.engine.ports import Publication
+from bot.store.tables import Alert, AlertKind
+
+logger = logging.getLogger(__name__)
+
+
+class OutboxPublisher:
+    """Implements bot.engine.ports.Outbox on the delivery tables."""
+
+    def publish(self, session: Session, alert: AlertData, *, now: datetime) -> Publication:
+        """Render the alert and write it with a delivery per chat, in the caller's transaction."""
+        if isinstance(alert, ResultAlert):
+            return _publish_result(session, alert, now)
+        if isinstance(alert, FilingAlert):
+            return _publish_filing(session, alert, now)
+        if isinstance(alert, DateChangeAlert):
+            return _publish_date_change(session, alert, now)
+        return _publish_broadcast(session, alert, now)
+
+
+def _publish_result(session: Session, alert: ResultAlert, now: datetime) -> Publication:
+    existing = result_alerts(session, alert.event_id)
+    says = render_result(replace(alert.report, revision=1))  # the text without "(updated)"
+    fingerprint = _fingerprint(says)
+    if existing and _says_the_same(existing[-1], says, fingerprint):
+        return Publication(None)
+    revision = len(existing) + 1
+    text = render_result(replace(alert.report, revision=revision))
+    ticker = alert.report.ticker
+    if existing:
+        # Numbered: figures that go back to what an earlier alert said are news again.
+        written = enqueue_correction(
+            session, original_dedup_key=existing[0].dedup_key,
+            dedup_key=f"result:{alert.event_id}:{fingerprint}:{revision}", text=text, now=now,
+        )
+        logger.info("result revised ticker=%s event=%s revision=%d", ticker, alert.event_id, revision)
+        return Publication(written, is_correction=True)
+    written = enqueue_alert(
+        session, kind=AlertKind.RESULT, dedup_key=f"result:{alert.event_id}:{fingerprint}", text=text,
+        company_id=alert.company_id, event_id=alert.event_id, filing_id=alert.filing_id,
+        chat_pks=alert.audience, now=now,
+    )
+    logger.info("result alert ticker=%s event=%s verdict=%s", ticker, alert.event_id, alert.report.verdict)
+    return Publication(written)
+
+
+def _publish_filing(session: Session, alert: FilingAlert, now: datetime) -> Publication:
+    kind = AlertKind.FILING if alert.notice.is_results else AlertKind.ANNOUNCEMENT
+    written = enqueue_alert(
+        session, kind=kind, dedup_key=f"filing:{alert.accession}", text=render_filing(alert.notice),
+        company_id=alert.company_id, filing_id=alert.filing_id, event_id=alert.event_id,
+        chat_pks=alert.audience, now=now,
+    )
+    if written is not None:
+        logger.info("filing alert ticker=%s accession=%s form=%s", alert.notice.ticker, alert.accession,
+                    alert.notice.form)
+    return Publication(written)
+
+
+def _publish_date_change(session: Session, alert: DateChangeAlert, now: datetime) -> Publication:
+    notice = alert.notice
+    written = enqueue_alert(
+        session, kind=AlertKind.DATE_CHANGE,
+        dedup_key=f"date:{alert.event_id}:{notice.new_date.isoformat()}:{notice.new_timing.value}",
+        text=render_date_change(notice), company_id=alert.company_id, event_id=alert.event_id,
+        chat_pks=alert.audience, now=now,
+    )
+    return Publication(written)
+
+
+def _publish_broadcast(session: Session, alert: BroadcastAlert, now: datetime) -> Publication:
+    written = enqueue_broadcast(session, text=escape(alert.text, quote=False), now=now,
+                                admin_chat_id=alert.admin_chat_id)
+    return Publication(written)
+
+
+def _fingerprint(says: str) -> str:
+    """Return a short hash of what the alert says, not of raw values."""
+    return hashlib.sha256(says.encode()).hexdigest()[:12]
+
+
+def _says_the_same(latest: Alert, says: str, fingerprint: str) -> bool:
+    """Does the latest alert already say this (by its key, or by its text for older keys)?"""
+    if latest.dedup_key.split(":")[2] == fingerprint:
+        return True
+    return latest.text.replace(" (updated)", "", 1) == says
+
+
+def result_alerts(session: Session, event_id: int) -> list[Alert]:
+    """Return the event's result alert and its corrections, oldest first."""
+    return list(
+        session.exec(
+            select(Alert)
+            .where(Alert.event_id == event_id, col(Alert.kind).in_([AlertKind.RESULT, AlertKind.CORRECTION]))
+            .order_by(col(Alert.id))
+        ).all()
+    )

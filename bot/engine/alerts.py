@@ -1,0 +1,105 @@
+"""What the engine has to tell: alert data, rendered and queued by delivery behind `ports.Outbox`.
+
+Each alert is the facts of one message (what it says) with its routing (which event, filing and
+company it belongs to, and which chats hear it). The engine never formats Telegram HTML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.domain.figures import Figure
+from bot.domain.market_time import Timing
+from bot.domain.verdicts import Comparison, EventVerdict
+
+
+@dataclass(frozen=True)
+class ResultReport:
+    """Everything a result alert says, gathered by the engine."""
+
+    ticker: str
+    company_name: str
+    period_label: str
+    timing: Timing
+    verdict: EventVerdict
+    headline: list[Comparison]
+    others: list[Comparison]
+    reported: list[Figure]
+    uncompared: list[Figure] = field(default_factory=list)
+    source_url: str | None = None
+    source_label: str | None = None
+    reported_at: datetime | None = None
+    revision: int = 1
+
+
+@dataclass(frozen=True)
+class FilingNotice:
+    """A "just filed" notice: the figures follow when known."""
+
+    ticker: str
+    company_name: str
+    form: str
+    items: tuple[str, ...]
+    accepted_at: datetime
+    url: str
+    is_results: bool
+    item_titles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DateChangeNotice:
+    """What a date-change alert says: the report's new day and time of day, and the old ones."""
+
+    ticker: str
+    company_name: str
+    period_label: str
+    old_date: date | None
+    old_timing: Timing
+    new_date: date
+    new_timing: Timing
+    source: str
+
+
+@dataclass(frozen=True)
+class ResultAlert:
+    """A report's figures against every expectation; a later one for the same event revises it."""
+
+    report: ResultReport
+    event_id: int
+    company_id: int
+    filing_id: int | None
+    audience: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class FilingAlert:
+    """A filing was just accepted: results ("figures follow") or an announcement."""
+
+    notice: FilingNotice
+    accession: str
+    company_id: int | None
+    filing_id: int | None
+    event_id: int | None
+    audience: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class DateChangeAlert:
+    """A watched report moved to another day or time of day."""
+
+    notice: DateChangeNotice
+    event_id: int
+    company_id: int
+    audience: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class BroadcastAlert:
+    """An administrator's message to every active chat."""
+
+    text: str
+    admin_chat_id: int
+
+
+AlertData = ResultAlert | FilingAlert | DateChangeAlert | BroadcastAlert
