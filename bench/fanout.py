@@ -323,9 +323,10 @@ def print_table(results: list[Result], args: argparse.Namespace) -> None:
 
 
 def enqueue_only(args: argparse.Namespace) -> None:
-    from bot.delivery.outbox import count_deliveries, enqueue_alert
+    from bot.delivery.outbox import enqueue_alert
     from bot.domain.market_time import utc_now
     from bot.store.db import make_engine, session_scope
+    from bot.store.stats import count_deliveries
     from bot.store.tables import AlertKind
 
     with fresh_database(args.database_url) as url:

@@ -29,7 +29,6 @@ from bot.delivery.transport import AiohttpRequest
 from bot.domain.market_time import utc_now
 from bot.engine.detect import EdgarDetector
 from bot.engine.poll import CalendarPoller
-from bot.engine.status import status_report
 from bot.scheduler import JobCallback, schedule_jobs, start_company_list
 from bot.settings import Settings
 from bot.sources.calendar import CalendarSource
@@ -39,6 +38,7 @@ from bot.sources.http import RateLimiter, make_client
 from bot.sources.nasdaq import NasdaqCalendar
 from bot.store.db import make_engine
 from bot.telegram import register
+from bot.telegram.admin_commands import AdminCommands
 from bot.telegram.commands import UserCommands
 
 logger = logging.getLogger(__name__)
@@ -226,10 +226,12 @@ def build_application(
     )
     commands = UserCommands(
         engine, clock=clock, admin_chat_ids=settings.admin_chat_ids,
-        status_text=lambda: status_report(engine, settings, clock()),
+        sources_configured=(bool(settings.sec_user_agent), bool(settings.finnhub_key)),
         on_watched=services.read_next_reports,
     )
-    register.add_handlers(application, commands, services)
+    admin = AdminCommands(engine, outbox=OUTBOX, admin_chat_ids=settings.admin_chat_ids, clock=clock,
+                          on_enqueued=services.wake_sender)
+    register.add_handlers(application, commands, admin)
     _SERVICES[application] = services
     return application, services
 

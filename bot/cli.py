@@ -14,8 +14,9 @@ import sys
 import time
 from collections.abc import Sequence
 
+from bot.redaction import redact
 from bot.settings import Settings, SettingsError, load_settings
-from bot.sources.http import quiet_http_logs, redact
+from bot.sources.http import quiet_http_logs
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 SYNC_MAX_DAYS = 366

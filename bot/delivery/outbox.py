@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Update, false, func, insert, literal, text, update
+from sqlalchemy import Select, Update, false, insert, literal, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -26,7 +25,6 @@ from bot.store.tables import (
     ChatStatus,
     Delivery,
     DeliveryStatus,
-    FloodWait,
     Watch,
 )
 from bot.store.types import UtcDateTime
@@ -151,13 +149,6 @@ def chat_deactivation(chat_pk: int, reason: str, now: datetime) -> list[Update]:
     ]
 
 
-def reactivate_chat(session: Session, chat_pk: int) -> None:
-    """Mark a chat active again (it sent /start); alerts cancelled meanwhile stay cancelled."""
-    session.exec(
-        update(Chat).where(col(Chat.id) == chat_pk).values(status=ChatStatus.ACTIVE, updated_at=utc_now())
-    )
-
-
 def _alert_family(session: Session, alert_id: int) -> set[int]:
     """Return the original alert and every correction of it, at any depth."""
     root = alert_id
@@ -215,49 +206,3 @@ def _insert_deliveries(
         # The planner's row estimates predate this insert: without fresh ones it would sort the
         # whole outbox for every claim instead of walking the index (130 ms a claim at 100k rows).
         session.exec(text("ANALYZE delivery"))  # type: ignore[call-overload]
-
-
-@dataclass(frozen=True)
-class DeliveryStats:
-    """What /stats shows: chats by status, deliveries by status, recent flood waits."""
-
-    chats_total: int
-    chats_active: int
-    chats_blocked: int
-    chats_stopped: int
-    deliveries: dict[str, int]
-    edited: int
-    flood_waits_last_hour: int
-    last_flood_wait_at: datetime | None
-
-
-def delivery_stats(session: Session, now: datetime) -> DeliveryStats:
-    """Count chats and deliveries by status, and the 429s Telegram sent in the last hour."""
-    chats = dict(session.exec(select(Chat.status, func.count()).group_by(Chat.status)).all())
-    by_status = {str(status): 0 for status in DeliveryStatus}
-    by_status.update(session.exec(select(Delivery.status, func.count()).group_by(Delivery.status)).all())
-    edited = session.exec(
-        select(func.count()).select_from(Delivery).where(col(Delivery.edited_at).is_not(None))
-    ).one()
-    recent = session.exec(
-        select(func.count(), func.max(FloodWait.occurred_at)).where(
-            FloodWait.occurred_at >= now - timedelta(hours=1)
-        )
-    ).one()
-    return DeliveryStats(
-        chats_total=sum(chats.values()),
-        chats_active=chats.get(ChatStatus.ACTIVE, 0),
-        chats_blocked=chats.get(ChatStatus.BLOCKED, 0),
-        chats_stopped=chats.get(ChatStatus.STOPPED, 0),
-        deliveries=by_status,
-        edited=edited,
-        flood_waits_last_hour=recent[0],
-        last_flood_wait_at=recent[1],
-    )
-
-
-def count_deliveries(session: Session, alert_id: int) -> int:
-    """Return how many chats an alert is addressed to."""
-    return session.exec(
-        select(func.count()).select_from(Delivery).where(Delivery.alert_id == alert_id)
-    ).one()

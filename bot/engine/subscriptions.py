@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.domain.market_time import new_york_date
@@ -103,6 +103,11 @@ def stop_chat(session: Session, chat_id: int, *, now: datetime) -> bool:
         delivery.last_error = "chat sent /stop"
         session.add(delivery)
     return True
+
+
+def reactivate_chat(session: Session, chat_pk: int, *, now: datetime) -> None:
+    """Mark a chat active again (it sent /start); alerts cancelled meanwhile stay cancelled."""
+    session.exec(update(Chat).where(col(Chat.id) == chat_pk).values(status=ChatStatus.ACTIVE, updated_at=now))
 
 
 def parse_tickers(args: list[str]) -> list[str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import re
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -20,22 +19,11 @@ from typing import Any
 import httpx
 
 from bot.errors import SourceUnavailable
+from bot.redaction import redact
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-_SECRET_QUERY = re.compile(r"(?i)((?:token|apikey|api_key|key)=)[^&\s]+")
-_BOT_TOKEN = re.compile(r"/bot\d+:[A-Za-z0-9_-]+")
-# A bare token, as in python-telegram-bot's "The token `123:ABC...` was rejected by the server."
-_BARE_BOT_TOKEN = re.compile(r"\b\d{5,20}:[A-Za-z0-9_-]{20,}")
-
-
-def redact(text: str) -> str:
-    """Remove API keys and bot tokens from a URL or message."""
-    text = _BOT_TOKEN.sub("/bot<token>", _SECRET_QUERY.sub(r"\1<secret>", text))
-    return _BARE_BOT_TOKEN.sub("<token>", text)
-
-
 def make_client(
     *, user_agent: str | None = None, headers: Mapping[str, str] | None = None,
     timeout: httpx.Timeout = DEFAULT_TIMEOUT, transport: httpx.AsyncBaseTransport | None = None,

@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 
 from bot.domain.market_time import as_utc
 from bot.errors import SourceUnavailable
-from bot.sources.http import redact
+from bot.redaction import redact
 from bot.store.tables import SourceState
 
 _ERROR_LENGTH = 500

@@ -6,15 +6,16 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from html import escape
 
 from sqlalchemy import Engine
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.delivery.outbox import DeliveryStats, count_deliveries, delivery_stats, enqueue_broadcast
 from bot.domain.market_time import utc_now
+from bot.engine import admin
+from bot.engine.ports import Outbox
 from bot.store.db import session_scope
+from bot.store.stats import DeliveryStats
 from bot.store.tables import DeliveryStatus
 from bot.telegram import replies
 
@@ -30,11 +31,13 @@ class AdminCommands:
         self,
         engine: Engine,
         *,
+        outbox: Outbox,
         admin_chat_ids: frozenset[int],
         clock: Callable[[], datetime] = utc_now,
         on_enqueued: Callable[[], None] | None = None,
     ) -> None:
         self.engine = engine
+        self.outbox = outbox
         self.admin_chat_ids = admin_chat_ids
         self.clock = clock
         self.on_enqueued = on_enqueued
@@ -47,7 +50,7 @@ class AdminCommands:
 
         def read() -> DeliveryStats:
             with session_scope(self.engine) as session:
-                return delivery_stats(session, now)
+                return admin.read_stats(session, now=now)
 
         stats = await asyncio.to_thread(read)
         await update.effective_message.reply_html(format_stats(stats))  # type: ignore[union-attr]
@@ -66,9 +69,7 @@ class AdminCommands:
 
         def write() -> int:
             with session_scope(self.engine) as session:
-                alert = enqueue_broadcast(session, text=escape(text, quote=False), now=now,
-                                          admin_chat_id=admin_chat_id)
-                return count_deliveries(session, alert.id)  # type: ignore[arg-type]
+                return admin.broadcast(session, text, admin_chat_id=admin_chat_id, outbox=self.outbox, now=now)
 
         addressed = await asyncio.to_thread(write)
         if self.on_enqueued is not None:

@@ -14,10 +14,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.delivery.outbox import reactivate_chat
 from bot.delivery.split import split_html
 from bot.domain.market_time import new_york_date, utc_now
-from bot.engine import preferences, subscriptions
+from bot.engine import preferences, status, subscriptions
 from bot.store.db import session_scope
 from bot.telegram import replies
 
@@ -29,13 +28,13 @@ class UserCommands:
     """The commands every chat may use."""
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now,
-                 admin_chat_ids: frozenset[int] = frozenset(), status_text: Callable[[], str] | None = None,
+                 admin_chat_ids: frozenset[int] = frozenset(), sources_configured: tuple[bool, bool] = (True, True),
                  on_watched: Callable[[list[str]], None] | None = None) -> None:
         self.engine = engine
         self.on_watched = on_watched  # given the companies just added that have no date yet
         self.clock = clock
         self.admin_chat_ids = admin_chat_ids
-        self.status_text = status_text
+        self.sources_configured = sources_configured  # (SEC EDGAR, Finnhub), for /status
 
     async def _in_session(self, work: Callable[[Session], T]) -> T:
         def run() -> T:
@@ -57,7 +56,7 @@ class UserCommands:
                 session, chat.id, kind=chat.type, title=chat.title or chat.username, now=now
             )
             if known is not None:
-                reactivate_chat(session, row.id)
+                subscriptions.reactivate_chat(session, row.id, now=now)
             return is_new
 
         is_new = await self._in_session(work)
@@ -122,8 +121,12 @@ class UserCommands:
         """Show the health of the data sources."""
         if update.effective_message is None:
             return
-        text = await asyncio.to_thread(self.status_text) if self.status_text else "All systems normal."
-        await update.effective_message.reply_html(text)
+        sec, finnhub = self.sources_configured
+        now = self.clock()
+        report = await self._in_session(
+            lambda session: status.status_report(session, now=now, sec_configured=sec, finnhub_configured=finnhub)
+        )
+        await update.effective_message.reply_html(replies.status_text(report))
 
     async def settings_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Show or change which announcement kinds the chat gets."""

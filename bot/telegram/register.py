@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.telegram.admin_commands import AdminCommands
 from bot.telegram.commands import UserCommands, error_handler
 from bot.telegram.replies import COMMANDS
-
-if TYPE_CHECKING:
-    from bot.app import Services
 
 COMMAND_MENU = COMMANDS
 
 
-def add_handlers(application: Application, commands: UserCommands, services: Services) -> None:
+def add_handlers(application: Application, commands: UserCommands, admin: AdminCommands) -> None:
     """Register every command; unknown commands last."""
-    from bot.telegram.admin_commands import AdminCommands
-
-    admin = AdminCommands(
-        services.engine, admin_chat_ids=services.settings.admin_chat_ids, clock=services.clock,
-        on_enqueued=services.wake_sender,
-    )
     # Only new messages: an edited /broadcast or /watch must not run again, and channel posts are
     # not conversations with the bot.
     new_message = filters.UpdateType.MESSAGE

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.domain.market_time import TIMING_LABELS, Timing
+from bot.domain.market_time import NEW_YORK, TIMING_LABELS, Timing
+from bot.engine.status import StatusReport
 from bot.engine.subscriptions import (
     MAX_TICKERS_PER_COMMAND,
     MAX_WATCHLIST,
@@ -156,3 +157,25 @@ def settings_usage() -> str:
 
     names = ", ".join(k.key for k in ANNOUNCEMENT_KINDS)
     return f"Use <code>/settings KIND on|off</code> where KIND is one of: {names}, all."
+
+
+def status_text(report: StatusReport) -> str:
+    """Return the /status reply: each source's last success or error, and the pending deliveries."""
+    lines = ["<b>Status</b>"]
+    if not report.sec_configured:
+        lines.append("⚠️ SEC EDGAR: off (SEC_USER_AGENT with a contact e-mail is not set)")
+    if not report.finnhub_configured:
+        lines.append("Finnhub: off (no FINNHUB_API_KEY; revenue consensus comes only from other sources)")
+    for source in report.sources:
+        line = f"{escape(source.key)}: "
+        if source.backing_off_until:
+            line += f"⏸ backing off until {source.backing_off_until.astimezone(NEW_YORK):%H:%M} ET; "
+        if source.last_success_at:
+            line += f"ok {source.last_success_at.astimezone(NEW_YORK):%b %d %H:%M:%S} ET"
+        else:
+            line += "no success yet"
+        if source.last_error:
+            line += f"; last error: {escape(source.last_error[:120])}"
+        lines.append(line)
+    lines.append(f"Messages waiting to be sent: {report.pending_messages}")
+    return "\n".join(lines)

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, update
 from telegram.ext import Application, ApplicationBuilder, CommandHandler
 from telegram.request import HTTPXRequest
 
+from bot.delivery.publisher import OutboxPublisher
 from bot.delivery.sender import Sender
 from bot.store.db import session_scope
 from bot.store.tables import AlertKind, ChatStatus, Delivery, DeliveryStatus
@@ -21,7 +22,7 @@ ADMIN = 900
 
 @asynccontextmanager
 async def admin_bot(engine: Engine, api: LoopbackBotApi, woken: list[bool]) -> AsyncIterator[Application]:
-    commands = AdminCommands(engine, admin_chat_ids=frozenset({ADMIN}),
+    commands = AdminCommands(engine, outbox=OutboxPublisher(), admin_chat_ids=frozenset({ADMIN}),
                              on_enqueued=lambda: woken.append(True))
     app = (ApplicationBuilder().token(api.token).base_url(api.bot_base_url)
            .request(HTTPXRequest(httpx_kwargs={"trust_env": False}))

@@ -9,13 +9,13 @@ from sqlmodel import Session
 
 from bot.delivery.outbox import (
     deactivate_chat,
-    delivery_stats,
     enqueue_alert,
     enqueue_broadcast,
     enqueue_correction,
-    reactivate_chat,
 )
+from bot.engine.subscriptions import reactivate_chat
 from bot.store.db import session_scope
+from bot.store.stats import delivery_stats
 from bot.store.tables import Alert, AlertKind, ChatStatus, Delivery, DeliveryStatus, FloodWait
 from tests.delivery.helpers import add_chats, add_company, alert, chat, deliveries
 
@@ -134,7 +134,7 @@ def test_a_blocked_chat_loses_its_waiting_deliveries_and_start_reactivates_it(en
     assert {r.status for r in deliveries(engine) if r.chat_pk == pks[2]} == {DeliveryStatus.PENDING}
 
     with session_scope(engine) as session:
-        reactivate_chat(session, pks[1])
+        reactivate_chat(session, pks[1], now=NOW)
     assert chat(engine, pks[1]).status == ChatStatus.ACTIVE
     assert {r.status for r in deliveries(engine, first) if r.chat_pk == pks[1]} == {DeliveryStatus.CANCELLED}
 

@@ -14,16 +14,13 @@ from sqlmodel import Session
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.delivery.outbox import (
-    delivery_stats,
-    enqueue_broadcast,
-    enqueue_correction,
-    reactivate_chat,
-)
+from bot.delivery.outbox import enqueue_broadcast, enqueue_correction
 from bot.delivery.sender import Sender
 from bot.delivery.split import visible_text
 from bot.domain.market_time import utc_now
+from bot.engine.subscriptions import reactivate_chat
 from bot.store.db import session_scope
+from bot.store.stats import delivery_stats
 from bot.store.tables import AlertKind, ChatStatus, Delivery, DeliveryStatus
 from bot.telegram.loopback import FloodLimits, LoopbackBotApi
 from tests.delivery.helpers import add_chats, add_company, alert, chat, deliveries
@@ -164,7 +161,7 @@ async def test_blocked_kicked_and_unknown_chats_are_deactivated_and_their_queue_
 
     api.restore(1)  # the user unblocks the bot and sends /start
     with session_scope(engine) as session:
-        reactivate_chat(session, pks[1])
+        reactivate_chat(session, pks[1], now=utc_now())
     alert(engine, "again", "welcome back", chat_pks=[pks[1]])
     await sender(engine, bot).drain_once()
     assert [m.text for m in api.messages_to(1)] == ["welcome back"]

@@ -23,6 +23,7 @@ from urllib.parse import urljoin
 import httpx
 
 from bot.errors import SourceDataInvalid, SourceUnavailable
+from bot.redaction import redact
 from bot.sources.edgar.feed import FeedEntry, is_end_of_feed, parse_feed
 from bot.sources.edgar.filing_index import (
     FilingIndex,
@@ -30,7 +31,7 @@ from bot.sources.edgar.filing_index import (
     parse_filing_index,
     parse_sgml_header,
 )
-from bot.sources.http import RateLimiter, redact
+from bot.sources.http import RateLimiter
 
 logger = logging.getLogger(__name__)
 

@@ -26,13 +26,14 @@ import httpx
 
 from bot.domain.figures import Basis, Figure, Unit
 from bot.errors import SourceDataInvalid, SourceUnavailable, UserInputError
+from bot.redaction import redact
 from bot.sources.edgar.amounts import whole
 from bot.sources.edgar.document_text import Table, TextLine, read_document
 from bot.sources.edgar.filing_index import exhibit_99_1, parse_filing_index
 from bot.sources.edgar.release_parts import Candidate, quarter_end_date, quarter_phrase
 from bot.sources.edgar.release_tables import table_candidates
 from bot.sources.edgar.release_text import ReleaseTextReader
-from bot.sources.http import make_client, redact
+from bot.sources.http import make_client
 
 logger = logging.getLogger(__name__)
 
