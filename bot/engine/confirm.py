@@ -5,6 +5,7 @@ so they fill in what a release did not state and leave a record to check the rel
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -55,11 +56,39 @@ async def confirm_reported_events(
     engine: Engine, client: EdgarClient, *, outbox: Outbox, clock: Callable[[], datetime],
     on_alerts: Callable[[], None] | None = None,
 ) -> int:
-    """Fetch companyfacts for recently reported events not yet confirmed; return figures stored."""
+    """Fetch companyfacts for recently reported events not yet confirmed; return figures stored.
+
+    Every database step runs in a worker thread, in a transaction of its own.
+    """
     now = clock()
+    stored = 0
+    for event, company in await asyncio.to_thread(_events_to_confirm, engine, now):
+        try:
+            facts = await client.companyfacts(company.cik)  # type: ignore[arg-type]
+        except SourceError as exc:
+            logger.info("companyfacts unavailable for %s: %s", company.ticker, exc)
+            await asyncio.to_thread(_record_source, engine, clock(), exc)
+            return stored
+        await asyncio.to_thread(_record_source, engine, clock(), None)
+        quarter_facts = quarterly_revenue(facts) + quarterly_eps(facts) if facts else []
+        key = event.fiscal_period if has_period_key(event) else _reported_quarter(quarter_facts, event)
+        pairs = [(fact, figure) for fact in quarter_facts
+                 if period_key_for(fact.end) == key and (figure := _figure(fact)) is not None]
+        if not pairs or key is None:
+            continue
+        added, alerted = await asyncio.to_thread(_store_facts, engine, event, key, pairs, outbox, now)
+        stored += added
+        if alerted and on_alerts is not None:
+            on_alerts()
+        logger.info("xbrl confirmed ticker=%s period=%s figures=%d", company.ticker, key, len(pairs))
+    return stored
+
+
+def _events_to_confirm(engine: Engine, now: datetime) -> list[tuple[EarningsEvent, Company]]:
+    """Return recently reported (or filed without figures) events of domestic filers with no XBRL yet."""
     with session_scope(engine) as session:
         if backing_off(session, SOURCE_KEY, now):
-            return 0
+            return []
         confirmed = select(ReportedFigure.event_id).where(ReportedFigure.source == SOURCE)
         events = list(session.exec(
             select(EarningsEvent).where(
@@ -69,42 +98,35 @@ async def confirm_reported_events(
             )
         ).all())
         events += _filed_without_figures(session, now, {e.id for e in events})
-        companies = {e.company_id: session.get(Company, e.company_id) for e in events}
+        found = [(event, session.get(Company, event.company_id)) for event in events]
+    return [(event, company) for event, company in found
+            if company is not None and company.cik is not None and company.filer_kind != FilerKind.FOREIGN]
+
+
+def _record_source(engine: Engine, now: datetime, error: SourceError | None) -> None:
+    with session_scope(engine) as session:
+        if error is None:
+            record_source_success(session, SOURCE_KEY, now)
+        else:
+            record_source_error(session, SOURCE_KEY, now, error=error)
+
+
+def _store_facts(
+    engine: Engine, event: EarningsEvent, key: str, pairs: list[tuple[QuarterFact, Figure]], outbox: Outbox,
+    now: datetime,
+) -> tuple[int, bool]:
+    """Store the quarter's facts on the event and evaluate it; return (figures stored, alert written)."""
     stored = 0
-    for event in events:
-        company = companies.get(event.company_id)
-        if company is None or company.cik is None or company.filer_kind == FilerKind.FOREIGN:
-            continue
-        try:
-            facts = await client.companyfacts(company.cik)
-        except SourceError as exc:
-            logger.info("companyfacts unavailable for %s: %s", company.ticker, exc)
-            with session_scope(engine) as session:
-                record_source_error(session, SOURCE_KEY, clock(), error=exc)
-            return stored
-        with session_scope(engine) as session:
-            record_source_success(session, SOURCE_KEY, clock())
-        if not facts:
-            continue
-        quarter_facts = quarterly_revenue(facts) + quarterly_eps(facts)
-        key = event.fiscal_period if has_period_key(event) else _reported_quarter(quarter_facts, event)
-        pairs = [(fact, figure) for fact in quarter_facts
-                 if period_key_for(fact.end) == key and (figure := _figure(fact)) is not None]
-        if not pairs:
-            continue
-        with session_scope(engine) as session:
-            row = session.get(EarningsEvent, event.id)
-            if row is None:
-                continue
-            if key != row.fiscal_period and key is not None:
-                rekey_event(session, row, key)  # an event made from a filing that named no quarter
-            for fact, figure in pairs:
-                stored += record_reported(session, row, figure, source=SOURCE, reported_at=now, accession=fact.accn)
-            evaluation = evaluate_event(session, row, outbox=outbox, now=now)
-        if evaluation.alert is not None and on_alerts is not None:
-            on_alerts()
-        logger.info("xbrl confirmed ticker=%s period=%s figures=%d", company.ticker, event.fiscal_period, len(pairs))
-    return stored
+    with session_scope(engine) as session:
+        row = session.get(EarningsEvent, event.id)
+        if row is None:
+            return 0, False
+        if key != row.fiscal_period:
+            rekey_event(session, row, key)  # an event made from a filing that named no quarter
+        for fact, figure in pairs:
+            stored += record_reported(session, row, figure, source=SOURCE, reported_at=now, accession=fact.accn)
+        evaluation = evaluate_event(session, row, outbox=outbox, now=now)
+    return stored, evaluation.alert is not None
 
 
 def _reported_quarter(facts: list[QuarterFact], event: EarningsEvent) -> str | None:

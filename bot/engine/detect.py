@@ -31,7 +31,7 @@ from bot.errors import SourceError, SourceUnavailable
 from bot.sources.edgar.client import EdgarClient
 from bot.sources.edgar.feed import FeedEntry, is_earnings_release
 from bot.sources.edgar.filing_index import exhibit_99_1, is_results_6k
-from bot.sources.edgar.press_release import extract_figures
+from bot.sources.edgar.press_release import ExtractedRelease, extract_figures
 from bot.store.companies import share_class_ids
 from bot.store.db import session_scope
 from bot.store.source_state import (
@@ -107,7 +107,8 @@ class EdgarDetector:
     async def tick(self) -> DetectOutcome:
         """Poll if the interval for the current mode has passed (called every active interval)."""
         now = self.clock()
-        if self._last_poll is not None and (now - self._last_poll).total_seconds() + 0.5 < self.interval():
+        if self._last_poll is not None and (now - self._last_poll).total_seconds() + 0.5 < await asyncio.to_thread(
+                self.interval):
             return DetectOutcome(skipped=True)
         self._last_poll = now
         return await self.poll()
@@ -115,14 +116,11 @@ class EdgarDetector:
     async def poll(self) -> DetectOutcome:
         """Read the feed once, record new filings of watched companies, finish pending ones."""
         outcome = DetectOutcome()
-        with session_scope(self.engine) as session:
-            if backing_off(session, SOURCE_KEY, self.clock()):
-                outcome.skipped = True
-                return outcome
-            watched = _watched_by_cik(session)
-            forms = ["8-K", "6-K"] + _announcement_forms(session)
-            state = get_source_state(session, SOURCE_KEY)
-            last_read = state.last_success_at if state else None
+        plan = await asyncio.to_thread(self._plan)
+        if plan is None:
+            outcome.skipped = True
+            return outcome
+        watched, forms, last_read = plan
         # Page back until the feed reaches the previous read (with a margin for clock skew); on the
         # first read, one page: older filings are history, not news.
         since = as_utc(last_read) - FEED_OVERLAP if last_read is not None else None
@@ -137,6 +135,15 @@ class EdgarDetector:
         if outcome.alerts > notices:
             self._wake()
         return outcome
+
+    def _plan(self) -> tuple[dict[int, list[Company]], list[str], datetime | None] | None:
+        """Return what to read (watched companies by CIK, forms, the previous read), or None while backing off."""
+        with session_scope(self.engine) as session:
+            if backing_off(session, SOURCE_KEY, self.clock()):
+                return None
+            state = get_source_state(session, SOURCE_KEY)
+            return (_watched_by_cik(session), ["8-K", "6-K"] + _announcement_forms(session),
+                    state.last_success_at if state else None)
 
     def _wake(self) -> None:
         if self.on_alerts is not None:
@@ -155,8 +162,12 @@ class EdgarDetector:
                         or min(e.accepted_at for e in batch) < since):
                     break
         except SourceError as exc:
-            self._failed(exc, outcome)
+            await asyncio.to_thread(self._failed, exc, outcome)
             return False
+        await asyncio.to_thread(self._record_entries, entries, watched, outcome)
+        return True
+
+    def _record_entries(self, entries: list[FeedEntry], watched: dict[int, list[Company]], outcome: DetectOutcome) -> None:
         with session_scope(self.engine) as session:
             record_source_success(session, SOURCE_KEY, self.clock())
             known = set(session.exec(select(Filing.accession).where(
@@ -168,7 +179,6 @@ class EdgarDetector:
                 known.add(entry.accession)
                 company = watched[cik][0]  # GOOG and GOOGL share a CIK: one filing, one alert
                 outcome.alerts += self._record(session, company, entry, outcome)
-        return True
 
     def _record(self, session: Session, company: Company, entry: FeedEntry, outcome: DetectOutcome) -> int:
         now = self.clock()
@@ -207,37 +217,44 @@ class EdgarDetector:
 
     async def _finish_pending(self, outcome: DetectOutcome) -> None:
         """Read the exhibit of every filing not finished yet: figures for results, kind for 6-Ks."""
-        with session_scope(self.engine) as session:
-            # Filings that failed before go last, so one that keeps failing never holds up new ones.
-            pending = session.exec(
-                select(Filing).where(Filing.state == FilingState.SEEN)
-                .order_by(col(Filing.attempts), col(Filing.accepted_at))
-            ).all()
-        for filing in pending:
+        for filing in await asyncio.to_thread(self._pending):
             try:
                 await self._finish(filing, outcome)
             except SourceUnavailable as exc:
-                self._gave_up_once(filing, exc, outcome, limit=MAX_UNAVAILABLE_ATTEMPTS)
-                self._failed(exc, outcome)
+                await asyncio.to_thread(self._gave_up_once, filing, exc, outcome, limit=MAX_UNAVAILABLE_ATTEMPTS)
+                await asyncio.to_thread(self._failed, exc, outcome)
                 return
             except SourceError as exc:
-                self._gave_up_once(filing, exc, outcome)
+                await asyncio.to_thread(self._gave_up_once, filing, exc, outcome)
             except Exception as exc:  # noqa: BLE001 - an exhibit we can't read must not stop the others
                 logger.exception("could not read the exhibit of accession=%s", filing.accession)
-                self._gave_up_once(filing, SourceError(f"unreadable exhibit ({type(exc).__name__})"), outcome)
+                unreadable = SourceError(f"unreadable exhibit ({type(exc).__name__})")
+                await asyncio.to_thread(self._gave_up_once, filing, unreadable, outcome)
+
+    def _pending(self) -> list[Filing]:
+        with session_scope(self.engine) as session:
+            # Filings that failed before go last, so one that keeps failing never holds up new ones.
+            return list(session.exec(
+                select(Filing).where(Filing.state == FilingState.SEEN)
+                .order_by(col(Filing.attempts), col(Filing.accepted_at))
+            ).all())
 
     async def _finish(self, filing: Filing, outcome: DetectOutcome) -> None:
         index = await self.client.filing_index(filing.cik, filing.accession)
         outcome.requests += 1
         exhibit = exhibit_99_1(index)
         if exhibit is None:
-            self._mark(filing, FilingState.DONE, "no EX-99.1 exhibit")
+            await asyncio.to_thread(self._mark, filing, FilingState.DONE, "no EX-99.1 exhibit")
             if filing.kind == FilingKind.EARNINGS_RELEASE:
-                self._without_release(filing)  # the 10-Q's XBRL facts give the figures later
+                await asyncio.to_thread(self._without_release, filing)  # XBRL gives the figures later
             return
         content = await self.client.document(exhibit.url)
         outcome.requests += 1
         release = await asyncio.to_thread(extract_figures, content)  # a long exhibit must not stall the bot
+        await asyncio.to_thread(self._apply_release, filing, release, content, outcome)
+
+    def _apply_release(self, filing: Filing, release: ExtractedRelease, content: bytes, outcome: DetectOutcome) -> None:
+        """Classify a 6-K by its exhibit, then store the release's figures and evaluate them."""
         now = self.clock()
         with session_scope(self.engine) as session:
             row = session.get(Filing, filing.id)

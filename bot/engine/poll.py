@@ -10,6 +10,7 @@ the database before the next reads it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -114,14 +115,14 @@ class CalendarPoller:
 
     async def poll_due(self) -> PollOutcome:
         """Poll the days of watched reports that are due (today or overdue, not yet reported)."""
-        tickers, due_dates, today = self._watched()
+        tickers, due_dates, today = await asyncio.to_thread(self._watched)
         if not tickers or not due_dates:
             return PollOutcome("idle")
         return await self.poll(due_dates[0], today, tickers, mode="active")
 
     async def sync_window(self) -> PollOutcome:
         """Refresh the whole calendar window (a few days back, four weeks ahead) for watched companies."""
-        tickers, _due, today = self._watched()
+        tickers, _due, today = await asyncio.to_thread(self._watched)
         if not tickers:
             return PollOutcome("idle")
         return await self.poll(today - timedelta(days=OVERDUE_DAYS), today + timedelta(days=LOOKAHEAD_DAYS),
@@ -138,8 +139,7 @@ class CalendarPoller:
             return PollOutcome("idle")
         today = new_york_date(self.clock())
         start = today - timedelta(days=OVERDUE_DAYS)
-        with session_scope(self.engine) as session:
-            wanted = with_share_classes(session, tickers)
+        wanted = await asyncio.to_thread(self._with_share_classes, tickers)
 
         def ask(source: CalendarSource) -> Awaitable[list[CalendarRow]]:
             fetch_next = getattr(source, "fetch_next", None)
@@ -155,26 +155,40 @@ class CalendarPoller:
         outcome = PollOutcome(mode)
         rows: list[CalendarRow] = []
         for source in self.sources:
-            with session_scope(self.engine) as session:
-                if backing_off(session, source.name, self.clock()):
-                    continue
+            if await asyncio.to_thread(self._backing_off, source.name):
+                continue
             try:
                 fetched = await ask(source)
             except SourceError as exc:
                 logger.warning("calendar source failed source=%s error=%s", source.name, exc)
                 outcome.errors.append(f"{source.name}: {exc}")
-                with session_scope(self.engine) as session:
-                    record_source_error(session, source.name, self.clock(), error=exc)
+                await asyncio.to_thread(self._record_outcome, source.name, exc)
                 continue
             rows.extend(fetched)
-            with session_scope(self.engine) as session:
-                record_source_success(session, source.name, self.clock())
+            await asyncio.to_thread(self._record_outcome, source.name, None)
         outcome.rows = len(rows)
-        outcome.alerts, outcome.sync = self.store(rows)
+        outcome.alerts, outcome.sync = await asyncio.to_thread(self.store, rows)
+        if outcome.alerts and self.on_alerts is not None:
+            self.on_alerts()  # on the event loop: the sender's wake-up event is not thread-safe
         return outcome
 
+    def _backing_off(self, source: str) -> bool:
+        with session_scope(self.engine) as session:
+            return backing_off(session, source, self.clock())
+
+    def _record_outcome(self, source: str, error: SourceError | None) -> None:
+        with session_scope(self.engine) as session:
+            if error is None:
+                record_source_success(session, source, self.clock())
+            else:
+                record_source_error(session, source, self.clock(), error=error)
+
+    def _with_share_classes(self, tickers: Sequence[str]) -> list[str]:
+        with session_scope(self.engine) as session:
+            return with_share_classes(session, tickers)
+
     def store(self, rows: list[CalendarRow]) -> tuple[int, SyncReport]:
-        """Apply rows and evaluate every event that got new reported figures; return alerts written."""
+        """(In a worker thread, like every database call of the poller.) Apply rows and evaluate every event that got new reported figures; return alerts written."""
         now = self.clock()
         alerts = 0
         with session_scope(self.engine) as session:
@@ -184,6 +198,4 @@ class CalendarPoller:
                 event = session.get(EarningsEvent, event_id)
                 if event is not None and evaluate_event(session, event, outbox=self.outbox, now=now).alert is not None:
                     alerts += 1
-        if alerts and self.on_alerts is not None:
-            self.on_alerts()
         return alerts, report
