@@ -36,14 +36,14 @@ from telegram import Update
 from bot.app import build_application
 from bot.domain.market_time import new_york_date, utc_now
 from bot.engine.subscriptions import register_chat, watch
+from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
+from bot.sandbox.edgar import LoopbackEdgar, PublishedFiling
 from bot.settings import Settings
-from bot.sources.edgar.loopback import LoopbackEdgar, PublishedFiling
 from bot.sources.sec_tickers import TickerEntry
 from bot.store.companies import upsert_companies
 from bot.store.db import make_engine, session_scope, upgrade
 from bot.store.source_state import record_source_success
 from bot.store.tables import Company, EarningsEvent
-from bot.telegram.loopback import FloodLimits, LoopbackBotApi
 
 TOKEN = "123456:BENCH-TOKEN"
 AGENT = "Earnings bot benchmark bench@example.com"

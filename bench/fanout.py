@@ -247,7 +247,7 @@ def worker_main(args: argparse.Namespace) -> None:
 
 async def run_approach(args: argparse.Namespace, approach: str, database_url: str | None,
                        company_id: int | None) -> Result:
-    from bot.telegram.loopback import FloodLimits, LoopbackBotApi
+    from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
 
     scale = args.time_scale
     limits = FloodLimits(per_second=30 * scale, per_chat_per_second=1 * scale,

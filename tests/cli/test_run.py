@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.telegram.loopback import FloodLimits, LoopbackBotApi
+from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
 
 TOKEN = "4242424242:RUN-TEST-SECRET-TOKEN"
 

@@ -19,12 +19,12 @@ from sqlalchemy import Engine
 from bot.delivery.outbox import enqueue_broadcast
 from bot.domain.market_time import utc_now
 from bot.engine.subscriptions import register_chat, watch
-from bot.sources.edgar.loopback import LoopbackEdgar
+from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
+from bot.sandbox.calendars import FakeCalendars
+from bot.sandbox.edgar import LoopbackEdgar
 from bot.sources.sec_tickers import TickerEntry
 from bot.store.companies import upsert_companies
 from bot.store.db import session_scope
-from bot.telegram.loopback import FloodLimits, LoopbackBotApi
-from tests.fakes.providers import FakeCalendars
 
 logger = logging.getLogger(__name__)
 TOKEN = "4242424242:STOP-TEST-SECRET-TOKEN"

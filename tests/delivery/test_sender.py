@@ -23,9 +23,9 @@ from bot.delivery.outbox import (
 from bot.delivery.sender import Sender
 from bot.delivery.split import visible_text
 from bot.domain.market_time import utc_now
+from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
 from bot.store.db import session_scope
 from bot.store.tables import AlertKind, ChatStatus, Delivery, DeliveryStatus
-from bot.telegram.loopback import FloodLimits, LoopbackBotApi
 from tests.delivery.helpers import add_chats, add_company, alert, chat, deliveries
 from tests.delivery.test_split import digest, squeeze
 

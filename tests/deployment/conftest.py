@@ -29,10 +29,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.sources.edgar.loopback import LoopbackEdgar
-from bot.telegram.loopback import FloodLimits, LoopbackBotApi
+from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
+from bot.sandbox.calendars import FakeCalendars
+from bot.sandbox.edgar import LoopbackEdgar
 from tests.deployment.harness import COMPANY_TICKERS, FINNHUB_KEY, TOKEN, Deployment
-from tests.fakes.providers import FakeCalendars
 
 ROOT = Path(__file__).resolve().parents[2]
 EDITABLE = os.environ.get("DEPLOYMENT_TEST_EDITABLE", "") not in ("", "0")

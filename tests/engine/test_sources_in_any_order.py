@@ -23,16 +23,16 @@ from bot.delivery.sender import Sender
 from bot.engine.confirm import confirm_reported_events
 from bot.engine.detect import EdgarDetector
 from bot.engine.poll import CalendarPoller
+from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
+from bot.sandbox.calendars import FakeCalendars, finnhub_row
+from bot.sandbox.edgar import LoopbackEdgar, PublishedFiling
 from bot.sources.edgar.client import EdgarClient
-from bot.sources.edgar.loopback import LoopbackEdgar, PublishedFiling
 from bot.sources.finnhub import FinnhubCalendar
 from bot.sources.http import RateLimiter, make_client
 from bot.store.db import session_scope
 from bot.store.tables import EarningsEvent
-from bot.telegram.loopback import FloodLimits, LoopbackBotApi
 from tests.conftest import FIXTURES
 from tests.engine.helpers import add_company, watching_chat
-from tests.fakes.providers import FakeCalendars, finnhub_row
 
 AGENT = "Jane Doe jane@example.com"
 KEY = "finnhub-test-key"

@@ -15,12 +15,12 @@ from telegram.ext import Application
 
 from bot.app import Services, build_application
 from bot.domain.market_time import utc_now
+from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
 from bot.settings import Settings
 from bot.sources.calendar import CalendarSource
 from bot.sources.sec_tickers import TickerEntry
 from bot.store.companies import upsert_companies
 from bot.store.db import session_scope
-from bot.telegram.loopback import FloodLimits, LoopbackBotApi
 
 TOKEN = "123456:TEST-TOKEN"
 UNIVERSE = [

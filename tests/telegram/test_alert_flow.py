@@ -12,14 +12,14 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from bot.domain.market_time import new_york_date, utc_now
+from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
+from bot.sandbox.calendars import FakeCalendars, finnhub_row, nasdaq_row
 from bot.sources.finnhub import FinnhubCalendar
 from bot.sources.http import RateLimiter, make_client
 from bot.sources.nasdaq import NasdaqCalendar
 from bot.store.db import session_scope
 from bot.store.tables import Chat, ChatStatus, Delivery, DeliveryStatus, EarningsEvent
-from bot.telegram.loopback import FloodLimits, LoopbackBotApi
 from tests.conftest import SHARED
-from tests.fakes.providers import FakeCalendars, finnhub_row, nasdaq_row
 from tests.telegram.bot_harness import TOKEN, running_bot, seed_universe
 from tests.telegram.spec import spec_problems
 

@@ -29,8 +29,8 @@ from telegram.ext import (
     ContextTypes,
 )
 
-from bot.telegram.loopback import LoopbackBotApi, RecordedCall
-from bot.telegram.loopback_spec import (
+from bot.sandbox.bot_api import LoopbackBotApi, RecordedCall
+from bot.sandbox.bot_api_spec import (
     ApiSpec,
     EntityParseError,
     FloodLimits,

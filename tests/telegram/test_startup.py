@@ -14,13 +14,13 @@ from sqlalchemy import Engine
 from telegram.ext import ApplicationBuilder, ContextTypes
 
 from bot.domain.market_time import new_york_date, utc_now
+from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
+from bot.sandbox.calendars import FakeCalendars, finnhub_row, nasdaq_row
+from bot.sandbox.edgar import LoopbackEdgar
 from bot.scheduler import repeating_job
-from bot.sources.edgar.loopback import LoopbackEdgar
 from bot.sources.finnhub import FinnhubCalendar
 from bot.sources.http import RateLimiter, make_client
 from bot.sources.nasdaq import NasdaqCalendar
-from bot.telegram.loopback import FloodLimits, LoopbackBotApi
-from tests.fakes.providers import FakeCalendars, finnhub_row, nasdaq_row
 from tests.telegram.bot_harness import TOKEN, running_bot, seed_universe
 from tests.telegram.test_alert_flow import eventually
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.telegram.loopback_spec import (
+from bot.sandbox.bot_api_spec import (
     DEFAULT_SPEC_PATH,
     MAX_TEXT_UTF16,
     PARSE_MODES,

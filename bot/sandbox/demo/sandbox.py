@@ -17,14 +17,14 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import Services, build_application
-from bot.demo.replay import DemoData, ReplayCalendar, load_demo_data
+from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
+from bot.sandbox.demo.replay import DemoData, ReplayCalendar, load_demo_data
+from bot.sandbox.edgar import LoopbackEdgar
 from bot.settings import IsolatedSettings
-from bot.sources.edgar.loopback import LoopbackEdgar
 from bot.sources.sec_tickers import TickerEntry
 from bot.store.companies import upsert_companies
 from bot.store.db import make_engine, session_scope, upgrade
 from bot.store.tables import Company
-from bot.telegram.loopback import FloodLimits, LoopbackBotApi
 
 SANDBOX_TOKEN = "123456:SANDBOX-TOKEN"
 SANDBOX_SEC_AGENT = "Earnings bot sandbox sandbox@example.com"
