@@ -1,6 +1,7 @@
 """The sandbox: every fake of the outside world, and the offline demo built on them.
 
-bot_api         LoopbackBotApi: a Telegram Bot API server on 127.0.0.1, with scripted faults
+bot_api         LoopbackBotApi: a Telegram Bot API server on 127.0.0.1 (HTTP and methods)
+bot_api_chats   what its chats show and what users do in them: messages, updates, scripted faults
 bot_api_spec    the rules it enforces: api.json parameters, HTML
                 entities, UTF-16 text length, flood limits
 edgar           LoopbackEdgar: the SEC EDGAR feed, filing indexes, documents and companyfacts
