@@ -33,6 +33,7 @@ from pydantic import SecretStr
 from sqlmodel import select
 from telegram import Update
 
+from bench import BOT_API_SPEC
 from bot.app import build_application
 from bot.domain.market_time import new_york_date, utc_now
 from bot.engine.subscriptions import register_chat, watch
@@ -150,7 +151,7 @@ async def main_async(count: int, window: float, seed: int) -> list[tuple[Contend
         contenders = []
         for name, seconds in (("ours", 15 / SCALE.k), ("fixed-60s", 60 / SCALE.k)):
             edgar = await LoopbackEdgar().__aenter__()
-            api = LoopbackBotApi(TOKEN, flood=FloodLimits())
+            api = LoopbackBotApi(TOKEN, flood=FloodLimits(), spec_path=BOT_API_SPEC)
             await api.start()
             contenders.append(Contender(name, seconds, edgar, api))
         stop = asyncio.Event()

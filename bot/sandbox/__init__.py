@@ -2,7 +2,7 @@
 
 bot_api         LoopbackBotApi: a Telegram Bot API server on 127.0.0.1 (HTTP and methods)
 bot_api_chats   what its chats show and what users do in them: messages, updates, scripted faults
-bot_api_spec    the rules it enforces: api.json parameters, HTML
+bot_api_spec    the rules it enforces: api.json parameters (its path given by the caller), HTML
                 entities, UTF-16 text length, flood limits
 edgar           LoopbackEdgar: the SEC EDGAR feed, filing indexes, documents and companyfacts
 calendars       FakeCalendars: the Nasdaq and Finnhub earnings calendars (nasdaq_row, finnhub_row)

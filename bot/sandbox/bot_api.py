@@ -8,7 +8,7 @@
 
 It speaks the Bot API over real HTTP on 127.0.0.1 (GET or POST; form, JSON or multipart bodies),
 answers with Telegram's error shapes, refuses sends over Telegram's flood limits, checks every call
-against api.json when that file is at hand, and lets a caller script faults: a user who blocked the
+against api.json when given its path (spec_path; else the lenient built-in spec), and lets a caller script faults: a user who blocked the
 bot, a group that kicked it, an unknown or migrated chat, a scripted error, a hang.
 
 This module is the HTTP side and the Bot API methods; the chats it keeps, the user's side and the
@@ -30,7 +30,6 @@ from aiohttp import web
 
 from bot.sandbox.bot_api_chats import ApiRefusal, LoopbackChats, RecordedCall, SentMessage
 from bot.sandbox.bot_api_spec import (
-    DEFAULT_SPEC_PATH,
     MAX_TEXT_UTF16,
     PARSE_MODES,
     ApiSpec,
@@ -68,8 +67,7 @@ class LoopbackBotApi(LoopbackChats):
         super().__init__(token, bot_username=bot_username)
         self.clock = clock
         self.flood = FloodGate(flood or FloodLimits(), clock)
-        path = spec_path or (DEFAULT_SPEC_PATH if DEFAULT_SPEC_PATH.exists() else None)
-        self.spec = ApiSpec.load(path) if path else ApiSpec.builtin()
+        self.spec = ApiSpec.load(spec_path) if spec_path else ApiSpec.builtin()
         self.base_url = ""
         self.calls: list[RecordedCall] = []
         self.spec_violations: list[str] = []

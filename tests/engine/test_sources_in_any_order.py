@@ -31,7 +31,7 @@ from bot.sources.finnhub import FinnhubCalendar
 from bot.sources.http import RateLimiter, make_client
 from bot.store.db import session_scope
 from bot.store.tables import EarningsEvent
-from tests.conftest import FIXTURES
+from tests.conftest import BOT_API_SPEC, FIXTURES
 from tests.engine.helpers import add_company, watching_chat
 
 AGENT = "Jane Doe jane@example.com"
@@ -104,7 +104,7 @@ class World:
 async def world(engine: Engine) -> AsyncIterator[World]:
     clock = Clock(ACCEPTED)
     async with (LoopbackEdgar() as edgar, FakeCalendars(KEY) as calendars,
-                LoopbackBotApi(flood=FloodLimits()) as api, make_client() as http):
+                LoopbackBotApi(flood=FloodLimits(), spec_path=BOT_API_SPEC) as api, make_client() as http):
         request = HTTPXRequest(read_timeout=2.0, httpx_kwargs={"trust_env": False})
         async with Bot(api.token, base_url=api.bot_base_url, request=request) as bot:
             fast = RateLimiter(1000)
