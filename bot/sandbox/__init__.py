@@ -9,5 +9,5 @@ calendars       FakeCalendars: the Nasdaq and Finnhub earnings calendars (nasdaq
 demo/           demo data (February 2025), its replay, the self-contained bot, `demo` and `console`
 
 Only bot.cli (the `demo` and `console` commands), the tests and the benchmarks import this
-package; no product module does.
+package; no product module does (an import-linter contract in pyproject.toml checks it).
 """
