@@ -33,17 +33,18 @@ from pydantic import SecretStr
 from sqlmodel import select
 from telegram import Update
 
+from bench import BOT_API_SPEC
 from bot.app import build_application
 from bot.domain.market_time import new_york_date, utc_now
 from bot.engine.subscriptions import register_chat, watch
+from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
+from bot.sandbox.edgar import LoopbackEdgar, PublishedFiling
 from bot.settings import Settings
-from bot.sources.edgar.loopback import LoopbackEdgar, PublishedFiling
 from bot.sources.sec_tickers import TickerEntry
 from bot.store.companies import upsert_companies
 from bot.store.db import make_engine, session_scope, upgrade
 from bot.store.source_state import record_source_success
 from bot.store.tables import Company, EarningsEvent
-from bot.telegram.loopback import FloodLimits, LoopbackBotApi
 
 TOKEN = "123456:BENCH-TOKEN"
 AGENT = "Earnings bot benchmark bench@example.com"
@@ -150,7 +151,7 @@ async def main_async(count: int, window: float, seed: int) -> list[tuple[Contend
         contenders = []
         for name, seconds in (("ours", 15 / SCALE.k), ("fixed-60s", 60 / SCALE.k)):
             edgar = await LoopbackEdgar().__aenter__()
-            api = LoopbackBotApi(TOKEN, flood=FloodLimits())
+            api = LoopbackBotApi(TOKEN, flood=FloodLimits(), spec_path=BOT_API_SPEC)
             await api.start()
             contenders.append(Contender(name, seconds, edgar, api))
         stop = asyncio.Event()

@@ -247,13 +247,14 @@ def worker_main(args: argparse.Namespace) -> None:
 
 async def run_approach(args: argparse.Namespace, approach: str, database_url: str | None,
                        company_id: int | None) -> Result:
-    from bot.telegram.loopback import FloodLimits, LoopbackBotApi
+    from bench import BOT_API_SPEC
+    from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
 
     scale = args.time_scale
     limits = FloodLimits(per_second=30 * scale, per_chat_per_second=1 * scale,
                          per_group_per_minute=20 * scale, paid_per_second=1000 * scale, retry_after=1)
     allowed = (1000 if args.paid else 30) * scale
-    async with LoopbackBotApi(flood=limits) as api:
+    async with LoopbackBotApi(flood=limits, spec_path=BOT_API_SPEC) as api:
         command = [
             sys.executable, "-m", "bench.fanout", "--worker", approach, "--subscribers", str(args.subscribers),
             "--base-url", api.bot_base_url, "--token", api.token, "--rate", str(allowed),

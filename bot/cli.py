@@ -102,12 +102,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         _configure_logging("ERROR")
-        from bot.demo.runner import run_demo
+        from bot.sandbox.demo.runner import run_demo
 
         return asyncio.run(run_demo(sys.stdout))
     if args.command == "console":
         _configure_logging("ERROR")
-        from bot.demo.console import run_console
+        from bot.sandbox.demo.console import run_console
 
         return asyncio.run(run_console(sys.stdin, sys.stdout))
     if args.command == "extract":

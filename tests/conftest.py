@@ -19,6 +19,10 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
+# api.json, which the loopback Bot API server checks every call against; None when absent, and the
+# server falls back to its lenient built-in spec (tests that need api.json use shared_path instead).
+_API_JSON = SHARED / "telegram-bot-api" / "api.json"
+BOT_API_SPEC = _API_JSON if _API_JSON.exists() else None
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 

@@ -1,1 +1,1 @@
-"""Telegram: command handlers and the loopback Bot API server."""
+"""Telegram: command handlers, replies and admin commands."""

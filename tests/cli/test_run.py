@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.telegram.loopback import FloodLimits, LoopbackBotApi
+from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
+from tests.conftest import BOT_API_SPEC
 
 TOKEN = "4242424242:RUN-TEST-SECRET-TOKEN"
 
@@ -35,7 +36,7 @@ async def start_run(cwd: Path, *, token: str, api_url: str, database_url: str) -
 
 @pytest.mark.slow
 async def test_run_answers_a_user_and_stops_cleanly(tmp_path: Path, database_url: str) -> None:
-    async with LoopbackBotApi(TOKEN, flood=FloodLimits()) as api:
+    async with LoopbackBotApi(TOKEN, flood=FloodLimits(), spec_path=BOT_API_SPEC) as api:
         process = await start_run(tmp_path, token=TOKEN, api_url=api.base_url, database_url=database_url)
         try:
             api.user_sends(6_000_000_001, "/start")
@@ -55,7 +56,7 @@ async def test_run_answers_a_user_and_stops_cleanly(tmp_path: Path, database_url
 @pytest.mark.slow
 async def test_a_token_telegram_rejects_is_one_clear_line_without_the_token(tmp_path: Path, database_url: str) -> None:
     rejected = "4242424242:REJECTED-SECRET-TOKEN-VALUE"
-    async with LoopbackBotApi(TOKEN, flood=FloodLimits()) as api:
+    async with LoopbackBotApi(TOKEN, flood=FloodLimits(), spec_path=BOT_API_SPEC) as api:
         process = await start_run(tmp_path, token=rejected, api_url=api.base_url, database_url=database_url)
         output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
     log = output.decode()

@@ -19,12 +19,13 @@ from sqlalchemy import Engine
 from bot.delivery.outbox import enqueue_broadcast
 from bot.domain.market_time import utc_now
 from bot.engine.subscriptions import register_chat, watch
-from bot.sources.edgar.loopback import LoopbackEdgar
+from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
+from bot.sandbox.calendars import FakeCalendars
+from bot.sandbox.edgar import LoopbackEdgar
 from bot.sources.sec_tickers import TickerEntry
 from bot.store.companies import upsert_companies
 from bot.store.db import session_scope
-from bot.telegram.loopback import FloodLimits, LoopbackBotApi
-from tests.fakes.providers import FakeCalendars
+from tests.conftest import BOT_API_SPEC
 
 logger = logging.getLogger(__name__)
 TOKEN = "4242424242:STOP-TEST-SECRET-TOKEN"
@@ -77,7 +78,7 @@ async def test_sigterm_mid_broadcast_and_mid_window_read_exits_at_once_and_a_res
     tmp_path: Path, database_url: str, engine: Engine,
 ) -> None:
     seed(engine)
-    async with LoopbackBotApi(TOKEN, flood=FloodLimits()) as api, LoopbackEdgar() as edgar, \
+    async with LoopbackBotApi(TOKEN, flood=FloodLimits(), spec_path=BOT_API_SPEC) as api, LoopbackEdgar() as edgar, \
             FakeCalendars() as fake:
         edgar.company_tickers = [("MSFT", 789019, "MICROSOFT CORP"), ("NVDA", 1045810, "NVIDIA CORP")]
         fake.delay = 0.5  # a slow Nasdaq: the window read (32 days) takes half a minute

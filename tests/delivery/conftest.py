@@ -8,12 +8,13 @@ import pytest
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.telegram.loopback import FloodLimits, LoopbackBotApi
+from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
+from tests.conftest import BOT_API_SPEC
 
 
 @pytest.fixture
 async def api() -> AsyncIterator[LoopbackBotApi]:
-    async with LoopbackBotApi(flood=FloodLimits()) as server:
+    async with LoopbackBotApi(flood=FloodLimits(), spec_path=BOT_API_SPEC) as server:
         yield server
 
 

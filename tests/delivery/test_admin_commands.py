@@ -11,10 +11,10 @@ from telegram.request import HTTPXRequest
 
 from bot.delivery.publisher import OutboxPublisher
 from bot.delivery.sender import Sender
+from bot.sandbox.bot_api import LoopbackBotApi
 from bot.store.db import session_scope
 from bot.store.tables import AlertKind, ChatStatus, Delivery, DeliveryStatus
 from bot.telegram.admin_commands import AdminCommands, broadcast_text
-from bot.telegram.loopback import LoopbackBotApi
 from tests.delivery.helpers import add_chats, alert, deliveries
 
 ADMIN = 900

@@ -14,9 +14,9 @@ from sqlalchemy import Engine
 
 from bot.delivery.outbox import enqueue_broadcast
 from bot.domain.market_time import utc_now
+from bot.sandbox.bot_api import LoopbackBotApi
 from bot.store.db import session_scope
 from bot.store.tables import DeliveryStatus
-from bot.telegram.loopback import LoopbackBotApi
 from tests.conftest import ROOT
 from tests.delivery.helpers import add_chats, deliveries
 

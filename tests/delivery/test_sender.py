@@ -19,10 +19,11 @@ from bot.delivery.sender import Sender
 from bot.delivery.split import visible_text
 from bot.domain.market_time import utc_now
 from bot.engine.subscriptions import reactivate_chat
+from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
 from bot.store.db import session_scope
 from bot.store.stats import delivery_stats
 from bot.store.tables import AlertKind, ChatStatus, Delivery, DeliveryStatus
-from bot.telegram.loopback import FloodLimits, LoopbackBotApi
+from tests.conftest import BOT_API_SPEC
 from tests.delivery.helpers import add_chats, add_company, alert, chat, deliveries
 from tests.delivery.test_split import digest, squeeze
 
@@ -78,7 +79,7 @@ async def test_results_go_out_first_then_filings_then_reminders_and_digests(
 async def test_a_chat_gets_at_most_one_message_a_second_and_telegram_never_refuses(
     engine: Engine, bot: Bot
 ) -> None:
-    async with LoopbackBotApi(bot.token, flood=FloodLimits(per_chat_burst=1)) as strict:
+    async with LoopbackBotApi(bot.token, flood=FloodLimits(per_chat_burst=1), spec_path=BOT_API_SPEC) as strict:
         strict_bot = Bot(bot.token, base_url=strict.bot_base_url,
                          request=HTTPXRequest(httpx_kwargs={"trust_env": False}))
         async with strict_bot:
@@ -98,7 +99,7 @@ async def test_a_chat_gets_at_most_one_message_a_second_and_telegram_never_refus
 async def test_a_group_gets_no_more_than_its_per_minute_allowance(
     engine: Engine, bot: Bot
 ) -> None:
-    async with LoopbackBotApi(bot.token, flood=FloodLimits(per_group_per_minute=2)) as api:
+    async with LoopbackBotApi(bot.token, flood=FloodLimits(per_group_per_minute=2), spec_path=BOT_API_SPEC) as api:
         group_bot = Bot(bot.token, base_url=api.bot_base_url,
                         request=HTTPXRequest(httpx_kwargs={"trust_env": False}))
         async with group_bot:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.delivery.coalesce import compose_messages
 from bot.delivery.split import split_html, utf16_units, visible_length, visible_text
-from bot.telegram.loopback_spec import parse_html, utf16_len
+from bot.sandbox.bot_api_spec import parse_html, utf16_len
 
 
 def balanced(markup: str) -> bool:

@@ -12,8 +12,8 @@ from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.delivery.sender import Sender
 from bot.delivery.transport import AiohttpRequest
+from bot.sandbox.bot_api import LoopbackBotApi
 from bot.store.tables import ChatStatus, DeliveryStatus
-from bot.telegram.loopback import LoopbackBotApi
 from tests.delivery.helpers import add_chats, alert, chat, deliveries
 
 

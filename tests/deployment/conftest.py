@@ -29,10 +29,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.sources.edgar.loopback import LoopbackEdgar
-from bot.telegram.loopback import FloodLimits, LoopbackBotApi
+from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
+from bot.sandbox.calendars import FakeCalendars
+from bot.sandbox.edgar import LoopbackEdgar
+from tests.conftest import BOT_API_SPEC
 from tests.deployment.harness import COMPANY_TICKERS, FINNHUB_KEY, TOKEN, Deployment
-from tests.fakes.providers import FakeCalendars
 
 ROOT = Path(__file__).resolve().parents[2]
 EDITABLE = os.environ.get("DEPLOYMENT_TEST_EDITABLE", "") not in ("", "0")
@@ -90,7 +91,7 @@ async def deployment(bot_command: Path, empty_database_url: str, tmp_path: Path)
     workdir = tmp_path / "run"
     workdir.mkdir()
     async with (
-        LoopbackBotApi(TOKEN, flood=FloodLimits()) as api,
+        LoopbackBotApi(TOKEN, flood=FloodLimits(), spec_path=BOT_API_SPEC) as api,
         LoopbackEdgar(company_tickers=list(COMPANY_TICKERS)) as edgar,
         FakeCalendars(finnhub_key=FINNHUB_KEY) as calendars,
     ):

@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.sources.edgar.loopback import LoopbackEdgar, PublishedFiling
-from bot.telegram.loopback import LoopbackBotApi, SentMessage
-from tests.fakes.providers import FakeCalendars
+from bot.sandbox.bot_api import LoopbackBotApi, SentMessage
+from bot.sandbox.calendars import FakeCalendars
+from bot.sandbox.edgar import LoopbackEdgar, PublishedFiling
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 NEW_YORK = ZoneInfo("America/New_York")

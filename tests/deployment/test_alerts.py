@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.sandbox.calendars import finnhub_row
 from tests.deployment.harness import (
     TOKEN,
     BotProcess,
@@ -24,7 +25,6 @@ from tests.deployment.harness import (
     results_8k,
     today_in_new_york,
 )
-from tests.fakes.providers import finnhub_row
 
 pytestmark = pytest.mark.slow
 

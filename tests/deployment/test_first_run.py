@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
+from bot.sandbox.calendars import finnhub_row, nasdaq_row
 from tests.deployment.harness import TOKEN, Deployment, today_in_new_york
-from tests.fakes.providers import finnhub_row, nasdaq_row
 
 pytestmark = pytest.mark.slow
 

@@ -16,8 +16,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session
 
+from bot.sandbox.bot_api import LoopbackBotApi
 from bot.store.tables import DeliveryStatus
-from bot.telegram.loopback import LoopbackBotApi
 from tests.conftest import ROOT
 from tests.delivery.helpers import deliveries
 from tests.engine.helpers import add_company, watching_chat

@@ -15,8 +15,8 @@ from sqlmodel import Session, select
 from bot.engine.detect import EdgarDetector
 from bot.engine.preferences import set_announcement
 from bot.engine.sync import apply_calendar_rows
+from bot.sandbox.edgar import LoopbackEdgar, PublishedFiling
 from bot.sources.edgar.client import EdgarClient
-from bot.sources.edgar.loopback import LoopbackEdgar, PublishedFiling
 from bot.sources.http import RateLimiter, make_client
 from bot.store.db import session_scope
 from bot.store.tables import (

@@ -101,9 +101,9 @@ async def test_a_failing_source_is_recorded_and_skipped_while_backing_off(engine
 async def test_consecutive_calendar_failures_back_off_longer_each_time_until_a_success(engine: Engine) -> None:
     from dataclasses import dataclass
 
+    from bot.sandbox.calendars import FakeCalendars, nasdaq_row
     from bot.sources.http import RateLimiter, make_client
     from bot.sources.nasdaq import NasdaqCalendar
-    from tests.fakes.providers import FakeCalendars, nasdaq_row
 
     @dataclass
     class Clock:

@@ -23,16 +23,16 @@ from bot.delivery.sender import Sender
 from bot.engine.confirm import confirm_reported_events
 from bot.engine.detect import EdgarDetector
 from bot.engine.poll import CalendarPoller
+from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
+from bot.sandbox.calendars import FakeCalendars, finnhub_row
+from bot.sandbox.edgar import LoopbackEdgar, PublishedFiling
 from bot.sources.edgar.client import EdgarClient
-from bot.sources.edgar.loopback import LoopbackEdgar, PublishedFiling
 from bot.sources.finnhub import FinnhubCalendar
 from bot.sources.http import RateLimiter, make_client
 from bot.store.db import session_scope
 from bot.store.tables import EarningsEvent
-from bot.telegram.loopback import FloodLimits, LoopbackBotApi
-from tests.conftest import FIXTURES
+from tests.conftest import BOT_API_SPEC, FIXTURES
 from tests.engine.helpers import OUTBOX, add_company, watching_chat
-from tests.fakes.providers import FakeCalendars, finnhub_row
 
 AGENT = "Jane Doe jane@example.com"
 KEY = "finnhub-test-key"
@@ -104,7 +104,7 @@ class World:
 async def world(engine: Engine) -> AsyncIterator[World]:
     clock = Clock(ACCEPTED)
     async with (LoopbackEdgar() as edgar, FakeCalendars(KEY) as calendars,
-                LoopbackBotApi(flood=FloodLimits()) as api, make_client() as http):
+                LoopbackBotApi(flood=FloodLimits(), spec_path=BOT_API_SPEC) as api, make_client() as http):
         request = HTTPXRequest(read_timeout=2.0, httpx_kwargs={"trust_env": False})
         async with Bot(api.token, base_url=api.bot_base_url, request=request) as bot:
             fast = RateLimiter(1000)

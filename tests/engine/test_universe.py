@@ -10,8 +10,8 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from bot.engine.universe import refresh_universe
+from bot.sandbox.edgar import LoopbackEdgar
 from bot.settings import Settings
-from bot.sources.edgar.loopback import LoopbackEdgar
 from bot.sources.http import make_client
 from bot.store.db import session_scope
 from bot.store.tables import Company, SourceState

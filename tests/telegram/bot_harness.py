@@ -15,12 +15,13 @@ from telegram.ext import Application
 
 from bot.app import Services, build_application
 from bot.domain.market_time import utc_now
+from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
 from bot.settings import Settings
 from bot.sources.calendar import CalendarSource
 from bot.sources.sec_tickers import TickerEntry
 from bot.store.companies import upsert_companies
 from bot.store.db import session_scope
-from bot.telegram.loopback import FloodLimits, LoopbackBotApi
+from tests.conftest import BOT_API_SPEC
 
 TOKEN = "123456:TEST-TOKEN"
 UNIVERSE = [
@@ -62,7 +63,7 @@ async def running_bot(
 ) -> AsyncIterator[RunningBot]:
     """Start the application with polling; stop it on exit. Pass `api` to reuse a server."""
     own_api = api is None
-    server = api or LoopbackBotApi(TOKEN, flood=FloodLimits())
+    server = api or LoopbackBotApi(TOKEN, flood=FloodLimits(), spec_path=BOT_API_SPEC)
     if own_api:
         await server.start()
     try:

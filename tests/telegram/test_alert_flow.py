@@ -12,14 +12,14 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from bot.domain.market_time import new_york_date, utc_now
+from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
+from bot.sandbox.calendars import FakeCalendars, finnhub_row, nasdaq_row
 from bot.sources.finnhub import FinnhubCalendar
 from bot.sources.http import RateLimiter, make_client
 from bot.sources.nasdaq import NasdaqCalendar
 from bot.store.db import session_scope
 from bot.store.tables import Chat, ChatStatus, Delivery, DeliveryStatus, EarningsEvent
-from bot.telegram.loopback import FloodLimits, LoopbackBotApi
-from tests.conftest import SHARED
-from tests.fakes.providers import FakeCalendars, finnhub_row, nasdaq_row
+from tests.conftest import BOT_API_SPEC, SHARED
 from tests.telegram.bot_harness import TOKEN, running_bot, seed_universe
 from tests.telegram.spec import spec_problems
 
@@ -50,7 +50,7 @@ def beat_alerts(api: LoopbackBotApi, chat_id: int) -> list[str]:
 async def test_watch_report_alert_once_across_a_restart(engine: Engine, database_url: str) -> None:
     seed_universe(engine)
     today = new_york_date(utc_now())
-    async with FakeCalendars(FINNHUB_KEY) as fake, LoopbackBotApi(TOKEN, flood=FloodLimits()) as api:
+    async with FakeCalendars(FINNHUB_KEY) as fake, LoopbackBotApi(TOKEN, flood=FloodLimits(), spec_path=BOT_API_SPEC) as api:
         fake.nasdaq_rows[today] = [nasdaq_row("NVDA", eps="$0.84", estimates="14", name="NVIDIA Corporation")]
         fake.finnhub_rows = [finnhub_row("NVDA", today, eps=0.8512, revenue=37720000000)]
         settings = provider_settings(fake)
@@ -119,7 +119,7 @@ async def test_a_moved_report_reaches_the_watcher_once_and_a_disagreeing_vendor_
     seed_universe(engine)
     today = new_york_date(utc_now())
     first, disputed, moved = today + timedelta(days=7), today + timedelta(days=8), today + timedelta(days=9)
-    async with FakeCalendars(FINNHUB_KEY) as fake, LoopbackBotApi(TOKEN, flood=FloodLimits()) as api:
+    async with FakeCalendars(FINNHUB_KEY) as fake, LoopbackBotApi(TOKEN, flood=FloodLimits(), spec_path=BOT_API_SPEC) as api:
         fake.nasdaq_rows[first] = [nasdaq_row("NVDA", eps="$0.84", estimates="14")]
         fake.finnhub_rows = [finnhub_row("NVDA", disputed, eps=0.8512)]  # Finnhub says a day later
         client = make_client()

@@ -29,15 +29,15 @@ from telegram.ext import (
     ContextTypes,
 )
 
-from bot.telegram.loopback import LoopbackBotApi, RecordedCall
-from bot.telegram.loopback_spec import (
+from bot.sandbox.bot_api import LoopbackBotApi, RecordedCall
+from bot.sandbox.bot_api_spec import (
     ApiSpec,
     EntityParseError,
     FloodLimits,
     parse_html,
     utf16_len,
 )
-from tests.conftest import shared_path
+from tests.conftest import BOT_API_SPEC, shared_path
 from tests.telegram.spec import assert_calls_match_spec, spec_problems
 
 GROUP = -1001234567890123  # 64-bit supergroup id
@@ -45,7 +45,7 @@ GROUP = -1001234567890123  # 64-bit supergroup id
 
 @pytest.fixture
 async def api() -> AsyncIterator[LoopbackBotApi]:
-    async with LoopbackBotApi() as server:
+    async with LoopbackBotApi(spec_path=BOT_API_SPEC) as server:
         yield server
 
 
@@ -200,7 +200,7 @@ async def test_private_chat_gets_429_past_a_short_burst(api: LoopbackBotApi, bot
 
 async def test_group_gets_429_past_20_a_minute_and_recovers_after_it() -> None:
     now = [1000.0]
-    async with LoopbackBotApi(clock=lambda: now[0]) as api, \
+    async with LoopbackBotApi(clock=lambda: now[0], spec_path=BOT_API_SPEC) as api, \
             Bot(api.token, base_url=api.bot_base_url) as bot:
         for n in range(20):
             now[0] += 1.5
@@ -214,7 +214,7 @@ async def test_group_gets_429_past_20_a_minute_and_recovers_after_it() -> None:
 
 
 async def test_overall_limit_counts_all_chats_but_paid_broadcast_has_its_own() -> None:
-    async with LoopbackBotApi(flood=FloodLimits(per_second=5, paid_per_second=50)) as api, \
+    async with LoopbackBotApi(flood=FloodLimits(per_second=5, paid_per_second=50), spec_path=BOT_API_SPEC) as api, \
             Bot(api.token, base_url=api.bot_base_url) as bot:
         for chat in range(1, 6):
             await bot.send_message(chat, "free")
@@ -227,7 +227,7 @@ async def test_overall_limit_counts_all_chats_but_paid_broadcast_has_its_own() -
 
 
 async def test_counters_report_rate_and_duplicates() -> None:
-    async with LoopbackBotApi(flood=FloodLimits.off()) as api, \
+    async with LoopbackBotApi(flood=FloodLimits.off(), spec_path=BOT_API_SPEC) as api, \
             Bot(api.token, base_url=api.bot_base_url) as bot:
         for text in ("AAPL beat", "MSFT miss", "AAPL beat"):
             await bot.send_message(3, text)
@@ -407,7 +407,7 @@ async def test_get_updates_honours_offset_limit_and_allowed_updates(api: Loopbac
 
 
 async def test_long_poll_waits_for_a_message_and_ends_when_the_server_stops() -> None:
-    api = LoopbackBotApi()
+    api = LoopbackBotApi(spec_path=BOT_API_SPEC)
     await api.start()
     async with httpx.AsyncClient(timeout=10) as client:
         waiting = asyncio.create_task(client.get(raw_url(api, "getUpdates"), params={"timeout": 5}))
@@ -435,7 +435,7 @@ async def test_a_second_poller_makes_the_first_get_conflict(api: LoopbackBotApi)
 
 
 async def test_500_concurrent_ptb_sends_to_different_chats_all_arrive() -> None:
-    async with LoopbackBotApi(flood=FloodLimits.off()) as api, \
+    async with LoopbackBotApi(flood=FloodLimits.off(), spec_path=BOT_API_SPEC) as api, \
             Bot(api.token, base_url=api.bot_base_url) as bot:
         await asyncio.gather(*(bot.send_message(chat, f"alert {chat}")
                                for chat in range(1, 501)))
@@ -445,7 +445,7 @@ async def test_500_concurrent_ptb_sends_to_different_chats_all_arrive() -> None:
 
 async def test_500_simultaneous_connections_are_not_reset() -> None:
     limits = httpx.Limits(max_connections=600, max_keepalive_connections=0)
-    async with LoopbackBotApi(flood=FloodLimits.off()) as api, \
+    async with LoopbackBotApi(flood=FloodLimits.off(), spec_path=BOT_API_SPEC) as api, \
             httpx.AsyncClient(limits=limits, timeout=10) as client:
         answers = await asyncio.gather(*(
             client.post(raw_url(api, "sendMessage"), data={"chat_id": -chat, "text": "raw"})

@@ -14,13 +14,14 @@ from sqlalchemy import Engine
 from telegram.ext import ApplicationBuilder, ContextTypes
 
 from bot.domain.market_time import new_york_date, utc_now
+from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
+from bot.sandbox.calendars import FakeCalendars, finnhub_row, nasdaq_row
+from bot.sandbox.edgar import LoopbackEdgar
 from bot.scheduler import repeating_job
-from bot.sources.edgar.loopback import LoopbackEdgar
 from bot.sources.finnhub import FinnhubCalendar
 from bot.sources.http import RateLimiter, make_client
 from bot.sources.nasdaq import NasdaqCalendar
-from bot.telegram.loopback import FloodLimits, LoopbackBotApi
-from tests.fakes.providers import FakeCalendars, finnhub_row, nasdaq_row
+from tests.conftest import BOT_API_SPEC
 from tests.telegram.bot_harness import TOKEN, running_bot, seed_universe
 from tests.telegram.test_alert_flow import eventually
 
@@ -36,7 +37,7 @@ FINNHUB_KEY = "finnhub-startup-key"
 async def _first_run_after_start(register: object, *, gap: float) -> float | None:
     """Register a job, start the JobQueue `gap` seconds later (post_init runs before it starts);
     return the seconds from start to the first run, None if it did not run within 2 s."""
-    async with LoopbackBotApi(TOKEN, flood=FloodLimits()) as api:
+    async with LoopbackBotApi(TOKEN, flood=FloodLimits(), spec_path=BOT_API_SPEC) as api:
         application = ApplicationBuilder().token(TOKEN).base_url(api.bot_base_url).build()
         ran = asyncio.Event()
 
@@ -123,7 +124,7 @@ async def test_a_new_watch_gets_its_next_report_in_seconds_while_a_window_read_r
     today = new_york_date(utc_now())
     nvda_day, msft_day = today + timedelta(days=20), today + timedelta(days=6)
     caplog.set_level(logging.INFO)
-    async with FakeCalendars(FINNHUB_KEY) as fake, LoopbackBotApi(TOKEN, flood=FloodLimits()) as api:
+    async with FakeCalendars(FINNHUB_KEY) as fake, LoopbackBotApi(TOKEN, flood=FloodLimits(), spec_path=BOT_API_SPEC) as api:
         fake.nasdaq_rows[nvda_day] = [nasdaq_row("NVDA", eps="$0.84", estimates="14", name="NVIDIA Corporation")]
         fake.nasdaq_rows[msft_day] = [nasdaq_row("MSFT", eps="$3.10", estimates="20")]
         fake.finnhub_rows = [finnhub_row("NVDA", nvda_day, eps=0.8512), finnhub_row("MSFT", msft_day, eps=3.1)]

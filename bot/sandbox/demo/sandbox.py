@@ -17,14 +17,14 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import Services, build_application
-from bot.demo.replay import DemoData, ReplayCalendar, load_demo_data
+from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
+from bot.sandbox.demo.replay import DemoData, ReplayCalendar, load_demo_data
+from bot.sandbox.edgar import LoopbackEdgar
 from bot.settings import IsolatedSettings
-from bot.sources.edgar.loopback import LoopbackEdgar
 from bot.sources.sec_tickers import TickerEntry
 from bot.store.companies import upsert_companies
 from bot.store.db import make_engine, session_scope, upgrade
 from bot.store.tables import Company
-from bot.telegram.loopback import FloodLimits, LoopbackBotApi
 
 SANDBOX_TOKEN = "123456:SANDBOX-TOKEN"
 SANDBOX_SEC_AGENT = "Earnings bot sandbox sandbox@example.com"
@@ -68,8 +68,9 @@ def seed_companies(engine: Engine, data: DemoData, now: datetime) -> None:
 
 @asynccontextmanager
 async def sandbox(clock: Callable[[], datetime], *, database_url: str | None = None,
-                  with_jobs: bool = False) -> AsyncIterator[Sandbox]:
-    """Run the real application against the loopback Bot API server and a fresh database."""
+                  with_jobs: bool = False, spec_path: Path | None = None) -> AsyncIterator[Sandbox]:
+    """Run the real application against the loopback Bot API server and a fresh database;
+    spec_path names the api.json it checks calls against (None: its built-in spec)."""
     with tempfile.TemporaryDirectory(prefix="earnings-bot-") as folder:
         url = database_url or f"sqlite:///{Path(folder) / 'sandbox.sqlite3'}"
         engine = make_engine(url)
@@ -77,7 +78,7 @@ async def sandbox(clock: Callable[[], datetime], *, database_url: str | None = N
         data = load_demo_data()
         seed_companies(engine, data, clock())
         # Telegram's real limits, so the sandbox shows the bot living within them.
-        async with LoopbackBotApi(SANDBOX_TOKEN, flood=FloodLimits()) as api, LoopbackEdgar() as edgar:
+        async with LoopbackBotApi(SANDBOX_TOKEN, flood=FloodLimits(), spec_path=spec_path) as api, LoopbackEdgar() as edgar:
             settings = IsolatedSettings(
                 telegram_bot_token=SecretStr(SANDBOX_TOKEN), telegram_api_url=api.base_url,
                 database_url=url, sec_user_agent=SANDBOX_SEC_AGENT, sec_www_url=edgar.url,

@@ -12,14 +12,14 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.delivery.publisher import OutboxPublisher
-from bot.demo.releases import release_html
-from bot.demo.replay import DemoRelease
-from bot.demo.sandbox import DemoClock, Sandbox, sandbox
 from bot.domain.market_time import NEW_YORK
 from bot.engine.evaluate import evaluate_event
 from bot.engine.figures_store import record_reported
 from bot.engine.releases import event_for_release
-from bot.sources.edgar.loopback import PublishedFiling
+from bot.sandbox.demo.releases import release_html
+from bot.sandbox.demo.replay import DemoRelease
+from bot.sandbox.demo.sandbox import DemoClock, Sandbox, sandbox
+from bot.sandbox.edgar import PublishedFiling
 from bot.store.db import session_scope
 from bot.store.tables import Chat, Company, Delivery, DeliveryStatus
 

@@ -10,7 +10,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
-from bot.demo.sandbox import DemoClock, sandbox
+from bot.sandbox.demo.sandbox import DemoClock, sandbox
 
 CONSOLE_CHAT_ID = 7_200_000_001
 CONSOLE_START = datetime(2025, 1, 27, 14, 0, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""Replay of real reports (bot/demo/february_2025.json): companies, vendor consensus, releases."""
+"""Replay of real reports (bot/sandbox/demo/february_2025.json): companies, vendor consensus, releases."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ class DemoData:
 
 def load_demo_data() -> DemoData:
     """Read the packaged data file."""
-    raw = json.loads(resources.files("bot.demo").joinpath(DATA_FILE).read_text(encoding="utf-8"))
+    raw = json.loads(resources.files("bot.sandbox.demo").joinpath(DATA_FILE).read_text(encoding="utf-8"))
     companies = [DemoCompany(**c) for c in raw["companies"]]
     return DemoData(companies, raw["events"])
 

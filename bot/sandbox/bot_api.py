@@ -8,28 +8,28 @@
 
 It speaks the Bot API over real HTTP on 127.0.0.1 (GET or POST; form, JSON or multipart bodies),
 answers with Telegram's error shapes, refuses sends over Telegram's flood limits, checks every call
-against api.json when that file is at hand, and lets a caller script faults: a user who blocked the
+against api.json when given its path (spec_path; else the lenient built-in spec), and lets a caller script faults: a user who blocked the
 bot, a group that kicked it, an unknown or migrated chat, a scripted error, a hang.
+
+This module is the HTTP side and the Bot API methods; the chats it keeps, the user's side and the
+scripted faults are in bot_api_chats.py, the rules it enforces in bot_api_spec.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import re
 import time
-from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 
-from bot.telegram.loopback_spec import (
-    DEFAULT_SPEC_PATH,
+from bot.sandbox.bot_api_chats import ApiRefusal, LoopbackChats, RecordedCall, SentMessage
+from bot.sandbox.bot_api_spec import (
     MAX_TEXT_UTF16,
     PARSE_MODES,
     ApiSpec,
@@ -46,69 +46,17 @@ __all__ = ["FloodLimits", "LoopbackBotApi", "RecordedCall", "SentMessage"]
 logger = logging.getLogger(__name__)
 
 DEFAULT_TOKEN = "123456:LOOPBACK-TOKEN"
-GROUP_USER_ID = 7_000_001  # who speaks in a group when the caller does not say
 CONFLICT = ("Conflict: terminated by other getUpdates request; "
             "make sure that only one bot instance is running")
 _PATH = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>[A-Za-z0-9_]+)/?")
 _HIDDEN_BY_DEFAULT = {"chat_member", "message_reaction", "message_reaction_count"}
-_BOT_COMMAND = re.compile(r"(?<![\w/<>])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/<>])")
 _COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 _CHAT_ACTIONS = {"typing", "upload_photo", "record_video", "upload_video", "record_voice",
                  "upload_voice", "upload_document", "choose_sticker", "find_location",
                  "record_video_note", "upload_video_note"}
 
 
-@dataclass
-class RecordedCall:
-    """One request the server answered."""
-
-    method: str                      # canonical spelling, e.g. "sendMessage"
-    params: dict[str, Any]           # decoded: chat_id is an int, reply_markup a dict
-    status: int
-    time: float                      # clock() when the request arrived
-    chat_id: int | str | None
-    description: str | None = None   # Telegram's error text when status != 200
-
-
-@dataclass
-class SentMessage:
-    """A message the bot sent, as the chat sees it now."""
-
-    chat_id: int
-    message_id: int
-    text: str                        # as the bot sent it, markup included
-    parse_mode: str | None
-    visible_text: str                # what the user reads: tags stripped, entities decoded
-    reply_markup: dict[str, Any] | None
-    sent_at: float                   # clock() when it was delivered
-    edited: bool = False
-    history: list[str] = field(default_factory=list)  # earlier texts, oldest first
-    deleted: bool = False
-
-
-class ApiRefusal(Exception):
-    """A Telegram error answer: {"ok": false, "error_code", "description", "parameters"}."""
-
-    def __init__(self, status: int, description: str,
-                 parameters: dict[str, Any] | None = None) -> None:
-        super().__init__(description)
-        self.status, self.description, self.parameters = status, description, parameters
-
-    def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"ok": False, "error_code": self.status,
-                                "description": self.description}
-        if self.parameters:
-            body["parameters"] = self.parameters
-        return body
-
-
-@dataclass
-class _Hang:
-    seconds: float
-    deliver: bool
-
-
-class LoopbackBotApi:
+class LoopbackBotApi(LoopbackChats):
     """A Bot API server in the caller's event loop; see the module docstring."""
 
     def __init__(
@@ -116,31 +64,18 @@ class LoopbackBotApi:
         spec_path: Path | None = None, bot_username: str = "earnings_demo_bot",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.token = token
-        self.bot_username = bot_username
+        super().__init__(token, bot_username=bot_username)
         self.clock = clock
         self.flood = FloodGate(flood or FloodLimits(), clock)
-        path = spec_path or (DEFAULT_SPEC_PATH if DEFAULT_SPEC_PATH.exists() else None)
-        self.spec = ApiSpec.load(path) if path else ApiSpec.builtin()
+        self.spec = ApiSpec.load(spec_path) if spec_path else ApiSpec.builtin()
         self.base_url = ""
         self.calls: list[RecordedCall] = []
         self.spec_violations: list[str] = []
         self.sends_ok = self.sends_429 = self.sends_refused = 0
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.my_commands: dict[tuple[str, str], list[dict[str, str]]] = {}
-        self._messages: dict[int, list[SentMessage]] = defaultdict(list)
-        self._last_message_id: dict[int, int] = defaultdict(int)
-        self._chats: dict[int, dict[str, Any]] = {}
-        self._chat_faults: dict[int, tuple[str, int, str, dict[str, Any] | None]] = {}
-        self._method_faults: dict[str, deque[ApiRefusal]] = defaultdict(deque)
-        self._hangs: dict[str, deque[_Hang]] = defaultdict(deque)
-        self._updates: list[dict[str, Any]] = []
-        self._update_ids = itertools.count(1)
-        self._query_ids = itertools.count(1)
-        self._pending_queries: set[str] = set()
         self._allowed_updates: set[str] | None = None
         self._poll_generation = 0
-        self._changed = asyncio.Event()
         self._closing = False
         self._runner: web.AppRunner | None = None
         self._handlers: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {
@@ -191,162 +126,6 @@ class LoopbackBotApi:
     async def __aexit__(self, exc_type: type[BaseException] | None,
                         exc: BaseException | None, tb: TracebackType | None) -> None:
         await self.stop()
-
-    # -- the user's side ------------------------------------------------------------------------
-
-    def user_sends(self, chat_id: int, text: str, *, user_id: int | None = None,
-                   chat_type: str = "private", first_name: str = "Demo",
-                   title: str | None = None) -> int:
-        """Queue a message from a user (bot commands marked as entities); return its update_id."""
-        chat = self._remember_chat(chat_id, chat_type, first_name=first_name, title=title)
-        fault = self._chat_faults.get(chat_id)
-        if fault and fault[0] == "blocked":  # writing to the bot again means unblocking it
-            del self._chat_faults[chat_id]
-        message: dict[str, Any] = {
-            "message_id": self._next_message_id(chat_id), "date": int(time.time()),
-            "chat": chat, "from": self._user(chat_id, chat_type, user_id, first_name),
-            "text": text,
-        }
-        commands = [{"type": "bot_command", "offset": utf16_len(text[:m.start()]),
-                     "length": utf16_len(m.group())} for m in _BOT_COMMAND.finditer(text)]
-        if commands:
-            message["entities"] = commands
-        return self._enqueue("message", message)
-
-    def user_edits(self, chat_id: int, message_id: int, text: str, *, user_id: int | None = None) -> int:
-        """Queue an edit of a message the user sent earlier (an edited_message update)."""
-        chat = self._chat_json(chat_id)
-        message: dict[str, Any] = {
-            "message_id": message_id, "date": int(time.time()) - 5, "edit_date": int(time.time()),
-            "chat": chat, "from": self._user(chat_id, chat["type"], user_id, "Demo"), "text": text,
-        }
-        commands = [{"type": "bot_command", "offset": utf16_len(text[:m.start()]),
-                     "length": utf16_len(m.group())} for m in _BOT_COMMAND.finditer(text)]
-        if commands:
-            message["entities"] = commands
-        return self._enqueue("edited_message", message)
-
-    def channel_posts(self, chat_id: int, text: str, *, title: str | None = None) -> int:
-        """Queue a post in a channel the bot is in (a channel_post update, no sender)."""
-        chat = self._remember_chat(chat_id, "channel", title=title)
-        post: dict[str, Any] = {"message_id": self._next_message_id(chat_id), "date": int(time.time()),
-                                "chat": chat, "text": text}
-        commands = [{"type": "bot_command", "offset": utf16_len(text[:m.start()]),
-                     "length": utf16_len(m.group())} for m in _BOT_COMMAND.finditer(text)]
-        if commands:
-            post["entities"] = commands
-        return self._enqueue("channel_post", post)
-
-    def user_sends_sticker(self, chat_id: int, emoji: str = "👍") -> int:
-        """Queue a sticker from a user in a private chat (a message without text)."""
-        chat = self._remember_chat(chat_id, "private")
-        return self._enqueue("message", {
-            "message_id": self._next_message_id(chat_id), "date": int(time.time()), "chat": chat,
-            "from": self._user(chat_id, "private", None, "Demo"),
-            "sticker": {"file_id": "sticker-1", "file_unique_id": "s1", "type": "regular", "width": 512,
-                        "height": 512, "is_animated": False, "is_video": False, "emoji": emoji},
-        })
-
-    def user_clicks(self, chat_id: int, message_id: int, data: str, *,
-                    user_id: int | None = None, first_name: str = "Demo") -> int:
-        """Queue a press on an inline button of a bot message; return the update_id."""
-        try:
-            message = self._find_message(chat_id, message_id, "")
-        except ApiRefusal:
-            raise LookupError(f"the bot sent no message {message_id} to chat {chat_id}") from None
-        query_id = str(next(self._query_ids))
-        self._pending_queries.add(query_id)
-        chat_type = self._chat_json(chat_id)["type"]
-        return self._enqueue("callback_query", {
-            "id": query_id, "from": self._user(chat_id, chat_type, user_id, first_name),
-            "message": self._message_json(message), "chat_instance": str(chat_id), "data": data,
-        })
-
-    def messages_to(self, chat_id: int) -> list[SentMessage]:
-        """Return the bot's messages in the chat that were not deleted, oldest first."""
-        return [m for m in self._messages.get(chat_id, []) if not m.deleted]
-
-    async def wait_for_messages(self, chat_id: int, count: int,
-                                timeout: float = 5.0) -> list[SentMessage]:
-        """Wait until the chat shows at least count messages from the bot; return them all."""
-        try:
-            async with asyncio.timeout(timeout):
-                while len(self.messages_to(chat_id)) < count:
-                    await self._changed.wait()
-        except TimeoutError:
-            seen = [m.visible_text for m in self.messages_to(chat_id)]
-            raise TimeoutError(f"chat {chat_id} shows {len(seen)} of {count} messages "
-                               f"after {timeout}s: {seen!r}") from None
-        return self.messages_to(chat_id)
-
-    # -- what the benchmark counts --------------------------------------------------------------
-
-    def texts_by_chat(self) -> dict[int, list[str]]:
-        """Return the current text of every message delivered to each chat (deleted too), in order."""
-        return {chat: [m.text for m in sent] for chat, sent in self._messages.items() if sent}
-
-    def duplicates(self) -> dict[int, list[str]]:
-        """Return, per chat, the texts delivered more than once."""
-        found = {}
-        for chat, texts in self.texts_by_chat().items():
-            repeated = sorted({t for t in texts if texts.count(t) > 1})
-            if repeated:
-                found[chat] = repeated
-        return found
-
-    def max_sends_per_second(self, chat_id: int | None = None) -> int:
-        """Return the most messages delivered within any one second (to one chat if given)."""
-        chats = [chat_id] if chat_id is not None else list(self._messages)
-        times = sorted(m.sent_at for c in chats for m in self._messages.get(c, []))
-        best, first = 0, 0
-        for last, moment in enumerate(times):
-            while moment - times[first] >= 1.0:
-                first += 1
-            best = max(best, last - first + 1)
-        return best
-
-    # -- faults ---------------------------------------------------------------------------------
-
-    def block(self, chat_id: int) -> None:
-        """Make the user block the bot: sends get 403 until the user writes again."""
-        self._chat_faults[chat_id] = ("blocked", 403, "Forbidden: bot was blocked by the user", None)
-        self._bot_status_changed(chat_id, "kicked")
-
-    def kick(self, chat_id: int) -> None:
-        """Remove the bot from the group: sends get 403."""
-        kind = "supergroup" if str(chat_id).startswith("-100") else "group"
-        self._chat_faults[chat_id] = ("kicked", 403, f"Forbidden: bot was kicked from the {kind} chat",
-                                      None)
-        self._bot_status_changed(chat_id, "kicked")
-
-    def chat_not_found(self, chat_id: int) -> None:
-        """Make the chat unknown: calls get 400 "chat not found"."""
-        self._chat_faults[chat_id] = ("not_found", 400, "Bad Request: chat not found", None)
-
-    def migrate(self, chat_id: int, new_chat_id: int) -> None:
-        """Upgrade the group to a supergroup: calls to the old id get 400 with migrate_to_chat_id."""
-        title = self._chat_json(chat_id).get("title")
-        self._remember_chat(new_chat_id, "supergroup", title=title)
-        self._chat_faults[chat_id] = ("migrated", 400,
-                                      "Bad Request: group chat was upgraded to a supergroup chat",
-                                      {"migrate_to_chat_id": new_chat_id})
-
-    def restore(self, chat_id: int) -> None:
-        """Clear any fault set on the chat."""
-        self._chat_faults.pop(chat_id, None)
-
-    def fail_next(self, method: str, status: int, description: str, *,
-                  retry_after: int | None = None, times: int = 1) -> None:
-        """Answer the next `times` calls of method with this error (and retry_after if given)."""
-        parameters = {"retry_after": retry_after} if retry_after is not None else None
-        for _ in range(times):
-            self._method_faults[method.lower()].append(ApiRefusal(status, description, parameters))
-
-    def hang_next(self, method: str, seconds: float, times: int = 1, *,
-                  deliver: bool = True) -> None:
-        """Hold back the answer to the next calls of method; deliver=False holds them before
-        they take effect, so a client that gives up leaves nothing delivered."""
-        self._hangs[method.lower()].extend(_Hang(seconds, deliver) for _ in range(times))
 
     # -- HTTP -----------------------------------------------------------------------------------
 
@@ -552,77 +331,12 @@ class LoopbackBotApi:
             raise ApiRefusal(400, "Bad Request: message is too long")
         return visible
 
-    def _find_message(self, chat_id: int, message_id: int, missing: str) -> SentMessage:
-        for message in self._messages.get(chat_id, []):
-            if message.message_id == message_id and not message.deleted:
-                return message
-        raise ApiRefusal(400, missing)
-
-    def _next_message_id(self, chat_id: int) -> int:
-        self._last_message_id[chat_id] += 1
-        return self._last_message_id[chat_id]
-
-    def _enqueue(self, kind: str, payload: dict[str, Any]) -> int:
-        update_id = next(self._update_ids)
-        self._updates.append({"update_id": update_id, kind: payload})
-        self._pulse()
-        return update_id
-
     def _wanted(self, update: dict[str, Any]) -> bool:
         kind = next(key for key in update if key != "update_id")
         if self._allowed_updates is None:
             return kind not in _HIDDEN_BY_DEFAULT
         return kind in self._allowed_updates
 
-    def _bot_status_changed(self, chat_id: int, status: str) -> None:
-        chat = self._chat_json(chat_id)
-        self._enqueue("my_chat_member", {
-            "chat": chat, "from": self._user(chat_id, chat["type"], None, "Demo"),
-            "date": int(time.time()),
-            "old_chat_member": {"status": "member", "user": self._bot_user()},
-            "new_chat_member": {"status": status, "user": self._bot_user(), "until_date": 0},
-        })
-
-    def _remember_chat(self, chat_id: int, chat_type: str, *, first_name: str = "Demo",
-                       title: str | None = None) -> dict[str, Any]:
-        chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
-        if chat_type == "private":
-            chat["first_name"] = first_name
-        else:
-            chat["title"] = title or f"Group {chat_id}"
-        self._chats[chat_id] = chat
-        return chat
-
-    def _chat_json(self, chat_id: int) -> dict[str, Any]:
-        if chat_id in self._chats:
-            return self._chats[chat_id]
-        if chat_id > 0:
-            return {"id": chat_id, "type": "private", "first_name": f"User {chat_id}"}
-        kind = "supergroup" if str(chat_id).startswith("-100") else "group"
-        return {"id": chat_id, "type": kind, "title": f"Group {chat_id}"}
-
-    def _user(self, chat_id: int, chat_type: str, user_id: int | None,
-              first_name: str) -> dict[str, Any]:
-        default = chat_id if chat_type == "private" else GROUP_USER_ID
-        return {"id": user_id or default, "is_bot": False, "first_name": first_name}
-
-    def _bot_user(self) -> dict[str, Any]:
-        prefix = self.token.split(":", 1)[0]
-        return {"id": int(prefix) if prefix.isdigit() else 123456, "is_bot": True,
-                "first_name": "Earnings Demo", "username": self.bot_username}
-
-    def _message_json(self, message: SentMessage) -> dict[str, Any]:
-        body = {"message_id": message.message_id, "from": self._bot_user(),
-                "chat": self._chat_json(message.chat_id), "date": int(time.time()),
-                "text": message.visible_text}
-        if message.reply_markup:
-            body["reply_markup"] = message.reply_markup
-        return body
-
-    def _pulse(self) -> None:
-        """Wake everything waiting for a change: long polls, hangs, wait_for_messages."""
-        self._changed.set()
-        self._changed = asyncio.Event()
 
     async def _wait_change(self, timeout: float) -> None:
         try:
