@@ -125,47 +125,44 @@ def _locate_event(session: Session, company: Company, row: CalendarRow, *, now: 
     make a new one for this company."""
     classes = share_class_ids(session, company)
     key = _row_period_key(company, row)
-    if key is not None:
-        event = session.exec(
-            select(EarningsEvent).where(
-                col(EarningsEvent.company_id).in_(classes), EarningsEvent.fiscal_period == key
-            ).order_by(col(EarningsEvent.id))
-        ).first()
-        if event is not None:
-            return event, False
     fiscal = (row.fiscal_year, row.fiscal_quarter) if row.fiscal_year and row.fiscal_quarter else None
-    if fiscal is not None:  # the same fiscal quarter, however far its date moved
-        event = session.exec(
-            select(EarningsEvent).where(
-                col(EarningsEvent.company_id).in_(classes),
-                EarningsEvent.fiscal_year == fiscal[0], EarningsEvent.fiscal_quarter == fiscal[1],
-            ).order_by(col(EarningsEvent.id))
-        ).first() or session.exec(
-            select(EarningsEvent).where(
-                col(EarningsEvent.company_id).in_(classes),
-                EarningsEvent.fiscal_period == f"FY{fiscal[0]}Q{fiscal[1]}",
-            ).order_by(col(EarningsEvent.id))
-        ).first()
-        if event is not None:
-            return event, False
+    found = _event_by_key(session, classes, key) or _event_by_fiscal_quarter(session, classes, fiscal)
+    if found is not None:
+        return found, False
     nearby = _event_near(session, classes, row.report_date, fiscal)
     if nearby is not None and (key is None or not has_period_key(nearby)):
         if key is not None:
             nearby.fiscal_period = key
         return nearby, False
-    key = key or (
-        f"FY{row.fiscal_year}Q{row.fiscal_quarter}" if row.fiscal_year and row.fiscal_quarter
-        else f"date:{row.report_date.isoformat()}"
-    )
+    key = key or (f"FY{fiscal[0]}Q{fiscal[1]}" if fiscal else f"date:{row.report_date.isoformat()}")
     event = EarningsEvent(
         company_id=company.id,  # type: ignore[arg-type]
-        fiscal_period=key,
-        period_label="",
-        report_date=row.report_date,
-        timing=row.timing,
-        updated_at=now,
+        fiscal_period=key, period_label="", report_date=row.report_date, timing=row.timing, updated_at=now,
     )
     return event, True
+
+
+def _event_by_key(session: Session, company_ids: list[int], key: str | None) -> EarningsEvent | None:
+    if key is None:
+        return None
+    return session.exec(
+        select(EarningsEvent).where(col(EarningsEvent.company_id).in_(company_ids), EarningsEvent.fiscal_period == key)
+        .order_by(col(EarningsEvent.id))
+    ).first()
+
+
+def _event_by_fiscal_quarter(
+    session: Session, company_ids: list[int], fiscal: tuple[int, int] | None
+) -> EarningsEvent | None:
+    """The same fiscal quarter, however far its date moved."""
+    if fiscal is None:
+        return None
+    return session.exec(
+        select(EarningsEvent).where(
+            col(EarningsEvent.company_id).in_(company_ids),
+            EarningsEvent.fiscal_year == fiscal[0], EarningsEvent.fiscal_quarter == fiscal[1],
+        ).order_by(col(EarningsEvent.id))
+    ).first() or _event_by_key(session, company_ids, f"FY{fiscal[0]}Q{fiscal[1]}")
 
 
 def has_period_key(event: EarningsEvent) -> bool:
