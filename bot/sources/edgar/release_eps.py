@@ -54,40 +54,64 @@ def read_eps(current: str, sentence: str, period: str | None) -> list[Candidate]
     """Return the EPS candidates of one clause (current: the clause up to any comparison)."""
     found: list[Candidate] = []
     for match in _EPS_PHRASE.finditer(current):
-        phrase = match["phrase"].lower()
-        if "diluted" not in phrase or qualifier_words(words_before(current, match.start())):
-            continue
-        unit = Unit.PER_ADS if re.search(r"\bads\b|american", phrase) else Unit.PER_SHARE
-        loss = "loss" in phrase and not re.search(r"income|earnings", phrase)
-        first = first_amount(current, match.end(), money=False, limit=120)
-        if first is None or first.step >= 1:
-            continue
-        stated = stated_basis(current, match.start(), match.end() + first.start, match.end() + first.end)
-        readings = _eps_readings(current, match, first, stated)
-        for amount, basis in readings:
-            value = -abs(amount.value) if loss else amount.value
-            found.append(Candidate("eps", basis, unit, amount.currency, value, amount.step, sentence, period))
+        found.extend(_eps_after_phrase(current, sentence, period, match))
     for amount in money_amounts(current):
-        follows = _EPS_AFTER_AMOUNT.match(current[amount.end : amount.end + 80])
-        if not follows or amount.step >= 1:
-            continue
-        before = current[max(0, amount.start - 300) : amount.start]
-        subject = last_match(_EPS_SUBJECT, before)
-        if subject is None or _NOT_EPS_BETWEEN.search(before[subject.end() :]) or CHANGE_BEFORE.search(before):
-            continue  # "restructuring charges of $0.25 per diluted share", "a dividend of ..."
-        unit_word = next(u for u in follows.groups() if u)
-        unit = Unit.PER_ADS if unit_word.lower() == "ads" else Unit.PER_SHARE
-        basis_words = re.findall(r"(?i)\b(non-gaap|adjusted|gaap)\b", before)
-        named = basis_word(basis_words[-1].lower()) if basis_words else None
-        subject_at = amount.start - len(before) + subject.start()
-        basis = with_stated(named, stated_basis(current, subject_at, amount.start, amount.end))
-        if basis is None:
-            continue
-        value = amount.value
-        if re.search(r"(?i)loss", subject.group(0)) and not re.search(r"(?i)income|earnings", subject.group(0)):
-            value = -abs(value)
-        found.append(Candidate("eps", basis, unit, amount.currency, value, amount.step, sentence, period))
+        candidate = _eps_before_unit(current, sentence, period, amount)
+        if candidate is not None:
+            found.append(candidate)
     return found
+
+
+def _eps_after_phrase(
+    current: str, sentence: str, period: str | None, match: re.Match[str]
+) -> list[Candidate]:
+    """Return the EPS read after a named metric: "GAAP earnings per diluted share were $0.89"."""
+    phrase = match["phrase"].lower()
+    if "diluted" not in phrase or qualifier_words(words_before(current, match.start())):
+        return []
+    unit = Unit.PER_ADS if re.search(r"\bads\b|american", phrase) else Unit.PER_SHARE
+    loss = "loss" in phrase and not re.search(r"income|earnings", phrase)
+    first = first_amount(current, match.end(), money=False, limit=120)
+    if first is None or first.step >= 1:
+        return []
+    stated = stated_basis(current, match.start(), match.end() + first.start, match.end() + first.end)
+    return [
+        Candidate("eps", basis, unit, amount.currency, -abs(amount.value) if loss else amount.value,
+                  amount.step, sentence, period)
+        for amount, basis in _eps_readings(current, match, first, stated)
+    ]
+
+
+def _eps_before_unit(
+    current: str, sentence: str, period: str | None, amount: Amount
+) -> Candidate | None:
+    """Return the EPS an amount before "per diluted share" states, when its subject is earnings."""
+    follows = _EPS_AFTER_AMOUNT.match(current[amount.end : amount.end + 80])
+    if not follows or amount.step >= 1:
+        return None
+    before = current[max(0, amount.start - 300) : amount.start]
+    subject = last_match(_EPS_SUBJECT, before)
+    if subject is None or _NOT_EPS_BETWEEN.search(before[subject.end() :]) or CHANGE_BEFORE.search(before):
+        return None  # "restructuring charges of $0.25 per diluted share", "a dividend of ..."
+    unit_word = next(u for u in follows.groups() if u)
+    unit = Unit.PER_ADS if unit_word.lower() == "ads" else Unit.PER_SHARE
+    subject_at = amount.start - len(before) + subject.start()
+    basis = with_stated(_named_basis(before), stated_basis(current, subject_at, amount.start, amount.end))
+    if basis is None:
+        return None
+    value = -abs(amount.value) if _is_loss(subject.group(0)) else amount.value
+    return Candidate("eps", basis, unit, amount.currency, value, amount.step, sentence, period)
+
+
+def _named_basis(before: str) -> Basis | None:
+    """Return the basis the last "GAAP" / "non-GAAP" / "adjusted" before the amount names, if any."""
+    basis_words = re.findall(r"(?i)\b(non-gaap|adjusted|gaap)\b", before)
+    return basis_word(basis_words[-1].lower()) if basis_words else None
+
+
+def _is_loss(subject: str) -> bool:
+    """Whether the subject is a loss ("net loss"), not "net income (loss)"."""
+    return bool(re.search(r"(?i)loss", subject)) and not re.search(r"(?i)income|earnings", subject)
 
 
 def _eps_readings(
