@@ -126,40 +126,68 @@ def coerce(name: str, value: Any, types: tuple[str, ...]) -> Any:
 
 
 def _try_type(value: Any, kind: str) -> tuple[bool, Any]:
-    if kind == "Integer":
-        if isinstance(value, int) and not isinstance(value, bool):
-            return True, value
-        if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
-            return True, int(value)
-    elif kind in ("Float", "Float number"):
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return True, value
+    reader = _TYPE_READERS.get(kind)
+    if reader is not None:
+        return reader(value)
+    # "Array of X" or an object type, sent as JSON text in forms
+    return _try_json(value, list if kind.startswith("Array of") else dict)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _try_integer(value: Any) -> tuple[bool, Any]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return True, value
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+        return True, int(value)
+    return False, None
+
+
+def _try_float(value: Any) -> tuple[bool, Any]:
+    if _is_number(value):
+        return True, value
+    try:
+        return (True, float(value)) if isinstance(value, str) else (False, None)
+    except ValueError:
+        return False, None
+
+
+def _try_boolean(value: Any) -> tuple[bool, Any]:
+    if isinstance(value, bool):
+        return True, value
+    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
+        return True, value.lower() in ("true", "1")
+    return False, None
+
+
+def _try_string(value: Any) -> tuple[bool, Any]:
+    if isinstance(value, str):
+        return True, value
+    if _is_number(value):
+        return True, str(value)
+    return False, None
+
+
+def _try_json(value: Any, wanted: type) -> tuple[bool, Any]:
+    if isinstance(value, str):
         try:
-            return (True, float(value)) if isinstance(value, str) else (False, None)
+            value = json.loads(value)
         except ValueError:
             return False, None
-    elif kind in ("Boolean", "True"):
-        if isinstance(value, bool):
-            return True, value
-        if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
-            return True, value.lower() in ("true", "1")
-    elif kind == "String":
-        if isinstance(value, str):
-            return True, value
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return True, str(value)
-    elif kind == "InputFile":
+    if isinstance(value, wanted):
         return True, value
-    else:  # "Array of X" or an object type, sent as JSON text in forms
-        wanted = list if kind.startswith("Array of") else dict
-        if isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except ValueError:
-                return False, None
-        if isinstance(value, wanted):
-            return True, value
     return False, None
+
+
+_TYPE_READERS: dict[str, Callable[[Any], tuple[bool, Any]]] = {
+    "Integer": _try_integer,
+    "Float": _try_float, "Float number": _try_float,
+    "Boolean": _try_boolean, "True": _try_boolean,
+    "String": _try_string,
+    "InputFile": lambda value: (True, value),
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,56 +258,73 @@ def _skip_spaces(text: str, i: int) -> int:
 
 
 def _start_tag(text: str, begin: int, stack: list[str]) -> int:
+    where = f"at byte offset {_offset(text, begin)}"
+    tag, i = _start_tag_name(text, begin, where)
+    attributes: dict[str, str] = {}
+    while True:
+        i = _skip_spaces(text, i)
+        if i >= len(text):
+            raise EntityParseError(f'Unclosed start tag "{tag}" {where}')
+        if text[i] == ">":
+            break
+        i = _attribute(text, i, tag, where, attributes)
+    _check_attributes(tag, attributes, where)
+    stack.append(tag)
+    return i + 1
+
+
+def _start_tag_name(text: str, begin: int, where: str) -> tuple[str, int]:
+    """Return the supported tag name of the start tag at begin and the index just after it."""
     size, i = len(text), begin + 1
     while i < size and text[i] not in _SPACES and text[i] != ">":
         i += 1
-    where = f"at byte offset {_offset(text, begin)}"
     if i >= size:
         raise EntityParseError(f"Unclosed start tag {where}")
     tag = text[begin + 1:i].lower()
     if tag not in _HTML_TAGS:
         raise EntityParseError(f'Unsupported start tag "{tag}" {where}')
-    attributes: dict[str, str] = {}
-    while True:
-        i = _skip_spaces(text, i)
-        if i >= size:
-            raise EntityParseError(f'Unclosed start tag "{tag}" {where}')
-        if text[i] == ">":
-            break
-        name_begin = i
-        while i < size and text[i] not in _SPACES and text[i] not in "=>":
-            i += 1
-        name = text[name_begin:i].lower()
-        if not name:
-            raise EntityParseError(f'Empty attribute name in the tag "{tag}" {where}')
-        i = _skip_spaces(text, i)
-        if i >= size or text[i] != "=":
-            if tag == "blockquote" and name == "expandable" and i < size:
-                continue  # the one attribute Telegram takes without a value
-            raise EntityParseError(
-                f'Expected equal sign in declaration of an attribute of the tag "{tag}" {where}')
-        i = _skip_spaces(text, i + 1)
-        if i >= size:
-            raise EntityParseError(f'Unclosed start tag "{tag}" {where}')
-        if text[i] in "\"'":
-            close = text.find(text[i], i + 1)
-            if close < 0:
-                raise EntityParseError(f"Unclosed start tag {where}")
-            attributes[name] = text[i + 1:close]
-            i = close + 1
-        else:
-            token_end = _NAME_TOKEN.match(text, i).end()  # type: ignore[union-attr]
-            if token_end < size and text[token_end] not in _SPACES and text[token_end] != ">":
-                raise EntityParseError(
-                    f"Unexpected end of name token at byte offset {_offset(text, i)}")
-            attributes[name] = text[i:token_end]
-            i = token_end
+    return tag, i
+
+
+def _attribute(text: str, i: int, tag: str, where: str, attributes: dict[str, str]) -> int:
+    """Read the attribute at i into attributes; return the index just after it."""
+    size, name_begin = len(text), i
+    while i < size and text[i] not in _SPACES and text[i] not in "=>":
+        i += 1
+    name = text[name_begin:i].lower()
+    if not name:
+        raise EntityParseError(f'Empty attribute name in the tag "{tag}" {where}')
+    i = _skip_spaces(text, i)
+    if i >= size or text[i] != "=":
+        if tag == "blockquote" and name == "expandable" and i < size:
+            return i  # the one attribute Telegram takes without a value
+        raise EntityParseError(
+            f'Expected equal sign in declaration of an attribute of the tag "{tag}" {where}')
+    i = _skip_spaces(text, i + 1)
+    if i >= size:
+        raise EntityParseError(f'Unclosed start tag "{tag}" {where}')
+    attributes[name], i = _attribute_value(text, i, where)
+    return i
+
+
+def _attribute_value(text: str, i: int, where: str) -> tuple[str, int]:
+    """Return the quoted or bare attribute value at i and the index just after it."""
+    if text[i] in "\"'":
+        close = text.find(text[i], i + 1)
+        if close < 0:
+            raise EntityParseError(f"Unclosed start tag {where}")
+        return text[i + 1:close], close + 1
+    token_end = _NAME_TOKEN.match(text, i).end()  # type: ignore[union-attr]
+    if token_end < len(text) and text[token_end] not in _SPACES and text[token_end] != ">":
+        raise EntityParseError(f"Unexpected end of name token at byte offset {_offset(text, i)}")
+    return text[i:token_end], token_end
+
+
+def _check_attributes(tag: str, attributes: Mapping[str, str], where: str) -> None:
     if tag == "span" and attributes.get("class") != "tg-spoiler":
         raise EntityParseError(f'Tag "span" must have class "tg-spoiler" {where}')
     if tag == "tg-emoji" and not attributes.get("emoji-id", "").isdigit():
         raise EntityParseError("Invalid custom emoji identifier specified")
-    stack.append(tag)
-    return i + 1
 
 
 def _end_tag(text: str, begin: int, stack: list[str]) -> int:

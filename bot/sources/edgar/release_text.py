@@ -5,6 +5,9 @@ being reported: "Revenue for the fourth quarter ... of $39.3 billion", "GAAP ear
 share were $0.89", "Net income ... was $44.2 million, or $0.89 per share ($0.88 per share on a
 diluted basis)". Amounts after "compared with" / "from $..." belong to the prior period and are not
 read; sentences and paragraphs about a year, a year-to-date or the outlook are kept apart.
+
+Earnings per share are read in release_eps.py; what the metrics share (the qualifier before a
+name, the level amount after it, the stated basis) is in release_clauses.py.
 """
 
 from __future__ import annotations
@@ -13,7 +16,18 @@ import re
 from decimal import Decimal
 
 from bot.domain.figures import Basis, Unit
-from bot.sources.edgar.amounts import Amount, money_amounts
+from bot.sources.edgar.amounts import money_amounts
+from bot.sources.edgar.release_clauses import (
+    CHANGE_BEFORE,
+    OTHER_METRIC,
+    basis_word,
+    first_amount,
+    qualifier_words,
+    stated_basis,
+    with_stated,
+    words_before,
+)
+from bot.sources.edgar.release_eps import read_eps
 from bot.sources.edgar.release_parts import (
     FORWARD_CUE,
     OUTLOOK_WORD,
@@ -36,55 +50,6 @@ _NET_INCOME = re.compile(
     r"(?i)\b(?P<q>(?:non-gaap|gaap|adjusted)\s+)?net\s+(?P<kind>income|earnings|loss|profit)"
     r"(?:\s*\((?P<either>loss|income)\))?"
 )
-_EPS_PHRASE = re.compile(
-    r"(?ix)(?P<q>(?:non-gaap|gaap|adjusted)(?:\s+and\s+(?:non-gaap|gaap|adjusted))?\s+)?"
-    r"(?P<phrase>"
-    r"(?:(?:basic\s+and\s+)?diluted\s+)?(?:net\s+)?"
-    r"(?:income\s+\(loss\)|earnings\s+\(loss\)|\(loss\)\s+income|\(loss\)\s+earnings|earnings|income|loss)"
-    r"\s+per\s+(?:(?:basic\s+and\s+)?diluted\s+)?(?:common\s+|ordinary\s+|class\s+[a-c]\s+)?"
-    r"(?:share|ads|american\s+depositary\s+share)\b(?:\s*,?\s*\(?(?:basic\s+and\s+)?diluted\b\)?)?"
-    r"|(?:basic\s+and\s+)?diluted\s+eps\b|\beps\s*,?\s*\(?diluted\b\)?)"
-)
-# What a "$X per diluted share" amount is of: "net income ... $0.50 per diluted share" is EPS,
-# "restructuring charges of $0.25 per diluted share" or "a dividend of ..." is not.
-_EPS_SUBJECT = re.compile(
-    r"(?i)\bnet\s+(?:\(loss\)\s+|\(income\)\s+)?(?:income|earnings|loss|profit)\b|\bearnings\b|\beps\b"
-    r"|\b(?:income|earnings)\s+\(loss\)|\(loss\)\s+(?:income|earnings)"
-)
-_NOT_EPS_BETWEEN = re.compile(
-    r"(?i)\b(?:charges?|benefits?|impacts?|items?|gains?|dividends?|expenses?|costs?|tax(?:es)?|includ\w*)\b"
-)
-# A basis stated apart from the metric's name, before it or right after its amount: "Excluding
-# special items, diluted EPS was $1.87", "Diluted EPS was $1.87 on an adjusted basis".
-_BASIS_WORDS = (
-    r"(?P<adjusted>\b(?:excluding|exclusive\s+of)\b|\bon\s+an?\s+(?:adjusted|non-gaap|comparable|underlying|core)\s+basis\b)"
-    r"|(?P<gaap>\bon\s+an?\s+(?:gaap|reported|u\.s\.\s+gaap)\s+basis\b)"
-)
-_BASIS_CUE = re.compile(f"(?i){_BASIS_WORDS}")
-_BASIS_NEXT = re.compile(rf"(?i)\s*,?\s*(?:{_BASIS_WORDS})")
-_EPS_AFTER_AMOUNT = re.compile(
-    r"(?i)^\s*(?:of\s+)?(?:"
-    r"per\s+(?:basic\s+and\s+)?diluted\s+(?:common\s+|ordinary\s+)?(?P<u1>share|ads)\b"
-    r"|per\s+(?P<u2>share|ads)\s*\(?\s*,?\s*(?:on\s+a\s+)?(?:basic\s+and\s+)?diluted(?:\s+basis)?"
-    r"|in\s+diluted\s+(?:earnings|eps)\s+per\s+(?P<u3>share|ads)"
-    r"|diluted\s+(?:eps|earnings\s+per\s+(?P<u4>share|ads)))"
-)
-# "increased $1.2 billion", "rose by $0.12", "an increase of $5 million", "grew 12%, or $1.2 billion":
-# the amount is a change, not a level.
-_CHANGE_VERB = (
-    r"\b(?:increased|decreased|rose|fell|grew|declined|improved|jumped|climbed|dropped|gained|expanded|"
-    r"contracted|up|down)"
-)
-_CHANGE_BEFORE = re.compile(
-    rf"(?i)(?:\bby|\b(?:increase|decrease|growth|decline|improvement|change)\s+of|{_CHANGE_VERB}"
-    rf"|{_CHANGE_VERB}\b(?:(?!\bto\b)[^,;]){{0,60}},?\s+or)\s*$"
-)
-# After a change, the level follows "to": "increased $1.2 billion, or 3%, to a record $39.3 billion".
-_TO_LEVEL = re.compile(r"(?i)\bto(?:\s+(?:a|an|the))?(?:\s+(?:record|new|all-time|quarterly|high|of))*\s*$")
-_OTHER_METRIC = re.compile(
-    r"(?i)\b(?:revenues?|sales|income|earnings|loss|eps|margins?|profit|expenses?|cash|ebitda|"
-    r"bookings|backlog|dividends?|buybacks?|repurchases?|costs?)\b"
-)
 _REJECT_BEFORE = re.compile(r"(?i)\b(?:cost|costs|percent|percentage|share|portion|proportion|growth|mix)\s+of\s*$|%\s+of\s*$")
 _REJECT_AFTER = re.compile(
     r"(?i)^\s*(?:growth|margins?|per\b|mix|guidance|outlook|backlog|recognition|run[\s-]rate|retention|"
@@ -97,13 +62,6 @@ _KPI_FROM = re.compile(
 _NOT_A_SEGMENT = re.compile(
     r"\d|^(?:Q[1-4]|FY|Fiscal|First|Second|Third|Fourth|Quarter|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 )
-_GENERIC_BEFORE = frozenset("""
-    the a an its their our total net consolidated quarterly quarter record reported gaap non-gaap
-    adjusted today company company's fiscal all-time strong and with of in on that to was were for
-    said announced posted delivered achieved generated reports reported also while as both whose
-    first-quarter second-quarter third-quarter fourth-quarter q1 q2 q3 q4 year-over-year high new
-    highest better higher lower group's overall combined worldwide global
-""".split())
 _ACRONYM_STOPWORDS = frozenset({"GAAP", "EPS", "US", "USD", "RMB", "NON-GAAP", "Q1", "Q2", "Q3", "Q4"})
 _JOINERS = frozenset({"and", "&"})
 _HEADING_GENERIC = frozenset("""
@@ -184,7 +142,7 @@ class ReleaseTextReader:
             segment = self.segment if bullet else None
             found.extend(_revenue(current, sentence, period, segment))
             found.extend(_net_income(current, sentence, period))
-            found.extend(_eps(current, sentence, period))
+            found.extend(read_eps(current, sentence, period))
         return found
 
     def _guidance(self, current: str, sentence: str) -> list[Candidate]:
@@ -192,8 +150,8 @@ class ReleaseTextReader:
         if period is None and not re.search(r"(?i)\b(?:next|the|this)\s+quarter\b", current):
             return []
         for match in _REVENUE.finditer(current):
-            prefix = _before(current, match.start())
-            if _qualifier(prefix) or _REJECT_AFTER.match(current[match.end() : match.end() + 200]):
+            prefix = words_before(current, match.start())
+            if qualifier_words(prefix) or _REJECT_AFTER.match(current[match.end() : match.end() + 200]):
                 continue
             if _REJECT_BEFORE.search(prefix):
                 continue
@@ -234,27 +192,6 @@ def _opens_annual(sentence: str) -> bool:
     return is_annual(opening)
 
 
-def _before(text: str, index: int, width: int = 300) -> str:
-    """Return the words just before index: enough to qualify a metric, without copying a long clause."""
-    if index <= width:
-        return text[:index]
-    window = text[index - width : index]
-    return window[window.find(" ") + 1 :]  # without the word cut in half
-
-
-def _qualifier(prefix: str) -> list[str]:
-    """Return the words that narrow a metric ("Data Center" in "Data Center revenue")."""
-    words = re.findall(r"[\w$&.'-]+|[,;:()\"•]", prefix)
-    qualifier: list[str] = []
-    for word in reversed(words[-8:]):
-        low = word.lower()
-        if word in ",;:()\"•" or low in _GENERIC_BEFORE or low.endswith(("'s", "s'")) or re.fullmatch(r"[\d.,$]+", word):
-            break
-        qualifier.append(word)
-    qualifier.reverse()
-    return qualifier
-
-
 def _kpi_name(qualifier: list[str], prefix: str) -> str | None:
     """Return a segment name when the qualifier is clearly one ("Data Center", "AWS"), else None."""
     words = [w for w in qualifier if w.lower() != "segment"]
@@ -271,45 +208,16 @@ def _kpi_name(qualifier: list[str], prefix: str) -> str | None:
     return None
 
 
-def _first_amount(
-    text: str, start: int, *, money: bool, limit: int = 160
-) -> Amount | None:
-    """Return the first amount after start that states a level (not a change), or None.
-
-    A change ("increased $1.2 billion") is skipped; the level is then only the amount after "to"
-    ("... to $39.3 billion"), and without one there is none.
-    """
-    changed_at: int | None = None
-    for amount in money_amounts(text[start : start + limit + 60]):
-        if amount.start > limit:
-            return None
-        between = text[start : start + amount.start]
-        if _OTHER_METRIC.search(between):
-            return None
-        if _CHANGE_BEFORE.search(between):
-            changed_at = amount.end
-            continue
-        if changed_at is not None and not _TO_LEVEL.search(text[start + changed_at : start + amount.start]):
-            return None
-        follows = text[start + amount.end : start + amount.end + 40]
-        if money and re.match(r"(?i)\s*(?:per\b|in\s+diluted)", follows):
-            return None
-        if money and not amount.scaled and abs(amount.value) < 1000:
-            return None
-        return amount
-    return None
-
-
 def _revenue(current: str, sentence: str, period: str | None, segment: str | None) -> list[Candidate]:
     found = []
     for match in _REVENUE.finditer(current):
-        prefix, after = _before(current, match.start()), current[match.end() : match.end() + 200]
+        prefix, after = words_before(current, match.start()), current[match.end() : match.end() + 200]
         if _REJECT_BEFORE.search(prefix) or _REJECT_AFTER.match(after):
             continue
         kpi_from = _KPI_FROM.match(after)
         if kpi_from and _NOT_A_SEGMENT.search(kpi_from["name"]):
             kpi_from = None  # "Revenue in Q4 was ...", "revenue in Fiscal 2025"
-        qualifier = _qualifier(prefix)
+        qualifier = qualifier_words(prefix)
         name: str | None = None
         end = match.end()
         if kpi_from:
@@ -320,12 +228,12 @@ def _revenue(current: str, sentence: str, period: str | None, segment: str | Non
                 continue
         elif segment:
             name = segment
-        amount = _first_amount(current, end, money=True)
+        amount = first_amount(current, end, money=True)
         if amount is None:
             continue
         metric = f"kpi:{snake(name)}_revenue" if name else "revenue"
         named = Basis.ADJUSTED if re.search(r"(?i)\b(?:non-gaap|adjusted)\s*$", prefix[-40:]) else None
-        basis = _with_stated(named, _stated_basis(current, match.start(), end + amount.start, end + amount.end))
+        basis = with_stated(named, stated_basis(current, match.start(), end + amount.start, end + amount.end))
         if basis is None:
             continue
         found.append(Candidate(metric, basis, Unit.MONEY, amount.currency, amount.value, amount.step, sentence, period))
@@ -335,19 +243,19 @@ def _revenue(current: str, sentence: str, period: str | None, segment: str | Non
 def _net_income(current: str, sentence: str, period: str | None) -> list[Candidate]:
     found = []
     for match in _NET_INCOME.finditer(current):
-        prefix, after = _before(current, match.start()), current[match.end() : match.end() + 200]
-        if _qualifier(prefix) or re.match(r"(?i)\s*(?:per\b|margin|before|from\s+continuing|attributable\s+to\s+(?:non-?controlling|minority))", after):
+        prefix, after = words_before(current, match.start()), current[match.end() : match.end() + 200]
+        if qualifier_words(prefix) or re.match(r"(?i)\s*(?:per\b|margin|before|from\s+continuing|attributable\s+to\s+(?:non-?controlling|minority))", after):
             continue
         attributable = re.match(r"(?i)\s*attributable\s+to\s+[^,;]{1,60}?(?=\s+(?:was|were|of|totaled|increased|decreased|rose|fell|grew|declined|amounted|reached)\b)", after)
         end = match.end() + (attributable.end() if attributable else 0)
-        amount = _first_amount(current, end, money=True)
+        amount = first_amount(current, end, money=True)
         if amount is None:
             continue
         value = amount.value
         if match["kind"].lower() == "loss" and not match["either"]:
             value = -abs(value)
-        named = _basis_word(match["q"].strip().lower()) if match["q"] else None
-        basis = _with_stated(named, _stated_basis(current, match.start(), end + amount.start, end + amount.end))
+        named = basis_word(match["q"].strip().lower()) if match["q"] else None
+        basis = with_stated(named, stated_basis(current, match.start(), end + amount.start, end + amount.end))
         if basis is None:
             continue
         found.append(Candidate(
@@ -355,94 +263,6 @@ def _net_income(current: str, sentence: str, period: str | None) -> list[Candida
             rank=1 if attributable else 0,
         ))
     return found
-
-
-def _eps(current: str, sentence: str, period: str | None) -> list[Candidate]:
-    found: list[Candidate] = []
-    for match in _EPS_PHRASE.finditer(current):
-        phrase = match["phrase"].lower()
-        if "diluted" not in phrase or _qualifier(_before(current, match.start())):
-            continue
-        unit = Unit.PER_ADS if re.search(r"\bads\b|american", phrase) else Unit.PER_SHARE
-        loss = "loss" in phrase and not re.search(r"income|earnings", phrase)
-        first = _first_amount(current, match.end(), money=False, limit=120)
-        if first is None or first.step >= 1:
-            continue
-        stated = _stated_basis(current, match.start(), match.end() + first.start, match.end() + first.end)
-        readings = _eps_readings(current, match, first, stated)
-        for amount, basis in readings:
-            value = -abs(amount.value) if loss else amount.value
-            found.append(Candidate("eps", basis, unit, amount.currency, value, amount.step, sentence, period))
-    for amount in money_amounts(current):
-        follows = _EPS_AFTER_AMOUNT.match(current[amount.end : amount.end + 80])
-        if not follows or amount.step >= 1:
-            continue
-        before = current[max(0, amount.start - 300) : amount.start]
-        subject = _last(_EPS_SUBJECT, before)
-        if subject is None or _NOT_EPS_BETWEEN.search(before[subject.end() :]) or _CHANGE_BEFORE.search(before):
-            continue  # "restructuring charges of $0.25 per diluted share", "a dividend of ..."
-        unit_word = next(u for u in follows.groups() if u)
-        unit = Unit.PER_ADS if unit_word.lower() == "ads" else Unit.PER_SHARE
-        basis_words = re.findall(r"(?i)\b(non-gaap|adjusted|gaap)\b", before)
-        named = _basis_word(basis_words[-1].lower()) if basis_words else None
-        subject_at = amount.start - len(before) + subject.start()
-        basis = _with_stated(named, _stated_basis(current, subject_at, amount.start, amount.end))
-        if basis is None:
-            continue
-        value = amount.value
-        if re.search(r"(?i)loss", subject.group(0)) and not re.search(r"(?i)income|earnings", subject.group(0)):
-            value = -abs(value)
-        found.append(Candidate("eps", basis, unit, amount.currency, value, amount.step, sentence, period))
-    return found
-
-
-def _eps_readings(
-    current: str, match: re.Match[str], first: Amount, stated: Basis | None
-) -> list[tuple[Amount, Basis]]:
-    """Return the EPS amounts after a phrase with their basis; two for "GAAP and non-GAAP EPS were $X and $Y"."""
-    qualifier = (match["q"] or "").strip().lower()
-    if " and " not in qualifier:
-        basis = _with_stated(_basis_word(qualifier) if qualifier else None, stated)
-        return [(first, basis)] if basis is not None else []
-    bases = [_basis_word(word.strip()) for word in qualifier.split(" and ")]
-    if bases[0] == bases[1] or stated is not None:
-        return []
-    rest = current[match.end() + first.end : match.end() + first.end + 40]
-    second = money_amounts(rest)
-    if not second or not re.fullmatch(r"\s*,?\s*and\s*", rest[: second[0].start]):
-        return []
-    return [(first, bases[0]), (second[0], bases[1])]
-
-
-def _stated_basis(current: str, metric: int, start: int, end: int) -> Basis | None:
-    """Return the basis the clause states for the amount at start:end of the metric named at metric.
-
-    The cue must be right after the amount, or the last one before it and not followed by another
-    amount before the metric ("Operating expenses excluding ... were $X and revenue was $Y").
-    """
-    cue = _BASIS_NEXT.match(current, end, end + 80)
-    if cue is None:
-        window = max(0, min(metric, start) - 300)
-        cue = _last(_BASIS_CUE, current[window:start])
-        if cue is None or money_amounts(current[window + cue.end() : max(metric, window + cue.end())]):
-            return None
-    return Basis.ADJUSTED if cue["adjusted"] else Basis.GAAP
-
-
-def _with_stated(named: Basis | None, stated: Basis | None) -> Basis | None:
-    """Return the figure's basis from its name and the clause; None when the two disagree."""
-    if named is None:
-        return stated if stated is not None else Basis.GAAP
-    return named if stated is None or named == stated else None
-
-
-def _last(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
-    matches = list(pattern.finditer(text))
-    return matches[-1] if matches else None
-
-
-def _basis_word(word: str) -> Basis:
-    return Basis.GAAP if word == "gaap" else Basis.ADJUSTED
 
 
 def _guidance_value(
@@ -453,7 +273,7 @@ def _guidance_value(
         return None
     first = amounts[0]
     between = current[start : start + first.start]
-    if _OTHER_METRIC.search(between) or _CHANGE_BEFORE.search(between):
+    if OTHER_METRIC.search(between) or CHANGE_BEFORE.search(between):
         return None
     after = current[start + first.end :]
     plus_minus = re.match(r"(?i)\s*,?\s*(?:plus\s+or\s+minus|±|\+/-)\s*(\d+(?:\.\d+)?)\s*(?:%|percent)", after)
