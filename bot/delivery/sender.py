@@ -34,20 +34,21 @@ from telegram import Bot, LinkPreviewOptions, Message
 from telegram.constants import FloodLimit, ParseMode
 from telegram.error import TelegramError
 
-from bot.delivery import claims
-from bot.delivery.claims import (
+from bot.delivery import claims, recovery
+from bot.delivery.claims import Job
+from bot.delivery.coalesce import compose_messages
+from bot.delivery.corrections import EditPlan
+from bot.delivery.faults import Fault, FaultKind, classify
+from bot.delivery.outcomes import (
     ChatGone,
     Edited,
-    EditPlan,
     Failed,
     FloodSeen,
-    Job,
     Outcome,
     Retry,
     Sent,
+    record_outcomes,
 )
-from bot.delivery.coalesce import compose_messages
-from bot.delivery.faults import Fault, FaultKind, classify
 from bot.delivery.throttle import ChatSpacing, GlobalPacer
 from bot.domain.market_time import utc_now
 
@@ -129,7 +130,7 @@ class Sender:
         senders on one PostgreSQL) only rows whose claim lease ran out.
         """
         lease_ended_by = self.clock() if self.shared_outbox else None
-        recovered = claims.recover_in_flight(self.engine, lease_ended_by=lease_ended_by)
+        recovered = recovery.recover_in_flight(self.engine, lease_ended_by=lease_ended_by)
         if recovered:
             logger.warning("requeued %d deliveries that were in flight when a process stopped", recovered)
         return recovered
@@ -226,7 +227,7 @@ class Sender:
             return
         outcomes, self._outcomes = self._outcomes, []
         try:
-            await asyncio.to_thread(claims.record_outcomes, self.engine, outcomes)
+            await asyncio.to_thread(record_outcomes, self.engine, outcomes)
         except DBAPIError:
             self._outcomes = outcomes + self._outcomes  # written on the next flush
             raise
@@ -241,7 +242,7 @@ class Sender:
 
     def _seconds_to_wait(self) -> float:
         delay = IDLE_POLL
-        due = claims.seconds_until_next_due(self.engine, self.clock())
+        due = recovery.seconds_until_next_due(self.engine, self.clock())
         if due is not None:
             delay = min(delay, due)
         if self._cooling_chats:
@@ -398,7 +399,7 @@ class Sender:
             # Written now, not batched: the resend must find the new id.
             await self._flush()
             await asyncio.to_thread(
-                claims.migrate_chat, self.engine, job.chat_pk, fault.new_chat_id, job.delivery_ids,
+                recovery.migrate_chat, self.engine, job.chat_pk, fault.new_chat_id, job.delivery_ids,
                 self.clock(),
             )
         elif fault.kind is FaultKind.FLOOD:
