@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, update
 
 from bot.delivery.corrections import EditPlan, plan_corrections
-from bot.delivery.notices import notices_after_their_result, results_told, text_in_message
+from bot.delivery.notices import folded_into_result, notices_after_their_result, results_told
 from bot.delivery.outcomes import cancel_pending
 from bot.store.tables import Alert, Chat, ChatStatus, Delivery, DeliveryStatus
 
@@ -36,6 +36,8 @@ class Job:
     chat_id: int
     delivery_ids: tuple[int, ...]
     texts: tuple[str, ...]
+    # per delivery: a filing notice folded into its result's alert, its text not repeated
+    folded: tuple[bool, ...]
     attempts: int
     edit: EditPlan | None = None
 
@@ -43,7 +45,8 @@ class Job:
         """Return the job minus the deliveries at these positions."""
         keep = [i for i in range(len(self.delivery_ids)) if i not in indexes]
         return replace(self, delivery_ids=tuple(self.delivery_ids[i] for i in keep),
-                       texts=tuple(self.texts[i] for i in keep))
+                       texts=tuple(self.texts[i] for i in keep),
+                       folded=tuple(self.folded[i] for i in keep))
 
     def as_new_message(self) -> Job:
         """Return the job as a plain send (the message it meant to edit is gone)."""
@@ -174,20 +177,23 @@ def _jobs(
             continue
         plan = plans.get(row.id)
         if plan is not None:
-            jobs.append(Job(row.chat_pk, chosen[row.chat_pk], (row.id,), (row.text,), row.attempts, plan))
+            jobs.append(Job(row.chat_pk, chosen[row.chat_pk], (row.id,), (row.text,), (False,), row.attempts, plan))
         else:
             by_chat[row.chat_pk].append(row)
-    for chat_pk, chat_rows in by_chat.items():
-        jobs.append(
-            Job(
-                chat_pk,
-                chosen[chat_pk],
-                tuple(row.id for row in chat_rows),
-                tuple(text_in_message(row, told) for row in chat_rows),
-                # the freshest alert's count: an alert that joined late still gets every try
-                min(row.attempts for row in chat_rows),
-            )
-        )
+    jobs.extend(_message_job(chat_pk, chosen[chat_pk], chat_rows, told) for chat_pk, chat_rows in by_chat.items())
     order = {chat_pk: index for index, chat_pk in enumerate(chosen)}
     jobs.sort(key=lambda job: (order[job.chat_pk], job.edit is not None))
     return jobs
+
+
+def _message_job(chat_pk: int, chat_id: int, rows: list[Any], told: set[tuple[int, int]]) -> Job:
+    """Return one chat's due alerts as one job, the notices whose result it tells folded in."""
+    return Job(
+        chat_pk,
+        chat_id,
+        tuple(row.id for row in rows),
+        tuple(str(row.text) for row in rows),
+        tuple(folded_into_result(row, told) for row in rows),
+        # the freshest alert's count: an alert that joined late still gets every try
+        min(row.attempts for row in rows),
+    )

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from bot.delivery.coalesce import join_alerts
-from bot.delivery.notices import results_told, text_in_message
+from bot.delivery.notices import folded_into_result, results_told
 from bot.delivery.outcomes import EDITED_ELSEWHERE, cancel_pending
 from bot.delivery.split import MAX_MESSAGE_UNITS, visible_length
 from bot.store.tables import Alert, Delivery, DeliveryStatus
@@ -124,8 +124,7 @@ def _rebuilt_message(
     slots = [m for m in members if m.message_parts != EDITED_ELSEWHERE]
     if not slots or any(m.message_parts > 1 for m in slots):
         return None  # the alert went out split over several messages: send the correction anew
-    told = results_told(connection, [_with_chat(slot, row.chat_pk) for slot in slots])
-    texts = {slot.id: text_in_message(_with_chat(slot, row.chat_pk), told) for slot in slots}  # folded notices stay out
+    texts = _shown_texts(connection, row.chat_pk, slots)
     for edit in (m for m in members if m.message_parts == EDITED_ELSEWHERE):
         edit_family = _family(connection, families, edit.alert_id)
         for slot in slots:
@@ -137,10 +136,17 @@ def _rebuilt_message(
         return None
     for slot_id in revised:
         texts[slot_id] = row.text
-    text = join_alerts([texts[slot.id] for slot in slots if texts[slot.id]])
+    text = join_alerts([texts[slot.id] for slot in slots if slot.id in texts])
     if visible_length(text) > MAX_MESSAGE_UNITS:
         return None
     return EditPlan(message_id, text, revised)
+
+
+def _shown_texts(connection: Connection, chat_pk: int, slots: Sequence[Any]) -> dict[int, str]:
+    """Return the text each slot of the message shows, by delivery id; a notice folded into its
+    result's alert shows none of its own and has no entry."""
+    told = results_told(connection, [_with_chat(slot, chat_pk) for slot in slots])
+    return {slot.id: slot.text for slot in slots if not folded_into_result(_with_chat(slot, chat_pk), told)}
 
 
 def _message_members(connection: Connection, chat_pk: int, message_id: int) -> Sequence[Any]:
@@ -163,8 +169,7 @@ class _Slot:
     chat_pk: int
     kind: str
     filing_id: int | None
-    text: str
 
 
 def _with_chat(member: Any, chat_pk: int) -> _Slot:
-    return _Slot(chat_pk, member.kind, member.filing_id, member.text)
+    return _Slot(chat_pk, member.kind, member.filing_id)

@@ -65,9 +65,7 @@ def notices_after_their_result(rows: Sequence[Any], told: set[tuple[int, int]], 
     return {r.id for r in rows if (r.chat_pk, r.filing_id) in told and r.chat_pk not in results_now}
 
 
-def text_in_message(row: Any, told: set[tuple[int, int]]) -> str:
-    """Return the row's text, or "" for a filing notice whose result its chat is told: it goes out
-    folded into that message."""
-    if row.kind == AlertKind.FILING and (row.chat_pk, row.filing_id) in told:
-        return ""
-    return str(row.text)
+def folded_into_result(row: Any, told: set[tuple[int, int]]) -> bool:
+    """Whether the row is a filing notice whose result its chat is told: it goes out folded into that
+    message, its own text left out."""
+    return bool(row.kind == AlertKind.FILING and (row.chat_pk, row.filing_id) in told)

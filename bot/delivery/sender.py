@@ -276,7 +276,7 @@ class Sender:
             self._sent_in_job.pop(job.delivery_ids, None)
 
     async def _send(self, job: Job) -> None:
-        messages = compose_messages(job.texts)
+        messages = compose_messages(job.texts, folded=job.folded)
         last_message_of = {i: n for n, composed in enumerate(messages) for i in composed.sources}
         first_message: dict[int, int] = {}
         parts = dict.fromkeys(range(len(job.texts)), 0)
@@ -307,8 +307,8 @@ class Sender:
         """Telegram refused a message: fail the alert it held, or, when it held several, send each
         on its own so only the one at fault fails. Return the positions now settled."""
         refused = [i for i in sources if i not in settled]
-        carried = [i for i in refused if job.texts[i]]
-        riders = [i for i in refused if not job.texts[i]]
+        carried = [i for i in refused if not job.folded[i]]
+        riders = [i for i in refused if job.folded[i]]
         everyone = set(range(len(job.texts)))
         if len(carried) > 1:
             for index in carried:
