@@ -36,9 +36,9 @@ from telegram.error import TelegramError
 
 from bot.delivery import claims, recovery
 from bot.delivery.claims import Job
-from bot.delivery.coalesce import compose_messages
 from bot.delivery.corrections import EditPlan
 from bot.delivery.faults import Fault, FaultKind, classify
+from bot.delivery.jobrun import JobRun
 from bot.delivery.outcomes import (
     ChatGone,
     Edited,
@@ -46,7 +46,6 @@ from bot.delivery.outcomes import (
     FloodSeen,
     Outcome,
     Retry,
-    Sent,
     record_outcomes,
 )
 from bot.delivery.throttle import ChatSpacing, GlobalPacer
@@ -113,11 +112,9 @@ class Sender:
         self._requests = asyncio.Semaphore(max_in_flight)
         self.messages_sent = 0
         self.flood_waits = 0
-        self._outcomes: list[Outcome] = []
-        self._busy_chats: set[int] = set()
-        self._cooling_chats: list[int] = []
-        self._on_the_wire: set[tuple[int, ...]] = set()
-        self._sent_in_job: dict[tuple[int, ...], set[int]] = {}  # positions a running job has settled
+        self._outcomes: list[Outcome] = []  # recorded by the next flush
+        self._busy_chats: set[int] = set()  # chats with a job running: none of theirs is claimed
+        self._cooling_chats: list[int] = []  # chats the last claim found waiting for their limit
         self._last_flush = time.monotonic()
         self._stop: asyncio.Event | None = None  # set by run(): once set, nothing new goes on the wire
 
@@ -254,67 +251,52 @@ class Sender:
     # -- one job --------------------------------------------------------------------------------
 
     async def _run_job(self, job: Job) -> None:
+        run = JobRun(job)
         try:
             if job.edit is not None:
-                await self._edit(job, job.edit)
+                await self._edit(run, job.edit)
             else:
-                await self._send(job)
+                await self._send(run)
         except asyncio.CancelledError:
-            in_doubt = job.delivery_ids in self._on_the_wire
-            rest = job.without(self._sent_in_job.get(job.delivery_ids, set()))
+            rest = run.unsettled()
             if rest.delivery_ids:
                 self._outcomes.append(
-                    Retry(rest.delivery_ids, self.clock(), None, count_attempt=False, in_doubt=in_doubt)
+                    Retry(rest.delivery_ids, self.clock(), None, count_attempt=False, in_doubt=run.on_the_wire)
                 )
             raise
         except Exception:  # one job's bug must not stop the others
             logger.exception("delivery job failed chat=%s deliveries=%s", job.chat_id, job.delivery_ids)
             self._retry_later(job, "internal error while sending")
         finally:
-            self._on_the_wire.discard(job.delivery_ids)
             self._busy_chats.discard(job.chat_id)
-            self._sent_in_job.pop(job.delivery_ids, None)
 
-    async def _send(self, job: Job) -> None:
-        messages = compose_messages(job.texts, folded=job.folded)
-        last_message_of = {i: n for n, composed in enumerate(messages) for i in composed.sources}
-        first_message: dict[int, int] = {}
-        parts = dict.fromkeys(range(len(job.texts)), 0)
-        settled: set[int] = set()  # positions whose outcome is recorded
-        self._sent_in_job[job.delivery_ids] = settled
-        for n, composed in enumerate(messages):
-            result = await self._request(job, "sendMessage", partial(self._send_text, job, composed.text))
+    async def _send(self, run: JobRun) -> None:
+        job = run.job
+        for n, composed in enumerate(run.compose()):
+            result = await self._request(run, "sendMessage", partial(self._send_text, job, composed.text))
             if isinstance(result, Fault) and result.kind is FaultKind.REJECTED:
-                settled |= await self._refused(job, composed.sources, settled, result)
+                run.settled |= await self._refused(run, composed.sources, result)
                 continue
             if isinstance(result, Fault):
-                await self._handle_fault(job.without(settled), result)
+                await self._handle_fault(run.unsettled(), result)
                 return
-            for index in composed.sources:
-                first_message.setdefault(index, result.message_id)
-                parts[index] += 1
-            # Record each alert as soon as its last part is out: a stop or a fault later in the
-            # job must not send it again.
-            finished = {i for i in composed.sources if last_message_of[i] == n} - settled
-            self._record_sent(job, finished, first_message, parts)
-            settled |= finished
-        unsent = set(range(len(job.texts))) - settled
+            self._outcomes.extend(run.delivered(n, composed, result.message_id, self.clock()))
+        unsent = run.unsent_positions()
         if unsent:  # nothing to carry them (should not happen): try again rather than leave them in flight
             logger.error("deliveries left out of every message chat=%s: %s", job.chat_id, sorted(unsent))
-            self._retry_later(job.without(settled), "left out of the composed messages")
+            self._retry_later(run.unsettled(), "left out of the composed messages")
 
-    async def _refused(self, job: Job, sources: tuple[int, ...], settled: set[int], fault: Fault) -> set[int]:
+    async def _refused(self, run: JobRun, sources: tuple[int, ...], fault: Fault) -> set[int]:
         """Telegram refused a message: fail the alert it held, or, when it held several, send each
         on its own so only the one at fault fails. Return the positions now settled."""
-        refused = [i for i in sources if i not in settled]
+        job = run.job
+        refused = [i for i in sources if i not in run.settled]
         carried = [i for i in refused if not job.folded[i]]
         riders = [i for i in refused if job.folded[i]]
-        everyone = set(range(len(job.texts)))
+        everyone = set(range(len(job.delivery_ids)))
         if len(carried) > 1:
             for index in carried:
-                single = job.without(everyone - {index})
-                await self._send(single)
-                self._sent_in_job.pop(single.delivery_ids, None)
+                await self._send(JobRun(job.without(everyone - {index})))
         elif carried:
             logger.error("Telegram refused a message chat=%s: %s", job.chat_id, fault.description)
             self._outcomes.append(Failed((job.delivery_ids[carried[0]],), fault.description))
@@ -322,11 +304,13 @@ class Sender:
             self._retry_later(job.without(everyone - set(riders)), fault.description)
         return set(refused)
 
-    async def _edit(self, job: Job, plan: EditPlan) -> None:
-        result = await self._request(job, "editMessageText", partial(self._edit_text, job, plan))
+    async def _edit(self, run: JobRun, plan: EditPlan) -> None:
+        job = run.job
+        result = await self._request(run, "editMessageText", partial(self._edit_text, job, plan))
         if isinstance(result, Fault) and result.kind is FaultKind.EDIT_TARGET_GONE:
             logger.info("message to correct is gone chat=%s: sending the correction anew", job.chat_id)
-            await self._send(job.as_new_message())
+            run.job = job.as_new_message()
+            await self._send(run)
             return
         if isinstance(result, Fault) and result.kind is not FaultKind.EDIT_UNCHANGED:
             await self._handle_fault(job, result)
@@ -335,15 +319,16 @@ class Sender:
             Edited(job.delivery_ids[0], plan.message_id, plan.revised_delivery_ids, self.clock())
         )
 
-    async def _request(self, job: Job, method: str, call: Callable[[], Awaitable[Any]]) -> Any:
+    async def _request(self, run: JobRun, method: str, call: Callable[[], Awaitable[Any]]) -> Any:
         """Make one call once the limits allow; wait out 429s here; return its result or a Fault."""
+        chat_id = run.job.chat_id
         for _ in range(MAX_FLOOD_RETRIES):
-            await self.spacing.wait(job.chat_id)
+            await self.spacing.wait(chat_id)
             async with self._requests, self.pacer.slot():
                 if self._stop is not None and self._stop.is_set():
                     raise asyncio.CancelledError  # stopping: the job goes back to the queue unsent
-                self.spacing.record(job.chat_id)
-                self._on_the_wire.add(job.delivery_ids)
+                self.spacing.record(chat_id)
+                run.on_the_wire = True
                 try:
                     result = await call()
                 except TelegramError as error:
@@ -351,7 +336,7 @@ class Sender:
                 else:
                     fault = None
                 finally:
-                    self.spacing.finished(job.chat_id)
+                    self.spacing.finished(chat_id)
             if fault is None:
                 self.messages_sent += 1
                 return result
@@ -379,13 +364,6 @@ class Sender:
         logger.warning("Telegram flood control: every send paused for %.1fs", fault.retry_after)
 
     # -- outcomes -------------------------------------------------------------------------------
-
-    def _record_sent(self, job: Job, indexes: set[int], first_message: dict[int, int],
-                     parts: dict[int, int]) -> None:
-        at = self.clock()
-        for index in sorted(indexes):
-            if index in first_message:
-                self._outcomes.append(Sent(job.delivery_ids[index], first_message[index], parts[index], at))
 
     async def _handle_fault(self, job: Job, fault: Fault) -> None:
         if not job.delivery_ids:
