@@ -125,11 +125,7 @@ def _rebuilt_message(
     if not slots or any(m.message_parts > 1 for m in slots):
         return None  # the alert went out split over several messages: send the correction anew
     texts = _shown_texts(connection, row.chat_pk, slots)
-    for edit in (m for m in members if m.message_parts == EDITED_ELSEWHERE):
-        edit_family = _family(connection, families, edit.alert_id)
-        for slot in slots:
-            if slot.alert_id in edit_family:
-                texts[slot.id] = edit.text
+    _apply_earlier_edits(connection, members, slots, families, texts)
     own_family = families[row.alert_id]
     revised = tuple(slot.id for slot in slots if slot.alert_id in own_family)
     if not revised:
@@ -147,6 +143,18 @@ def _shown_texts(connection: Connection, chat_pk: int, slots: Sequence[Any]) -> 
     result's alert shows none of its own and has no entry."""
     told = results_told(connection, [_with_chat(slot, chat_pk) for slot in slots])
     return {slot.id: slot.text for slot in slots if not folded_into_result(_with_chat(slot, chat_pk), told)}
+
+
+def _apply_earlier_edits(
+    connection: Connection, members: Sequence[Any], slots: Sequence[Any], families: dict[int, set[int]],
+    texts: dict[int, str],
+) -> None:
+    """Put the texts of corrections that already edited the message in place of what they revised."""
+    for edit in (m for m in members if m.message_parts == EDITED_ELSEWHERE):
+        edit_family = _family(connection, families, edit.alert_id)
+        for slot in slots:
+            if slot.alert_id in edit_family:
+                texts[slot.id] = edit.text
 
 
 def _message_members(connection: Connection, chat_pk: int, message_id: int) -> Sequence[Any]:

@@ -37,7 +37,7 @@ from telegram.error import TelegramError
 from bot.delivery import claims, recovery
 from bot.delivery.claims import Job
 from bot.delivery.corrections import EditPlan
-from bot.delivery.faults import Fault, FaultKind, classify
+from bot.delivery.faults import Backoff, Fault, FaultKind, classify
 from bot.delivery.jobrun import JobRun
 from bot.delivery.outcomes import (
     ChatGone,
@@ -61,9 +61,9 @@ MAX_IN_FLIGHT = 100  # HTTP requests on the wire at once: 1000/s at 100 ms round
 FLUSH_INTERVAL = 0.1  # seconds between writes of outcomes while sends go on
 IDLE_POLL = 2.0  # look at the outbox at least this often when nobody wakes the sender
 STOP_GRACE = 5.0  # seconds a stopping sender lets requests on the wire finish
-MAX_FLOOD_RETRIES = 5
+MAX_FLOOD_RETRIES = 5  # 429s in a row for one message before it goes back to the queue
 REAP_INTERVAL = 60.0  # with a shared outbox: look for rows whose sender died this often
-COOLING_WAIT = 1.5  # a drain waits this long at most for a chat's one-per-second limit  # 429s in a row for one message before it goes back to the queue
+COOLING_WAIT = 1.5  # a drain waits this long at most for a chat's one-per-second limit
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -90,20 +90,13 @@ class Sender:
         max_in_flight: int = MAX_IN_FLIGHT,
         shared_outbox: bool = False,
     ) -> None:
-        # Telegram's published ceilings; a loopback server with other limits passes its own.
-        ceiling = rate_ceiling or (PAID_RATE_CEILING if paid_broadcast else FREE_RATE_CEILING)
-        if rate_per_second > ceiling:
-            logger.warning("rate %.0f/s is over Telegram's %.0f/s: using %.0f/s",
-                           rate_per_second, ceiling, ceiling)
-            rate_per_second = ceiling
+        rate_per_second = _capped_rate(rate_per_second, paid_broadcast, rate_ceiling)
         self.engine = engine
         self.bot = bot
         self.rate_per_second = rate_per_second
         self.paid_broadcast = paid_broadcast
         self.clock = clock
-        self.max_attempts = max_attempts
-        self.backoff_seconds = backoff_seconds
-        self.max_backoff_seconds = max_backoff_seconds
+        self.backoff = Backoff(max_attempts, first=backoff_seconds, longest=max_backoff_seconds)
         self.stop_grace = stop_grace
         self.shared_outbox = shared_outbox
         self.pacer = GlobalPacer(rate_per_second, headroom=headroom)
@@ -390,12 +383,21 @@ class Sender:
 
     def _retry_later(self, job: Job, error: str) -> None:
         attempt = job.attempts + 1
-        if attempt >= self.max_attempts:
+        delay = self.backoff.delay(attempt)
+        if delay is None:
             logger.warning("giving up after %d attempts chat=%s: %s", attempt, job.chat_id, error)
             self._outcomes.append(Failed(job.delivery_ids, error))
             return
-        delay = min(self.max_backoff_seconds, self.backoff_seconds * 2 ** (attempt - 1))
         self._outcomes.append(Retry(job.delivery_ids, self.clock() + timedelta(seconds=delay), error))
+
+
+def _capped_rate(rate_per_second: float, paid_broadcast: bool, rate_ceiling: float | None) -> float:
+    """Return the rate, at most the ceiling: Telegram's published one, or a loopback server's own."""
+    ceiling = rate_ceiling or (PAID_RATE_CEILING if paid_broadcast else FREE_RATE_CEILING)
+    if rate_per_second > ceiling:
+        logger.warning("rate %.0f/s is over Telegram's %.0f/s: using %.0f/s", rate_per_second, ceiling, ceiling)
+        return ceiling
+    return rate_per_second
 
 
 async def _wait_any(events: Sequence[asyncio.Event], timeout: float) -> None:
