@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.delivery.split import MAX_MESSAGE_UNITS, split_html, surely_fits, visible_length
@@ -18,40 +18,38 @@ class ComposedMessage:
     sources: tuple[int, ...]
 
 
-def compose_messages(texts: Sequence[str], limit: int = MAX_MESSAGE_UNITS) -> list[ComposedMessage]:
+def compose_messages(
+    texts: Sequence[str], limit: int = MAX_MESSAGE_UNITS, *, folded: Sequence[bool] | None = None
+) -> list[ComposedMessage]:
     """Join alert texts with a blank line into as few messages as fit; split only an alert too long alone.
 
-    An empty text stands for an alert another one in the job supersedes (a "has just filed" notice
-    whose result goes in the same message): it adds nothing and is delivered with its neighbours.
+    folded marks, position by position, an alert another one in the job supersedes (a "has just
+    filed" notice whose result goes in the same message): its text is left out, and it is
+    delivered with its neighbours.
     """
-    whole = join_alerts([text for text in texts if text])
+    alerts = _Alerts(texts, tuple(folded) if folded is not None else (False,) * len(texts))
+    whole = join_alerts(alerts.carried(range(len(texts))))
     if surely_fits(whole, limit):  # the common case: one message, nothing to measure
-        return [ComposedMessage(whole, tuple(range(len(texts))))] if whole else []
+        return [ComposedMessage(whole, tuple(range(len(texts))))] if not all(alerts.folded) else []
     messages: list[ComposedMessage] = []
     group: list[int] = []
     width = 0
     for index, text in enumerate(texts):
-        if not text:  # superseded by another alert of the same message: delivered with it
+        if alerts.folded[index]:  # superseded by another alert of the same message: delivered with it
             group.append(index)
             continue
         text_width = visible_length(text)
         if text_width > limit:
-            flushed = _joined(texts, group)
-            riders = () if flushed else tuple(group)  # superseded ones ride with the first part
-            messages.extend(flushed)
-            parts = split_html(text, limit)
-            messages.extend(ComposedMessage(part, (*riders, index) if n == 0 else (index,))
-                            for n, part in enumerate(parts))
+            messages.extend(alerts.split_alone(index, group, limit))
             group, width = [], 0
             continue
-        carries_text = any(texts[i] for i in group)  # superseded ones add no separator
-        joined_width = width + (len(ALERT_SEPARATOR) if carries_text else 0) + text_width
+        joined_width = width + (len(ALERT_SEPARATOR) if alerts.any_carried(group) else 0) + text_width
         if joined_width > limit:
-            messages.extend(_joined(texts, group))
+            messages.extend(alerts.joined(group))
             group, joined_width = [], text_width
         group.append(index)
         width = joined_width
-    last = _joined(texts, group)
+    last = alerts.joined(group)
     if not last and group and messages:  # only superseded ones left: they ride with the last
         messages[-1] = ComposedMessage(messages[-1].text, (*messages[-1].sources, *group))
     messages.extend(last)
@@ -63,7 +61,31 @@ def join_alerts(texts: Sequence[str]) -> str:
     return ALERT_SEPARATOR.join(texts)
 
 
-def _joined(texts: Sequence[str], group: list[int]) -> list[ComposedMessage]:
-    if not any(texts[i] for i in group):
-        return []
-    return [ComposedMessage(join_alerts([texts[i] for i in group if texts[i]]), tuple(group))]
+@dataclass(frozen=True)
+class _Alerts:
+    """A job's alert texts and, position by position, whether each is folded into another."""
+
+    texts: Sequence[str]
+    folded: tuple[bool, ...]
+
+    def carried(self, positions: Iterable[int]) -> list[str]:
+        """Return the texts of these positions that are not folded, in order."""
+        return [self.texts[i] for i in positions if not self.folded[i]]
+
+    def any_carried(self, positions: Iterable[int]) -> bool:
+        return any(not self.folded[i] for i in positions)
+
+    def joined(self, group: list[int]) -> list[ComposedMessage]:
+        """Return the group as one message, or none when it carries no text (only folded ones)."""
+        if not self.any_carried(group):
+            return []
+        return [ComposedMessage(join_alerts(self.carried(group)), tuple(group))]
+
+    def split_alone(self, index: int, group: list[int], limit: int) -> list[ComposedMessage]:
+        """Return the group gathered so far, then the alert at index split over as many messages as
+        it needs; folded ones of a group that carries no text ride with its first part."""
+        flushed = self.joined(group)
+        riders = () if flushed else tuple(group)
+        parts = split_html(self.texts[index], limit)
+        return [*flushed, *(ComposedMessage(part, (*riders, index) if n == 0 else (index,))
+                            for n, part in enumerate(parts))]

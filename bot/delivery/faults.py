@@ -81,3 +81,19 @@ def _seconds(error: RetryAfter) -> float:
     if isinstance(value, timedelta):
         return value.total_seconds()
     return float(value)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Retries after a transient fault: `first` seconds, doubling, at most `longest` apart, until
+    `max_attempts` tries in all."""
+
+    max_attempts: int
+    first: float
+    longest: float
+
+    def delay(self, attempt: int) -> float | None:
+        """Return seconds to wait after this attempt (1 for the first) failed, or None: give up."""
+        if attempt >= self.max_attempts:
+            return None
+        return min(self.longest, self.first * 2 ** (attempt - 1))

@@ -34,20 +34,20 @@ from telegram import Bot, LinkPreviewOptions, Message
 from telegram.constants import FloodLimit, ParseMode
 from telegram.error import TelegramError
 
-from bot.delivery import claims
-from bot.delivery.claims import (
+from bot.delivery import claims, recovery
+from bot.delivery.claims import Job
+from bot.delivery.corrections import EditPlan
+from bot.delivery.faults import Backoff, Fault, FaultKind, classify
+from bot.delivery.jobrun import JobRun
+from bot.delivery.outcomes import (
     ChatGone,
     Edited,
-    EditPlan,
     Failed,
     FloodSeen,
-    Job,
     Outcome,
     Retry,
-    Sent,
+    record_outcomes,
 )
-from bot.delivery.coalesce import compose_messages
-from bot.delivery.faults import Fault, FaultKind, classify
 from bot.delivery.throttle import ChatSpacing, GlobalPacer
 from bot.domain.market_time import utc_now
 
@@ -61,9 +61,9 @@ MAX_IN_FLIGHT = 100  # HTTP requests on the wire at once: 1000/s at 100 ms round
 FLUSH_INTERVAL = 0.1  # seconds between writes of outcomes while sends go on
 IDLE_POLL = 2.0  # look at the outbox at least this often when nobody wakes the sender
 STOP_GRACE = 5.0  # seconds a stopping sender lets requests on the wire finish
-MAX_FLOOD_RETRIES = 5
+MAX_FLOOD_RETRIES = 5  # 429s in a row for one message before it goes back to the queue
 REAP_INTERVAL = 60.0  # with a shared outbox: look for rows whose sender died this often
-COOLING_WAIT = 1.5  # a drain waits this long at most for a chat's one-per-second limit  # 429s in a row for one message before it goes back to the queue
+COOLING_WAIT = 1.5  # a drain waits this long at most for a chat's one-per-second limit
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -90,20 +90,13 @@ class Sender:
         max_in_flight: int = MAX_IN_FLIGHT,
         shared_outbox: bool = False,
     ) -> None:
-        # Telegram's published ceilings; a loopback server with other limits passes its own.
-        ceiling = rate_ceiling or (PAID_RATE_CEILING if paid_broadcast else FREE_RATE_CEILING)
-        if rate_per_second > ceiling:
-            logger.warning("rate %.0f/s is over Telegram's %.0f/s: using %.0f/s",
-                           rate_per_second, ceiling, ceiling)
-            rate_per_second = ceiling
+        rate_per_second = _capped_rate(rate_per_second, paid_broadcast, rate_ceiling)
         self.engine = engine
         self.bot = bot
         self.rate_per_second = rate_per_second
         self.paid_broadcast = paid_broadcast
         self.clock = clock
-        self.max_attempts = max_attempts
-        self.backoff_seconds = backoff_seconds
-        self.max_backoff_seconds = max_backoff_seconds
+        self.backoff = Backoff(max_attempts, first=backoff_seconds, longest=max_backoff_seconds)
         self.stop_grace = stop_grace
         self.shared_outbox = shared_outbox
         self.pacer = GlobalPacer(rate_per_second, headroom=headroom)
@@ -112,11 +105,9 @@ class Sender:
         self._requests = asyncio.Semaphore(max_in_flight)
         self.messages_sent = 0
         self.flood_waits = 0
-        self._outcomes: list[Outcome] = []
-        self._busy_chats: set[int] = set()
-        self._cooling_chats: list[int] = []
-        self._on_the_wire: set[tuple[int, ...]] = set()
-        self._sent_in_job: dict[tuple[int, ...], set[int]] = {}  # positions a running job has settled
+        self._outcomes: list[Outcome] = []  # recorded by the next flush
+        self._busy_chats: set[int] = set()  # chats with a job running: none of theirs is claimed
+        self._cooling_chats: list[int] = []  # chats the last claim found waiting for their limit
         self._last_flush = time.monotonic()
         self._stop: asyncio.Event | None = None  # set by run(): once set, nothing new goes on the wire
 
@@ -129,7 +120,7 @@ class Sender:
         senders on one PostgreSQL) only rows whose claim lease ran out.
         """
         lease_ended_by = self.clock() if self.shared_outbox else None
-        recovered = claims.recover_in_flight(self.engine, lease_ended_by=lease_ended_by)
+        recovered = recovery.recover_in_flight(self.engine, lease_ended_by=lease_ended_by)
         if recovered:
             logger.warning("requeued %d deliveries that were in flight when a process stopped", recovered)
         return recovered
@@ -226,7 +217,7 @@ class Sender:
             return
         outcomes, self._outcomes = self._outcomes, []
         try:
-            await asyncio.to_thread(claims.record_outcomes, self.engine, outcomes)
+            await asyncio.to_thread(record_outcomes, self.engine, outcomes)
         except DBAPIError:
             self._outcomes = outcomes + self._outcomes  # written on the next flush
             raise
@@ -241,7 +232,7 @@ class Sender:
 
     def _seconds_to_wait(self) -> float:
         delay = IDLE_POLL
-        due = claims.seconds_until_next_due(self.engine, self.clock())
+        due = recovery.seconds_until_next_due(self.engine, self.clock())
         if due is not None:
             delay = min(delay, due)
         if self._cooling_chats:
@@ -253,67 +244,52 @@ class Sender:
     # -- one job --------------------------------------------------------------------------------
 
     async def _run_job(self, job: Job) -> None:
+        run = JobRun(job)
         try:
             if job.edit is not None:
-                await self._edit(job, job.edit)
+                await self._edit(run, job.edit)
             else:
-                await self._send(job)
+                await self._send(run)
         except asyncio.CancelledError:
-            in_doubt = job.delivery_ids in self._on_the_wire
-            rest = job.without(self._sent_in_job.get(job.delivery_ids, set()))
+            rest = run.unsettled()
             if rest.delivery_ids:
                 self._outcomes.append(
-                    Retry(rest.delivery_ids, self.clock(), None, count_attempt=False, in_doubt=in_doubt)
+                    Retry(rest.delivery_ids, self.clock(), None, count_attempt=False, in_doubt=run.on_the_wire)
                 )
             raise
         except Exception:  # one job's bug must not stop the others
             logger.exception("delivery job failed chat=%s deliveries=%s", job.chat_id, job.delivery_ids)
             self._retry_later(job, "internal error while sending")
         finally:
-            self._on_the_wire.discard(job.delivery_ids)
             self._busy_chats.discard(job.chat_id)
-            self._sent_in_job.pop(job.delivery_ids, None)
 
-    async def _send(self, job: Job) -> None:
-        messages = compose_messages(job.texts)
-        last_message_of = {i: n for n, composed in enumerate(messages) for i in composed.sources}
-        first_message: dict[int, int] = {}
-        parts = dict.fromkeys(range(len(job.texts)), 0)
-        settled: set[int] = set()  # positions whose outcome is recorded
-        self._sent_in_job[job.delivery_ids] = settled
-        for n, composed in enumerate(messages):
-            result = await self._request(job, "sendMessage", partial(self._send_text, job, composed.text))
+    async def _send(self, run: JobRun) -> None:
+        job = run.job
+        for n, composed in enumerate(run.compose()):
+            result = await self._request(run, "sendMessage", partial(self._send_text, job, composed.text))
             if isinstance(result, Fault) and result.kind is FaultKind.REJECTED:
-                settled |= await self._refused(job, composed.sources, settled, result)
+                run.settled |= await self._refused(run, composed.sources, result)
                 continue
             if isinstance(result, Fault):
-                await self._handle_fault(job.without(settled), result)
+                await self._handle_fault(run.unsettled(), result)
                 return
-            for index in composed.sources:
-                first_message.setdefault(index, result.message_id)
-                parts[index] += 1
-            # Record each alert as soon as its last part is out: a stop or a fault later in the
-            # job must not send it again.
-            finished = {i for i in composed.sources if last_message_of[i] == n} - settled
-            self._record_sent(job, finished, first_message, parts)
-            settled |= finished
-        unsent = set(range(len(job.texts))) - settled
+            self._outcomes.extend(run.delivered(n, composed, result.message_id, self.clock()))
+        unsent = run.unsent_positions()
         if unsent:  # nothing to carry them (should not happen): try again rather than leave them in flight
             logger.error("deliveries left out of every message chat=%s: %s", job.chat_id, sorted(unsent))
-            self._retry_later(job.without(settled), "left out of the composed messages")
+            self._retry_later(run.unsettled(), "left out of the composed messages")
 
-    async def _refused(self, job: Job, sources: tuple[int, ...], settled: set[int], fault: Fault) -> set[int]:
+    async def _refused(self, run: JobRun, sources: tuple[int, ...], fault: Fault) -> set[int]:
         """Telegram refused a message: fail the alert it held, or, when it held several, send each
         on its own so only the one at fault fails. Return the positions now settled."""
-        refused = [i for i in sources if i not in settled]
-        carried = [i for i in refused if job.texts[i]]
-        riders = [i for i in refused if not job.texts[i]]
-        everyone = set(range(len(job.texts)))
+        job = run.job
+        refused = [i for i in sources if i not in run.settled]
+        carried = [i for i in refused if not job.folded[i]]
+        riders = [i for i in refused if job.folded[i]]
+        everyone = set(range(len(job.delivery_ids)))
         if len(carried) > 1:
             for index in carried:
-                single = job.without(everyone - {index})
-                await self._send(single)
-                self._sent_in_job.pop(single.delivery_ids, None)
+                await self._send(JobRun(job.without(everyone - {index})))
         elif carried:
             logger.error("Telegram refused a message chat=%s: %s", job.chat_id, fault.description)
             self._outcomes.append(Failed((job.delivery_ids[carried[0]],), fault.description))
@@ -321,11 +297,13 @@ class Sender:
             self._retry_later(job.without(everyone - set(riders)), fault.description)
         return set(refused)
 
-    async def _edit(self, job: Job, plan: EditPlan) -> None:
-        result = await self._request(job, "editMessageText", partial(self._edit_text, job, plan))
+    async def _edit(self, run: JobRun, plan: EditPlan) -> None:
+        job = run.job
+        result = await self._request(run, "editMessageText", partial(self._edit_text, job, plan))
         if isinstance(result, Fault) and result.kind is FaultKind.EDIT_TARGET_GONE:
             logger.info("message to correct is gone chat=%s: sending the correction anew", job.chat_id)
-            await self._send(job.as_new_message())
+            run.job = job.as_new_message()
+            await self._send(run)
             return
         if isinstance(result, Fault) and result.kind is not FaultKind.EDIT_UNCHANGED:
             await self._handle_fault(job, result)
@@ -334,15 +312,16 @@ class Sender:
             Edited(job.delivery_ids[0], plan.message_id, plan.revised_delivery_ids, self.clock())
         )
 
-    async def _request(self, job: Job, method: str, call: Callable[[], Awaitable[Any]]) -> Any:
+    async def _request(self, run: JobRun, method: str, call: Callable[[], Awaitable[Any]]) -> Any:
         """Make one call once the limits allow; wait out 429s here; return its result or a Fault."""
+        chat_id = run.job.chat_id
         for _ in range(MAX_FLOOD_RETRIES):
-            await self.spacing.wait(job.chat_id)
+            await self.spacing.wait(chat_id)
             async with self._requests, self.pacer.slot():
                 if self._stop is not None and self._stop.is_set():
                     raise asyncio.CancelledError  # stopping: the job goes back to the queue unsent
-                self.spacing.record(job.chat_id)
-                self._on_the_wire.add(job.delivery_ids)
+                self.spacing.record(chat_id)
+                run.on_the_wire = True
                 try:
                     result = await call()
                 except TelegramError as error:
@@ -350,7 +329,7 @@ class Sender:
                 else:
                     fault = None
                 finally:
-                    self.spacing.finished(job.chat_id)
+                    self.spacing.finished(chat_id)
             if fault is None:
                 self.messages_sent += 1
                 return result
@@ -379,13 +358,6 @@ class Sender:
 
     # -- outcomes -------------------------------------------------------------------------------
 
-    def _record_sent(self, job: Job, indexes: set[int], first_message: dict[int, int],
-                     parts: dict[int, int]) -> None:
-        at = self.clock()
-        for index in sorted(indexes):
-            if index in first_message:
-                self._outcomes.append(Sent(job.delivery_ids[index], first_message[index], parts[index], at))
-
     async def _handle_fault(self, job: Job, fault: Fault) -> None:
         if not job.delivery_ids:
             return
@@ -398,7 +370,7 @@ class Sender:
             # Written now, not batched: the resend must find the new id.
             await self._flush()
             await asyncio.to_thread(
-                claims.migrate_chat, self.engine, job.chat_pk, fault.new_chat_id, job.delivery_ids,
+                recovery.migrate_chat, self.engine, job.chat_pk, fault.new_chat_id, job.delivery_ids,
                 self.clock(),
             )
         elif fault.kind is FaultKind.FLOOD:
@@ -411,12 +383,21 @@ class Sender:
 
     def _retry_later(self, job: Job, error: str) -> None:
         attempt = job.attempts + 1
-        if attempt >= self.max_attempts:
+        delay = self.backoff.delay(attempt)
+        if delay is None:
             logger.warning("giving up after %d attempts chat=%s: %s", attempt, job.chat_id, error)
             self._outcomes.append(Failed(job.delivery_ids, error))
             return
-        delay = min(self.max_backoff_seconds, self.backoff_seconds * 2 ** (attempt - 1))
         self._outcomes.append(Retry(job.delivery_ids, self.clock() + timedelta(seconds=delay), error))
+
+
+def _capped_rate(rate_per_second: float, paid_broadcast: bool, rate_ceiling: float | None) -> float:
+    """Return the rate, at most the ceiling: Telegram's published one, or a loopback server's own."""
+    ceiling = rate_ceiling or (PAID_RATE_CEILING if paid_broadcast else FREE_RATE_CEILING)
+    if rate_per_second > ceiling:
+        logger.warning("rate %.0f/s is over Telegram's %.0f/s: using %.0f/s", rate_per_second, ceiling, ceiling)
+        return ceiling
+    return rate_per_second
 
 
 async def _wait_any(events: Sequence[asyncio.Event], timeout: float) -> None:

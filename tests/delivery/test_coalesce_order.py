@@ -6,13 +6,14 @@ from bot.delivery.coalesce import compose_messages
 
 
 def test_a_superseded_notice_is_delivered_with_the_message_but_adds_no_text() -> None:
-    [message] = compose_messages(["<b>NVDA beat</b>", "", "MSFT note"])
+    [message] = compose_messages(["<b>NVDA beat</b>", "📄 <b>NVDA</b> has just filed", "MSFT note"],
+                                 folded=[False, True, False])
     assert message.text == "<b>NVDA beat</b>\n\nMSFT note"
     assert message.sources == (0, 1, 2)
 
 
 def test_only_superseded_texts_make_no_message() -> None:
-    assert compose_messages([""]) == []
+    assert compose_messages(["📄 <b>NVDA</b> has just filed"], folded=[True]) == []
 
 
 async def test_notice_and_result_of_one_filing_due_together_send_the_result_alone(engine, api, bot) -> None:
@@ -42,14 +43,17 @@ async def test_notice_and_result_of_one_filing_due_together_send_the_result_alon
 
 def test_a_superseded_notice_beside_a_result_too_long_for_one_message_is_still_delivered() -> None:
     long_result = "\n".join(["<b>line of a long result</b>"] * 300)
-    before = compose_messages(["", long_result])
-    after = compose_messages([long_result, ""])
+    notice = "📄 <b>NVDA</b> has just filed"
+    before = compose_messages([notice, long_result], folded=[True, False])
+    after = compose_messages([long_result, notice], folded=[False, True])
     assert len(before) > 1 and len(after) > 1
     assert before[0].sources == (0, 1) and all(m.sources == (1,) for m in before[1:])
     assert after[-1].sources == (0, 1) and all(m.sources == (0,) for m in after[:-1])
 
 
 def test_a_folded_notice_next_to_a_full_length_alert_still_rides_with_a_message() -> None:
-    for texts in (["", "x" * 4096], ["y" * 5000, "", "z" * 4095]):
-        covered = {i for message in compose_messages(texts) for i in message.sources}
+    notice = "📄 <b>NVDA</b> has just filed"
+    for texts, folded in (([notice, "x" * 4096], [True, False]),
+                          (["y" * 5000, notice, "z" * 4095], [False, True, False])):
+        covered = {i for message in compose_messages(texts, folded=folded) for i in message.sources}
         assert covered == set(range(len(texts)))
