@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urljoin
@@ -26,9 +25,7 @@ from bot.errors import SourceDataInvalid, SourceUnavailable
 from bot.sources.edgar.feed import FeedEntry, is_end_of_feed, parse_feed
 from bot.sources.edgar.filing_index import (
     FilingIndex,
-    SgmlHeader,
     parse_filing_index,
-    parse_sgml_header,
 )
 from bot.sources.http import RateLimiter, redact
 
@@ -44,7 +41,7 @@ FEED_PAGE_SIZES = (10, 20, 40, 80, 100)
 
 
 class EdgarClient:
-    """Fetch EDGAR's feed, filing pages, documents, submissions and XBRL facts."""
+    """Fetch EDGAR's feed, filing pages, documents and XBRL facts."""
 
     def __init__(
         self, http: httpx.AsyncClient, www_url: str, data_url: str, user_agent: str,
@@ -80,43 +77,17 @@ class EdgarClient:
         self.last_page_entries = response.content.count(b"<entry")
         return parse_feed(response.content)
 
-    async def recent_filings(
-        self, form: str = "8-K", *, since: datetime | None = None, max_pages: int = 3, count: int = 100,
-    ) -> list[FeedEntry]:
-        """Return the feed's filings accepted since a moment (or max_pages pages), newest first."""
-        seen: dict[str, FeedEntry] = {}
-        size = _page_size(count)
-        for page in range(max_pages):
-            entries = await self.current_filings(form, count=size, start=page * size)
-            for entry in entries:
-                if since is None or entry.accepted_at >= since:
-                    seen.setdefault(entry.accession, entry)
-            if not entries or (since is not None and min(e.accepted_at for e in entries) < since):
-                break
-        return list(seen.values())
-
     async def filing_index(self, cik: int, accession: str) -> FilingIndex:
         """Return the parsed -index.html page of a filing."""
         response = await self._request(filing_index_url(self.www_url, cik, accession))
         self._raise_for_status(response, missing_is_transient=True)
         return parse_filing_index(response.content, base_url=self.www_url)
 
-    async def sgml_header(self, cik: int, accession: str) -> SgmlHeader:
-        """Return the SGML header of a filing (acceptance time to the second, items, filer CIKs)."""
-        url = f"{filing_folder_url(self.www_url, cik, accession)}/{accession}.hdr.sgml"
-        response = await self._request(url)
-        self._raise_for_status(response, missing_is_transient=True)
-        return parse_sgml_header(response.content)
-
     async def document(self, url: str) -> bytes:
         """Return the bytes of a filing document (absolute URL or a path under www)."""
         response = await self._request(urljoin(self.www_url + "/", url))
         self._raise_for_status(response, missing_is_transient=True)
         return response.content
-
-    async def submissions(self, cik: int) -> dict[str, Any] | None:
-        """Return a company's submissions JSON, or None when SEC has none for the CIK."""
-        return await self._json(f"{self.data_url}/submissions/CIK{cik:010d}.json")
 
     async def companyfacts(self, cik: int) -> dict[str, Any] | None:
         """Return a company's XBRL companyfacts JSON (numbers as Decimal), or None when it has none."""
