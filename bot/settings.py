@@ -152,13 +152,6 @@ class Settings(BaseSettings):
             return None
         return self.finnhub_api_key.get_secret_value() or None
 
-    def sqlite_path(self) -> Path | None:
-        """Return the SQLite file path, if the database is a SQLite file."""
-        prefix = "sqlite:///"
-        if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
-            return Path(self.database_url.removeprefix(prefix))
-        return None
-
 
 class IsolatedSettings(Settings):
     """Settings from the values given and the defaults only: no environment variable, no .env file.

@@ -131,13 +131,6 @@ def enqueue_correction(
     return session.get(Alert, alert_id)
 
 
-def deactivate_chat(session: Session, chat_pk: int, reason: str) -> None:
-    """Mark a chat blocked (it refused us) and cancel everything still waiting for it."""
-    for statement in chat_deactivation(chat_pk, reason, utc_now()):
-        session.exec(statement)
-    logger.info("chat deactivated chat_pk=%s reason=%s", chat_pk, reason)
-
-
 def chat_deactivation(chat_pk: int, reason: str, now: datetime) -> list[Update]:
     """Return the statements that block a chat and cancel its waiting deliveries."""
     return [

@@ -239,13 +239,3 @@ def next_events(session: Session, company_ids: list[int], *, today: date,
         for company_id in issuer_of.get(event.company_id, []):
             result.setdefault(company_id, event)
     return result
-
-
-def watchers_count(session: Session, company_id: int) -> int:
-    """Return how many active chats watch the company."""
-    return session.exec(
-        select(func.count())
-        .select_from(Watch)
-        .join(Chat, col(Chat.id) == col(Watch.chat_pk))
-        .where(Watch.company_id == company_id, Chat.status == ChatStatus.ACTIVE)
-    ).one()
