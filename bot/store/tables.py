@@ -184,7 +184,7 @@ class Chat(SQLModel, table=True):
     title: str | None = Field(default=None, max_length=200)
     timezone: str = Field(default="America/New_York", max_length=64)
     status: str = Field(default=ChatStatus.ACTIVE, max_length=12, index=True)
-    announcement_items: str = Field(default="", max_length=200)
+    announcement_kinds: str = Field(default="", max_length=200)  # comma-separated AnnouncementKind keys
     created_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
     updated_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
 
