@@ -22,8 +22,8 @@ from bot.delivery.render import ResultReport, render_result
 from bot.domain.figures import BASIS_NEUTRAL_METRICS, HEADLINE_METRICS, Basis, Figure, Unit
 from bot.domain.market_time import Timing, as_utc
 from bot.domain.verdicts import Comparison, InlineBand, compare, event_verdict, headline_comparisons
-from bot.engine.figures_store import latest_expectations
 from bot.store.companies import issuer_watchers
+from bot.store.figures import latest_expectations
 from bot.store.tables import (
     Alert,
     AlertKind,

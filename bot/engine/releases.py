@@ -16,9 +16,9 @@ from bot.domain.figures import Figure
 from bot.domain.market_time import NEW_YORK, Timing, as_utc, new_york_date
 from bot.domain.periods import period_key_for
 from bot.engine.evaluate import Evaluation, evaluate_event
-from bot.engine.figures_store import record_reported
 from bot.engine.sync import has_period_key, label_for_company
 from bot.store.companies import share_class_ids
+from bot.store.figures import record_reported
 from bot.store.tables import (
     Alert,
     AlertKind,

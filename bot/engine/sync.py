@@ -17,9 +17,9 @@ from bot.domain.periods import (
     period_key,
     period_label,
 )
-from bot.engine.figures_store import record_expectation, record_reported
 from bot.sources.calendar import CalendarRow
 from bot.store.companies import find_company, share_class_ids
+from bot.store.figures import record_expectation, record_reported
 from bot.store.tables import Company, DateStatus, EarningsEvent, EventState
 
 logger = logging.getLogger(__name__)
