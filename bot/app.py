@@ -32,7 +32,7 @@ from bot.engine.status import status_report
 from bot.scheduler import JobCallback, schedule_jobs, start_company_list
 from bot.settings import Settings
 from bot.sources.calendar import CalendarSource
-from bot.sources.edgar.client import EdgarClient
+from bot.sources.edgar.client import EdgarClient, sec_rate_limiter
 from bot.sources.finnhub import FinnhubCalendar
 from bot.sources.http import RateLimiter, make_client
 from bot.sources.nasdaq import NasdaqCalendar
@@ -60,6 +60,7 @@ class Services:
     engine: Engine
     clock: Callable[[], datetime]
     poller: CalendarPoller
+    sec_limiter: RateLimiter  # every SEC request of the process: EDGAR client and company list
     http: httpx.AsyncClient | None = None
     sender: Sender | None = None
     detector: EdgarDetector | None = None
@@ -170,15 +171,14 @@ def calendar_sources(settings: Settings, client: httpx.AsyncClient) -> list[Cale
 
 def edgar_detector(
     settings: Settings, engine: Engine, http: httpx.AsyncClient, clock: Callable[[], datetime],
-    on_alerts: Callable[[], None],
+    on_alerts: Callable[[], None], sec_limiter: RateLimiter,
 ) -> EdgarDetector | None:
     """Return the EDGAR detector, or None (with a warning) when SEC_USER_AGENT is not set."""
     if not settings.sec_user_agent:
         logger.warning("SEC EDGAR (company list, filings) is off: set SEC_USER_AGENT to your name and "
                        "e-mail, e.g. 'Jane Doe jane@example.com'")
         return None
-    client = EdgarClient(http, settings.sec_www_url, settings.sec_data_url, settings.sec_user_agent,
-                         RateLimiter(settings.sec_rate_per_second))
+    client = EdgarClient(http, settings.sec_www_url, settings.sec_data_url, settings.sec_user_agent, sec_limiter)
     return EdgarDetector(engine, client, active_seconds=settings.poll_active_seconds,
                          idle_seconds=settings.poll_idle_seconds, clock=clock, on_alerts=on_alerts)
 
@@ -201,10 +201,11 @@ def build_application(
     engine = engine or make_engine(settings.database_url)
     http = http or make_client()
     services = Services(settings=settings, engine=engine, clock=clock, http=http,
-                        poller=CalendarPoller(engine, [], clock=clock))
+                        poller=CalendarPoller(engine, [], clock=clock),
+                        sec_limiter=sec_rate_limiter(settings.sec_rate_per_second))
     services.poller.sources = list(sources) if sources is not None else calendar_sources(settings, http)
     services.poller.on_alerts = services.wake_sender
-    services.detector = edgar_detector(settings, engine, http, clock, services.wake_sender)
+    services.detector = edgar_detector(settings, engine, http, clock, services.wake_sender, services.sec_limiter)
     request_kwargs = _request_kwargs(settings)
     application = (
         ApplicationBuilder()

@@ -275,12 +275,14 @@ async def _sync(settings: Settings, days: int) -> int:
     from bot.domain.market_time import new_york_date, utc_now
     from bot.engine.poll import CalendarPoller, watched_companies
     from bot.engine.universe import refresh_universe
+    from bot.sources.edgar.client import sec_rate_limiter
     from bot.sources.http import make_client
     from bot.store.db import session_scope
 
     engine = _prepare_database(settings)
+    sec_limiter = sec_rate_limiter(settings.sec_rate_per_second)
     async with make_client() as client:
-        await refresh_universe(engine, client, settings, utc_now)
+        await refresh_universe(engine, client, settings, utc_now, limiter=sec_limiter)
         poller = CalendarPoller(engine, calendar_sources(settings, client))
         with session_scope(engine) as session:
             tickers = sorted(c.ticker for c in watched_companies(session))
@@ -296,10 +298,12 @@ def _extract(target: str) -> int:
     import os
 
     from bot.errors import BotError
+    from bot.sources.edgar.client import sec_rate_limiter
     from bot.sources.edgar.press_release import run_extract
 
     try:
-        result = asyncio.run(run_extract(target, user_agent=os.environ.get("SEC_USER_AGENT")))
+        result = asyncio.run(run_extract(target, user_agent=os.environ.get("SEC_USER_AGENT"),
+                                         limiter=sec_rate_limiter()))
     except (OSError, ValueError, BotError) as exc:
         print(f"earnings-bot extract: {exc}", file=sys.stderr)
         return 1

@@ -23,9 +23,11 @@ SOURCE_KEY = "sec_tickers"
 
 async def refresh_universe(
     engine: Engine, client: httpx.AsyncClient, settings: Settings, clock: Callable[[], datetime],
-    *, force: bool = False,
+    *, limiter: RateLimiter, force: bool = False,
 ) -> int | None:
-    """Download company_tickers.json when a day has passed; return how many companies were stored."""
+    """Download company_tickers.json when a day has passed; return how many companies were stored.
+
+    limiter is the process's SEC limiter (sec_rate_limiter), shared with the EDGAR client."""
     if not settings.sec_user_agent:
         logger.warning("SEC_USER_AGENT is not set: the company list can't be refreshed from SEC")
         return None
@@ -33,9 +35,7 @@ async def refresh_universe(
         if not force and not company_tickers_due(session, clock()):
             return None
     try:
-        entries = await fetch_company_tickers(
-            client, settings.sec_www_url, settings.sec_user_agent, RateLimiter(settings.sec_rate_per_second)
-        )
+        entries = await fetch_company_tickers(client, settings.sec_www_url, settings.sec_user_agent, limiter)
     except SourceError as exc:
         logger.warning("company list refresh failed: %s", exc)
         with session_scope(engine) as session:

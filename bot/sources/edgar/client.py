@@ -1,13 +1,15 @@
 """The SEC EDGAR client: every request declared (User-Agent with a contact e-mail), gzip, rate-limited.
 
-    edgar = EdgarClient(http, settings.sec_www_url, settings.sec_data_url, settings.sec_user_agent,
-                        RateLimiter(settings.sec_rate_per_second))
+    sec_limiter = sec_rate_limiter(settings.sec_rate_per_second)  # one per process, for every SEC request
+    edgar = EdgarClient(http, settings.sec_www_url, settings.sec_data_url, settings.sec_user_agent, sec_limiter)
     entries = await edgar.current_filings("8-K")
     index = await edgar.filing_index(entry.cik, entry.accession)
 
 SEC allows 10 requests a second per user and answers an undeclared or over-eager client with HTTP
 403 (not 429) and a block of about ten minutes that grows while the traffic goes on; a 403 is
-therefore raised as SourceUnavailable with retry_after of at least ten minutes.
+therefore raised as SourceUnavailable with retry_after of at least ten minutes. The budget is per
+user, not per client: the EDGAR client, the company list (sec_tickers) and `earnings-bot extract`
+share one limiter from sec_rate_limiter, created where the process wires its parts.
 """
 
 from __future__ import annotations
@@ -38,6 +40,13 @@ BLOCKED_RETRY_AFTER = 900.0  # SEC blocks for about 10 minutes; wait a little lo
 SERVER_ERROR_RETRY_AFTER = 60.0
 NOT_YET_RETRY_AFTER = 30.0
 FEED_PAGE_SIZES = (10, 20, 40, 80, 100)
+
+
+def sec_rate_limiter(per_second: float = DEFAULT_RATE_PER_SECOND) -> RateLimiter:
+    """Return the limiter every SEC request of this process goes through (at most 10 a second)."""
+    if per_second > MAX_RATE_PER_SECOND:
+        raise ValueError(f"SEC allows at most {MAX_RATE_PER_SECOND:g} requests a second")
+    return RateLimiter(per_second)
 
 
 class EdgarClient:
