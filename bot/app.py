@@ -187,7 +187,7 @@ def _is_loopback(url: str) -> bool:
     return (urlparse(url).hostname or "") in {"127.0.0.1", "localhost", "::1"}
 
 
-def _request_kwargs(settings: Settings) -> dict[str, object]:
+def _request_kwargs(settings: Settings) -> dict[str, Any]:
     """Keep proxies from the environment away from a Bot API server on this machine."""
     return {"httpx_kwargs": {"trust_env": False}} if _is_loopback(settings.telegram_api_url) else {}
 
@@ -212,8 +212,8 @@ def build_application(
         .token(settings.bot_token)
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
-        .request(HTTPXRequest(connection_pool_size=64, **request_kwargs))  # type: ignore[arg-type]
-        .get_updates_request(HTTPXRequest(read_timeout=40, **request_kwargs))  # type: ignore[arg-type]
+        .request(HTTPXRequest(connection_pool_size=64, **request_kwargs))
+        .get_updates_request(HTTPXRequest(read_timeout=40, **request_kwargs))
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         # Command replies: python-telegram-bot's limiter waits out a 429 and retries. Alerts go
         # through the Sender, which has its own throttle and its own Bot (see _post_init).

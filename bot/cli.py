@@ -13,9 +13,13 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
 
 from bot.settings import Settings, SettingsError, load_settings
 from bot.sources.http import quiet_http_logs, redact
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 SYNC_MAX_DAYS = 366
@@ -140,7 +144,7 @@ def _db(settings: Settings, action: str) -> int:
     return 0
 
 
-def _open_engine(settings: Settings, *, create_folder: bool = True):  # type: ignore[no-untyped-def]
+def _open_engine(settings: Settings, *, create_folder: bool = True) -> Engine:
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     from bot.store.db import make_engine, sqlite_file
@@ -171,7 +175,7 @@ class _database_errors:  # noqa: N801 - used as a `with` statement
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: object, exc: BaseException | None, _tb: object) -> bool:
+    def __exit__(self, exc_type: object, exc: BaseException | None, _tb: object) -> Literal[False]:
         from sqlalchemy.exc import SQLAlchemyError
 
         from bot.store.db import UnknownSchemaError
@@ -192,7 +196,7 @@ def _db_error(exc: Exception) -> str:
     return redact(f"{type(exc).__name__}: {getattr(exc, 'orig', None) or exc}").splitlines()[0]
 
 
-def _prepare_database(settings: Settings):  # type: ignore[no-untyped-def]
+def _prepare_database(settings: Settings) -> Engine:
     from bot.store.db import schema_status, sqlite_file, upgrade
 
     engine = _open_engine(settings)
@@ -245,7 +249,7 @@ async def _reach_telegram(settings: Settings) -> None:
     while True:
         attempt += 1
         bot = Bot(settings.bot_token, base_url=f"{url}/bot",
-                  request=HTTPXRequest(**_request_kwargs(settings)))  # type: ignore[arg-type]
+                  request=HTTPXRequest(**_request_kwargs(settings)))
         try:
             async with bot:  # initialize() calls getMe
                 return

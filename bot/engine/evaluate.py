@@ -19,7 +19,14 @@ from sqlmodel import Session, col, select
 
 from bot.delivery.outbox import enqueue_alert, enqueue_correction
 from bot.delivery.render import ResultReport, render_result
-from bot.domain.figures import BASIS_NEUTRAL_METRICS, HEADLINE_METRICS, Basis, Figure, Unit
+from bot.domain.figures import (
+    BASIS_NEUTRAL_METRICS,
+    HEADLINE_METRICS,
+    Basis,
+    Expectation,
+    Figure,
+    Unit,
+)
 from bot.domain.market_time import Timing, as_utc
 from bot.domain.verdicts import Comparison, InlineBand, compare, event_verdict, headline_comparisons
 from bot.store.companies import issuer_watchers
@@ -67,7 +74,7 @@ def chosen_figures(rows: list[ReportedFigure]) -> list[ReportedFigure]:
     return list(best.values())
 
 
-def _comparisons(actuals: list[Figure], expectations: list, band: InlineBand) -> list[Comparison]:
+def _comparisons(actuals: list[Figure], expectations: list[Expectation], band: InlineBand) -> list[Comparison]:
     result = []
     for expectation in expectations:
         same_metric = [a for a in actuals if a.metric == expectation.figure.metric]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -50,8 +51,9 @@ def chosen_kinds(chat: Chat) -> set[str]:
     return {key for key in chat.announcement_kinds.split(",") if key in KINDS_BY_KEY}
 
 
-def set_announcement(  # type: ignore[no-untyped-def]
-    session: Session, chat_id: int, key: str, enabled: bool, *, now, kind: str = "private", title: str | None = None
+def set_announcement(
+    session: Session, chat_id: int, key: str, enabled: bool, *, now: datetime, kind: str = "private",
+    title: str | None = None,
 ) -> set[str]:
     """Turn one announcement kind on or off for the chat; return the chat's kinds afterwards."""
     if key not in KINDS_BY_KEY:

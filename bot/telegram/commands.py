@@ -56,7 +56,7 @@ class UserCommands:
             row, is_new = subscriptions.register_chat(
                 session, chat.id, kind=chat.type, title=chat.title or chat.username, now=now
             )
-            if known is not None:
+            if known is not None and row.id is not None:
                 reactivate_chat(session, row.id)
             return is_new
 

@@ -386,13 +386,13 @@ def _eps(current: str, sentence: str, period: str | None) -> list[Candidate]:
         basis_words = re.findall(r"(?i)\b(non-gaap|adjusted|gaap)\b", before)
         named = _basis_word(basis_words[-1].lower()) if basis_words else None
         subject_at = amount.start - len(before) + subject.start()
-        basis = _with_stated(named, _stated_basis(current, subject_at, amount.start, amount.end))
-        if basis is None:
+        subject_basis = _with_stated(named, _stated_basis(current, subject_at, amount.start, amount.end))
+        if subject_basis is None:
             continue
         value = amount.value
         if re.search(r"(?i)loss", subject.group(0)) and not re.search(r"(?i)income|earnings", subject.group(0)):
             value = -abs(value)
-        found.append(Candidate("eps", basis, unit, amount.currency, value, amount.step, sentence, period))
+        found.append(Candidate("eps", subject_basis, unit, amount.currency, value, amount.step, sentence, period))
     return found
 
 
