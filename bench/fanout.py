@@ -123,7 +123,7 @@ def seed_subscribers(url: str, count: int) -> int:
             chunk = range(start, min(count, start + 20_000))
             connection.execute(insert(Chat.__table__), [
                 {"id": i + 1, "chat_id": FIRST_CHAT_ID + i, "kind": "private", "timezone": "UTC",
-                 "status": "active", "announcement_items": "", "created_at": now, "updated_at": now}
+                 "status": "active", "announcement_kinds": "", "created_at": now, "updated_at": now}
                 for i in chunk
             ])
             connection.execute(insert(Watch.__table__), [

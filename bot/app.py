@@ -32,7 +32,7 @@ from bot.engine.poll import CalendarPoller
 from bot.scheduler import JobCallback, schedule_jobs, start_company_list
 from bot.settings import Settings
 from bot.sources.calendar import CalendarSource
-from bot.sources.edgar.client import EdgarClient
+from bot.sources.edgar.client import EdgarClient, sec_rate_limiter
 from bot.sources.finnhub import FinnhubCalendar
 from bot.sources.http import RateLimiter, make_client
 from bot.sources.nasdaq import NasdaqCalendar
@@ -62,6 +62,7 @@ class Services:
     engine: Engine
     clock: Callable[[], datetime]
     poller: CalendarPoller
+    sec_limiter: RateLimiter  # every SEC request of the process: EDGAR client and company list
     http: httpx.AsyncClient | None = None
     sender: Sender | None = None
     detector: EdgarDetector | None = None
@@ -172,15 +173,14 @@ def calendar_sources(settings: Settings, client: httpx.AsyncClient) -> list[Cale
 
 def edgar_detector(
     settings: Settings, engine: Engine, http: httpx.AsyncClient, clock: Callable[[], datetime],
-    on_alerts: Callable[[], None],
+    on_alerts: Callable[[], None], sec_limiter: RateLimiter,
 ) -> EdgarDetector | None:
     """Return the EDGAR detector, or None (with a warning) when SEC_USER_AGENT is not set."""
     if not settings.sec_user_agent:
         logger.warning("SEC EDGAR (company list, filings) is off: set SEC_USER_AGENT to your name and "
                        "e-mail, e.g. 'Jane Doe jane@example.com'")
         return None
-    client = EdgarClient(http, settings.sec_www_url, settings.sec_data_url, settings.sec_user_agent,
-                         RateLimiter(settings.sec_rate_per_second))
+    client = EdgarClient(http, settings.sec_www_url, settings.sec_data_url, settings.sec_user_agent, sec_limiter)
     return EdgarDetector(engine, client, outbox=OUTBOX, active_seconds=settings.poll_active_seconds,
                          idle_seconds=settings.poll_idle_seconds, clock=clock, on_alerts=on_alerts)
 
@@ -189,7 +189,7 @@ def _is_loopback(url: str) -> bool:
     return (urlparse(url).hostname or "") in {"127.0.0.1", "localhost", "::1"}
 
 
-def _request_kwargs(settings: Settings) -> dict[str, object]:
+def _request_kwargs(settings: Settings) -> dict[str, Any]:
     """Keep proxies from the environment away from a Bot API server on this machine."""
     return {"httpx_kwargs": {"trust_env": False}} if _is_loopback(settings.telegram_api_url) else {}
 
@@ -203,18 +203,19 @@ def build_application(
     engine = engine or make_engine(settings.database_url)
     http = http or make_client()
     services = Services(settings=settings, engine=engine, clock=clock, http=http,
-                        poller=CalendarPoller(engine, [], outbox=OUTBOX, clock=clock))
+                        poller=CalendarPoller(engine, [], outbox=OUTBOX, clock=clock),
+                        sec_limiter=sec_rate_limiter(settings.sec_rate_per_second))
     services.poller.sources = list(sources) if sources is not None else calendar_sources(settings, http)
     services.poller.on_alerts = services.wake_sender
-    services.detector = edgar_detector(settings, engine, http, clock, services.wake_sender)
+    services.detector = edgar_detector(settings, engine, http, clock, services.wake_sender, services.sec_limiter)
     request_kwargs = _request_kwargs(settings)
     application = (
         ApplicationBuilder()
         .token(settings.bot_token)
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
-        .request(HTTPXRequest(connection_pool_size=64, **request_kwargs))  # type: ignore[arg-type]
-        .get_updates_request(HTTPXRequest(read_timeout=40, **request_kwargs))  # type: ignore[arg-type]
+        .request(HTTPXRequest(connection_pool_size=64, **request_kwargs))
+        .get_updates_request(HTTPXRequest(read_timeout=40, **request_kwargs))
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         # Command replies: python-telegram-bot's limiter waits out a 429 and retries. Alerts go
         # through the Sender, which has its own throttle and its own Bot (see _post_init).

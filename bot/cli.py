@@ -13,10 +13,14 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
 
 from bot.redaction import redact
 from bot.settings import Settings, SettingsError, load_settings
 from bot.sources.http import quiet_http_logs
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 SYNC_MAX_DAYS = 366
@@ -141,7 +145,7 @@ def _db(settings: Settings, action: str) -> int:
     return 0
 
 
-def _open_engine(settings: Settings, *, create_folder: bool = True):  # type: ignore[no-untyped-def]
+def _open_engine(settings: Settings, *, create_folder: bool = True) -> Engine:
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     from bot.store.db import make_engine, sqlite_file
@@ -172,7 +176,7 @@ class _database_errors:  # noqa: N801 - used as a `with` statement
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: object, exc: BaseException | None, _tb: object) -> bool:
+    def __exit__(self, exc_type: object, exc: BaseException | None, _tb: object) -> Literal[False]:
         from sqlalchemy.exc import SQLAlchemyError
 
         from bot.store.db import UnknownSchemaError
@@ -193,7 +197,7 @@ def _db_error(exc: Exception) -> str:
     return redact(f"{type(exc).__name__}: {getattr(exc, 'orig', None) or exc}").splitlines()[0]
 
 
-def _prepare_database(settings: Settings):  # type: ignore[no-untyped-def]
+def _prepare_database(settings: Settings) -> Engine:
     from bot.store.db import schema_status, sqlite_file, upgrade
 
     engine = _open_engine(settings)
@@ -246,7 +250,7 @@ async def _reach_telegram(settings: Settings) -> None:
     while True:
         attempt += 1
         bot = Bot(settings.bot_token, base_url=f"{url}/bot",
-                  request=HTTPXRequest(**_request_kwargs(settings)))  # type: ignore[arg-type]
+                  request=HTTPXRequest(**_request_kwargs(settings)))
         try:
             async with bot:  # initialize() calls getMe
                 return
@@ -277,12 +281,14 @@ async def _sync(settings: Settings, days: int) -> int:
     from bot.domain.market_time import new_york_date, utc_now
     from bot.engine.poll import CalendarPoller, watched_companies
     from bot.engine.universe import refresh_universe
+    from bot.sources.edgar.client import sec_rate_limiter
     from bot.sources.http import make_client
     from bot.store.db import session_scope
 
     engine = _prepare_database(settings)
+    sec_limiter = sec_rate_limiter(settings.sec_rate_per_second)
     async with make_client() as client:
-        await refresh_universe(engine, client, settings, utc_now)
+        await refresh_universe(engine, client, settings, utc_now, limiter=sec_limiter)
         poller = CalendarPoller(engine, calendar_sources(settings, client), outbox=OutboxPublisher())
         with session_scope(engine) as session:
             tickers = sorted(c.ticker for c in watched_companies(session))
@@ -298,10 +304,12 @@ def _extract(target: str) -> int:
     import os
 
     from bot.errors import BotError
+    from bot.sources.edgar.client import sec_rate_limiter
     from bot.sources.edgar.press_release import run_extract
 
     try:
-        result = asyncio.run(run_extract(target, user_agent=os.environ.get("SEC_USER_AGENT")))
+        result = asyncio.run(run_extract(target, user_agent=os.environ.get("SEC_USER_AGENT"),
+                                         limiter=sec_rate_limiter()))
     except (OSError, ValueError, BotError) as exc:
         print(f"earnings-bot extract: {exc}", file=sys.stderr)
         return 1

@@ -117,7 +117,7 @@ def start_company_list(services: Services) -> None:
         return
 
     async def refresh_companies() -> float:
-        await refresh_universe(services.engine, http, settings, services.clock)
+        await refresh_universe(services.engine, http, settings, services.clock, limiter=services.sec_limiter)
         with session_scope(services.engine) as session:
             retry = seconds_until_retry(session, UNIVERSE_KEY, services.clock())
         return min(retry, UNIVERSE_CHECK_SECONDS) if retry else UNIVERSE_CHECK_SECONDS

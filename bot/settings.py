@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
@@ -152,13 +152,6 @@ class Settings(BaseSettings):
             return None
         return self.finnhub_api_key.get_secret_value() or None
 
-    def sqlite_path(self) -> Path | None:
-        """Return the SQLite file path, if the database is a SQLite file."""
-        prefix = "sqlite:///"
-        if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
-            return Path(self.database_url.removeprefix(prefix))
-        return None
-
 
 class IsolatedSettings(Settings):
     """Settings from the values given and the defaults only: no environment variable, no .env file.
@@ -180,10 +173,10 @@ class SettingsError(Exception):
     """A setting is missing or invalid; the message names the variable."""
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read settings from the environment; turn validation errors into one clear line."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection, select
 
@@ -47,7 +47,7 @@ def plan_corrections(connection: Connection, rows: Sequence[Any]) -> Corrections
         family = _family(connection, families, row.alert_id)
         found.superseded |= _cancel_superseded(connection, row, family)
         decision = _plan_edit(connection, row, family, families)
-        if decision == "wait":
+        if isinstance(decision, str):  # "wait": the revised alert may be on the wire right now
             found.deferred.add(row.id)
         else:
             found.plans[row.id] = decision
@@ -100,7 +100,7 @@ def _cancel_superseded(connection: Connection, row: Any, family: set[int]) -> se
 
 def _plan_edit(
     connection: Connection, row: Any, family: set[int], families: dict[int, set[int]]
-) -> EditPlan | None | str:
+) -> EditPlan | None | Literal["wait"]:
     """Decide how a correction reaches one chat: an EditPlan, None (send anew) or 'wait'."""
     earlier = connection.execute(
         select(_delivery.c.id, _delivery.c.status, _delivery.c.message_id)

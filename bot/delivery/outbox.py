@@ -16,7 +16,6 @@ from sqlalchemy import Select, Update, false, insert, literal, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from bot.domain.market_time import utc_now
 from bot.store.tables import (
     ALERT_PRIORITY,
     Alert,
@@ -127,13 +126,6 @@ def enqueue_correction(
         .values(status=DeliveryStatus.CANCELLED, last_error=f"superseded by {dedup_key}"[:500])
     )
     return session.get(Alert, alert_id)
-
-
-def deactivate_chat(session: Session, chat_pk: int, reason: str) -> None:
-    """Mark a chat blocked (it refused us) and cancel everything still waiting for it."""
-    for statement in chat_deactivation(chat_pk, reason, utc_now()):
-        session.exec(statement)
-    logger.info("chat deactivated chat_pk=%s reason=%s", chat_pk, reason)
 
 
 def chat_deactivation(chat_pk: int, reason: str, now: datetime) -> list[Update]:

@@ -322,12 +322,11 @@ class Sender:
                     raise asyncio.CancelledError  # stopping: the job goes back to the queue unsent
                 self.spacing.record(chat_id)
                 run.on_the_wire = True
+                fault: Fault | None = None
                 try:
                     result = await call()
                 except TelegramError as error:
                     fault = classify(error)
-                else:
-                    fault = None
                 finally:
                     self.spacing.finished(chat_id)
             if fault is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -42,7 +42,3 @@ def new_york_date(moment: datetime) -> date:
     """Return the exchange's calendar date at moment."""
     return as_utc(moment).astimezone(NEW_YORK).date()
 
-
-def new_york_wall_clock(day: date, clock: time) -> datetime:
-    """Return the UTC moment of a New York wall-clock time on day (DST-correct)."""
-    return datetime.combine(day, clock, tzinfo=NEW_YORK).astimezone(UTC)

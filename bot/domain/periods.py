@@ -63,7 +63,3 @@ def period_label(
     year, month = (int(part) for part in key.split("-"))
     return f"quarter ended {_MONTHS[month - 1]} {year}"
 
-
-def month_name(month: int) -> str:
-    """Return the three-letter English month name."""
-    return _MONTHS[month - 1]

@@ -16,7 +16,6 @@ from sqlmodel import Session, col, select
 from bot.domain.figures import Basis, Figure, Metric, Unit
 from bot.domain.periods import period_key_for
 from bot.engine.evaluate import evaluate_event
-from bot.engine.figures_store import record_reported
 from bot.engine.ports import Outbox
 from bot.engine.releases import event_for_release, rekey_event
 from bot.engine.sync import has_period_key
@@ -24,6 +23,7 @@ from bot.errors import SourceError
 from bot.sources.edgar.client import EdgarClient
 from bot.sources.edgar.companyfacts import QuarterFact, quarterly_eps, quarterly_revenue
 from bot.store.db import session_scope
+from bot.store.figures import record_reported
 from bot.store.source_state import backing_off, record_source_error, record_source_success
 from bot.store.tables import (
     Company,

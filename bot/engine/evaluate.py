@@ -29,9 +29,9 @@ from bot.domain.figures import (
 from bot.domain.market_time import Timing, as_utc
 from bot.domain.verdicts import Comparison, InlineBand, compare, event_verdict, headline_comparisons
 from bot.engine.alerts import ResultAlert, ResultReport
-from bot.engine.figures_store import latest_expectations
 from bot.engine.ports import Outbox
 from bot.store.companies import issuer_watchers
+from bot.store.figures import latest_expectations
 from bot.store.tables import Alert, Company, EarningsEvent, EventState, Filing, ReportedFigure
 
 logger = logging.getLogger(__name__)

@@ -16,8 +16,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Engine, Select, or_
+from sqlalchemy import Engine, or_
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.domain.market_time import new_york_date, utc_now
 from bot.engine.date_changes import alert_date_changes
@@ -49,7 +50,7 @@ class PollOutcome:
     sync: SyncReport | None = None
 
 
-def _watched_ids() -> Select[tuple[int]]:
+def _watched_ids() -> SelectOfScalar[int | None]:
     """The ids of every company an active chat watches, with every listed class of its stock."""
     watched = (
         select(Watch.company_id)
@@ -57,7 +58,7 @@ def _watched_ids() -> Select[tuple[int]]:
         .where(Chat.status == ChatStatus.ACTIVE)
     )
     watched_ciks = select(Company.cik).where(col(Company.id).in_(watched), col(Company.cik).is_not(None))
-    return select(Company.id).where(or_(col(Company.id).in_(watched), col(Company.cik).in_(watched_ciks)))
+    return select(col(Company.id)).where(or_(col(Company.id).in_(watched), col(Company.cik).in_(watched_ciks)))
 
 
 def watched_companies(session: Session) -> list[Company]:
@@ -142,7 +143,7 @@ class CalendarPoller:
         wanted = await asyncio.to_thread(self._with_share_classes, tickers)
 
         def ask(source: CalendarSource) -> Awaitable[list[CalendarRow]]:
-            fetch_next = getattr(source, "fetch_next", None)
+            fetch_next: Callable[..., Awaitable[list[CalendarRow]]] | None = getattr(source, "fetch_next", None)
             if fetch_next is not None:
                 return fetch_next(wanted, start, today + timedelta(days=NEXT_REPORT_DAYS))
             return source.fetch(start, today + timedelta(days=LOOKAHEAD_DAYS), wanted)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -47,11 +48,12 @@ def kinds_of_filing(form: str, items: tuple[str, ...]) -> list[AnnouncementKind]
 
 def chosen_kinds(chat: Chat) -> set[str]:
     """Return the announcement kinds the chat opted into."""
-    return {key for key in chat.announcement_items.split(",") if key in KINDS_BY_KEY}
+    return {key for key in chat.announcement_kinds.split(",") if key in KINDS_BY_KEY}
 
 
-def set_announcement(  # type: ignore[no-untyped-def]
-    session: Session, chat_id: int, key: str, enabled: bool, *, now, kind: str = "private", title: str | None = None
+def set_announcement(
+    session: Session, chat_id: int, key: str, enabled: bool, *, now: datetime, kind: str = "private",
+    title: str | None = None,
 ) -> set[str]:
     """Turn one announcement kind on or off for the chat; return the chat's kinds afterwards."""
     if key not in KINDS_BY_KEY:
@@ -62,7 +64,7 @@ def set_announcement(  # type: ignore[no-untyped-def]
         kinds.add(key)
     else:
         kinds.discard(key)
-    chat.announcement_items = ",".join(k.key for k in ANNOUNCEMENT_KINDS if k.key in kinds)
+    chat.announcement_kinds = ",".join(k.key for k in ANNOUNCEMENT_KINDS if k.key in kinds)
     chat.updated_at = now
     session.add(chat)
     session.flush()
@@ -81,7 +83,7 @@ def announcement_audience(session: Session, company_ids: list[int], kind_keys: s
         select(Chat)
         .join(Watch, col(Watch.chat_pk) == col(Chat.id))
         .where(col(Watch.company_id).in_(company_ids), Chat.status == ChatStatus.ACTIVE,
-               Chat.announcement_items != "")
+               Chat.announcement_kinds != "")
         .distinct()
     ).all()
     return [c.id for c in chats if c.id is not None and chosen_kinds(c) & kind_keys]
@@ -90,6 +92,6 @@ def announcement_audience(session: Session, company_ids: list[int], kind_keys: s
 def any_chat_wants(session: Session, kind_keys: set[str]) -> bool:
     """Return True when some active chat opted into one of these kinds."""
     rows = session.exec(
-        select(Chat.announcement_items).where(Chat.status == ChatStatus.ACTIVE, Chat.announcement_items != "")
+        select(Chat.announcement_kinds).where(Chat.status == ChatStatus.ACTIVE, Chat.announcement_kinds != "")
     ).all()
     return any(set(row.split(",")) & kind_keys for row in rows)

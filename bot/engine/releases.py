@@ -15,10 +15,10 @@ from bot.domain.market_time import NEW_YORK, Timing, as_utc, new_york_date
 from bot.domain.periods import period_key_for
 from bot.engine.alerts import FilingAlert, FilingNotice
 from bot.engine.evaluate import Evaluation, evaluate_event
-from bot.engine.figures_store import record_reported
 from bot.engine.ports import Outbox
 from bot.engine.sync import has_period_key, label_for_company
 from bot.store.companies import issuer_watchers, share_class_ids
+from bot.store.figures import record_reported
 from bot.store.tables import (
     Alert,
     AlertKind,

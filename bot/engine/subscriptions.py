@@ -20,6 +20,7 @@ from bot.store.tables import (
     EarningsEvent,
     EventState,
     Watch,
+    saved_id,
 )
 
 MAX_WATCHLIST = 200
@@ -152,10 +153,10 @@ def watch(session: Session, chat_id: int, raw_tickers: list[str], *, now: dateti
         if count >= MAX_WATCHLIST:
             result.over_limit.append(company.ticker)
             continue
-        session.add(Watch(chat_pk=chat.id, company_id=company.id, created_at=now))  # type: ignore[arg-type]
+        session.add(Watch(chat_pk=saved_id(chat), company_id=saved_id(company), created_at=now))
         count += 1
         result.added.append(company.ticker)
-        if company.id not in next_events(session, [company.id], today=new_york_date(now)):  # type: ignore[list-item]
+        if company.id not in next_events(session, [saved_id(company)], today=new_york_date(now)):
             result.unscheduled.append(company.ticker)
     session.flush()
     return result
@@ -203,7 +204,7 @@ def watchlist(session: Session, chat_id: int, *, today: date) -> list[WatchlistE
     upcoming = next_events(session, [c.id for c in companies if c.id is not None], today=today)
     entries = []
     for company in companies:
-        event = upcoming.get(company.id)  # type: ignore[arg-type]
+        event = upcoming.get(saved_id(company))
         entries.append(
             WatchlistEntry(
                 ticker=company.ticker,
@@ -244,13 +245,3 @@ def next_events(session: Session, company_ids: list[int], *, today: date,
         for company_id in issuer_of.get(event.company_id, []):
             result.setdefault(company_id, event)
     return result
-
-
-def watchers_count(session: Session, company_id: int) -> int:
-    """Return how many active chats watch the company."""
-    return session.exec(
-        select(func.count())
-        .select_from(Watch)
-        .join(Chat, col(Chat.id) == col(Watch.chat_pk))
-        .where(Watch.company_id == company_id, Chat.status == ChatStatus.ACTIVE)
-    ).one()

@@ -17,10 +17,10 @@ from bot.domain.periods import (
     period_key,
     period_label,
 )
-from bot.engine.figures_store import record_expectation, record_reported
 from bot.sources.calendar import CalendarRow
 from bot.store.companies import find_company, share_class_ids
-from bot.store.tables import Company, DateStatus, EarningsEvent, EventState
+from bot.store.figures import record_expectation, record_reported
+from bot.store.tables import Company, DateStatus, EarningsEvent, EventState, saved_id
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def apply_calendar_rows(
         for figure in row.actuals:
             changed |= record_reported(session, event, figure, source=row.source, reported_at=now)
         if changed:
-            report.reported_events.add(event.id)  # type: ignore[arg-type]
+            report.reported_events.add(saved_id(event))
     return report
 
 
@@ -136,7 +136,7 @@ def _locate_event(session: Session, company: Company, row: CalendarRow, *, now: 
         return nearby, False
     key = key or (f"FY{fiscal[0]}Q{fiscal[1]}" if fiscal else f"date:{row.report_date.isoformat()}")
     event = EarningsEvent(
-        company_id=company.id,  # type: ignore[arg-type]
+        company_id=saved_id(company),
         fiscal_period=key, period_label="", report_date=row.report_date, timing=row.timing, updated_at=now,
     )
     return event, True
@@ -245,8 +245,9 @@ def _may_reschedule(event: EarningsEvent, row: CalendarRow, *, today: date, prec
     rank = {name: position for position, name in enumerate(precedence)}
     if rank.get(row.source, len(rank)) < rank.get(event.date_source, len(rank)):
         return True
-    lapsed = event.report_date is not None and event.report_date < today
-    return lapsed and row.report_date > event.report_date  # type: ignore[operator]
+    if event.report_date is None or event.report_date >= today:
+        return False
+    return row.report_date > event.report_date  # the date it had has passed unreported
 
 
 def _timing(value: str) -> Timing:

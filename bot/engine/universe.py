@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Protocol
 from datetime import datetime
 
 import httpx
 from sqlalchemy import Engine
 
 from bot.errors import SourceError
-from bot.settings import Settings
 from bot.sources.http import RateLimiter
 from bot.sources.sec_tickers import fetch_company_tickers
 from bot.store.companies import company_tickers_due, upsert_companies
@@ -21,11 +21,23 @@ logger = logging.getLogger(__name__)
 SOURCE_KEY = "sec_tickers"
 
 
+class SecAccess(Protocol):
+    """Where SEC is and who we say we are (bot.settings.Settings has both)."""
+
+    @property
+    def sec_www_url(self) -> str: ...
+
+    @property
+    def sec_user_agent(self) -> str | None: ...
+
+
 async def refresh_universe(
-    engine: Engine, client: httpx.AsyncClient, settings: Settings, clock: Callable[[], datetime],
-    *, force: bool = False,
+    engine: Engine, client: httpx.AsyncClient, settings: SecAccess, clock: Callable[[], datetime],
+    *, limiter: RateLimiter, force: bool = False,
 ) -> int | None:
-    """Download company_tickers.json when a day has passed; return how many companies were stored."""
+    """Download company_tickers.json when a day has passed; return how many companies were stored.
+
+    limiter is the process's SEC limiter (sec_rate_limiter), shared with the EDGAR client."""
     if not settings.sec_user_agent:
         logger.warning("SEC_USER_AGENT is not set: the company list can't be refreshed from SEC")
         return None
@@ -33,9 +45,7 @@ async def refresh_universe(
         if not force and not company_tickers_due(session, clock()):
             return None
     try:
-        entries = await fetch_company_tickers(
-            client, settings.sec_www_url, settings.sec_user_agent, RateLimiter(settings.sec_rate_per_second)
-        )
+        entries = await fetch_company_tickers(client, settings.sec_www_url, settings.sec_user_agent, limiter)
     except SourceError as exc:
         logger.warning("company list refresh failed: %s", exc)
         with session_scope(engine) as session:

@@ -366,7 +366,7 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
         params.update(body)
     elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         for key, value in (await request.post()).items():
-            params[key] = value if isinstance(value, str) else {"file_name": value.filename}
+            params[key] = value if isinstance(value, str) else {"file_name": getattr(value, "filename", None)}
     return params
 
 

@@ -93,7 +93,7 @@ class FakeCalendars:
             return web.Response(status=self.nasdaq_fail_with, text="unavailable", headers=headers)
         day = date.fromisoformat(request.query["date"])
         rows = self.nasdaq_rows.get(day) or None
-        body = {"data": {"asOf": day.strftime("%a, %b %d, %Y"), "headers": {}, "rows": rows},
+        body: dict[str, Any] = {"data": {"asOf": day.strftime("%a, %b %d, %Y"), "headers": {}, "rows": rows},
                 "message": None, "status": {"rCode": 200, "bCodeMessage": None, "developerMessage": None}}
         return web.json_response(body)
 

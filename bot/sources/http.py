@@ -11,7 +11,7 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -41,21 +41,28 @@ def make_client(
 
 
 class RateLimiter:
-    """Spaces requests so that at most `per_second` start in any second (shared by all callers)."""
+    """Spaces requests so that at most `per_second` start in any second (shared by all callers).
 
-    def __init__(self, per_second: float) -> None:
+    clock and sleep are time.monotonic and asyncio.sleep; tests pass a fake pair."""
+
+    def __init__(
+        self, per_second: float, *, clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.interval = 1.0 / per_second
         self._next = 0.0
         self._lock = asyncio.Lock()
+        self._clock = clock
+        self._sleep = sleep
         self.requests = 0
 
     async def acquire(self) -> None:
         async with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             wait = self._next - now
             if wait > 0:
-                await asyncio.sleep(wait)
-                now = time.monotonic()
+                await self._sleep(wait)
+                now = self._clock()
             self._next = max(now, self._next) + self.interval
             self.requests += 1
 

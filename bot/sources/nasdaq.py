@@ -181,7 +181,8 @@ def _raw_rows(payload: Any, day: date) -> list[Any]:
     if not isinstance(payload, dict):
         raise SourceDataInvalid(f"nasdaq: the answer for {day} is not a JSON object")
     status = payload.get("status")
-    code = status.get("rCode") if isinstance(status, dict) else None
+    status = status if isinstance(status, dict) else {}
+    code = status.get("rCode")
     if code not in (None, 200):
         raise SourceDataInvalid(f"nasdaq: status {code} for {day}: {status.get('bCodeMessage')}")
     data = payload.get("data", _MISSING)
@@ -221,7 +222,8 @@ def parse_announcement(payload: Any, ticker: str) -> CalendarRow | None:
         day = date(int(match.group(3)), month, int(match.group(2)))
     except ValueError:
         return None
-    text = data.get("reportText") if isinstance(data.get("reportText"), str) else ""
+    report_text = data.get("reportText")
+    text = report_text if isinstance(report_text, str) else ""
     timing = next((t for phrase, t in _REPORT_TIMINGS if phrase in text.lower()), Timing.UNKNOWN)
     quarter = _REPORT_QUARTER.search(text)
     quarter_month = _MONTHS.get(quarter.group(1).upper()) if quarter else None

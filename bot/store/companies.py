@@ -90,7 +90,8 @@ def share_class_ids(session: Session, company: Company) -> list[int]:
     """Return the ids of every listed class of the company's stock (GOOG and GOOGL share a CIK)."""
     if company.cik is None:
         return [company.id] if company.id is not None else []
-    return list(session.exec(select(Company.id).where(Company.cik == company.cik)).all())  # type: ignore[arg-type]
+    ids = session.exec(select(Company.id).where(Company.cik == company.cik)).all()
+    return [company_id for company_id in ids if company_id is not None]
 
 
 def issuer_watchers(session: Session, company: Company) -> list[int]:

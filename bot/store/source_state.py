@@ -99,9 +99,9 @@ def backing_off(session: Session, key: str, now: datetime) -> bool:
 def seconds_until_retry(session: Session, key: str, now: datetime) -> float:
     """Return the seconds until the source may be asked again (0 when it may be now)."""
     state = get_source_state(session, key)
-    if not _backing_off(state, now):
+    if state is None or state.backoff_until is None or not _backing_off(state, now):
         return 0.0
-    return (as_utc(state.backoff_until) - as_utc(now)).total_seconds()  # type: ignore[union-attr,arg-type]
+    return (as_utc(state.backoff_until) - as_utc(now)).total_seconds()
 
 
 def source_due(session: Session, key: str, now: datetime, every: timedelta) -> bool:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.domain.figures import Basis, Expectation, Figure, Reported, Unit
@@ -28,12 +29,30 @@ def _timestamp(*, nullable: bool = False, index: bool = False) -> Column[datetim
     return Column(UtcDateTime(), nullable=nullable, index=index)
 
 
+class _Table(SQLModel):
+    """The base of every table model; tells type checkers that the class has its mapped Table."""
+
+    if TYPE_CHECKING:
+        __table__: ClassVar[Table]
+
+
+class _HasId(Protocol):
+    id: int | None
+
+
+def saved_id(row: _HasId) -> int:
+    """Return the primary key of a stored row (one read from, or added and flushed to, the database)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: add and flush it first")
+    return row.id
+
+
 class FilerKind(StrEnum):
     DOMESTIC = "domestic"  # files 8-K
     FOREIGN = "foreign"  # files 6-K
 
 
-class Company(SQLModel, table=True):
+class Company(_Table, table=True):
     """A listed company; ticker normalised (BRK.B = BRK-B = BRK/B)."""
 
     __tablename__ = "company"
@@ -60,7 +79,7 @@ class DateStatus(StrEnum):
     ESTIMATED = "estimated"
 
 
-class EarningsEvent(SQLModel, table=True):
+class EarningsEvent(_Table, table=True):
     """One company's report for one fiscal quarter (key: the quarter's end month, '2025-01')."""
 
     __tablename__ = "earnings_event"
@@ -82,7 +101,7 @@ class EarningsEvent(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
 
 
-class ExpectationRow(SQLModel, table=True):
+class ExpectationRow(_Table, table=True):
     """One expected value. History is kept: a changed value is a new row with a later as_of."""
 
     __tablename__ = "expectation"
@@ -105,7 +124,7 @@ class ExpectationRow(SQLModel, table=True):
         return Expectation(figure, self.source, self.as_of, self.estimates)
 
 
-class ReportedFigure(SQLModel, table=True):
+class ReportedFigure(_Table, table=True):
     """One reported value; a revision updates it and bumps `revision`.
 
     A release may state one figure in two currencies (Alibaba: RMB and a US$ translation), so the
@@ -147,7 +166,7 @@ class FilingState(StrEnum):
     FAILED = "failed"  # gave up after repeated errors; kept for /status
 
 
-class Filing(SQLModel, table=True):
+class Filing(_Table, table=True):
     """An SEC filing seen, keyed by accession: one filing, one alert."""
 
     __tablename__ = "filing"
@@ -173,7 +192,7 @@ class ChatStatus(StrEnum):
     BLOCKED = "blocked"  # 403 / chat not found / lost rights
 
 
-class Chat(SQLModel, table=True):
+class Chat(_Table, table=True):
     """A Telegram chat that talks to the bot. chat_id is 64-bit."""
 
     __tablename__ = "chat"
@@ -184,12 +203,12 @@ class Chat(SQLModel, table=True):
     title: str | None = Field(default=None, max_length=200)
     timezone: str = Field(default="America/New_York", max_length=64)
     status: str = Field(default=ChatStatus.ACTIVE, max_length=12, index=True)
-    announcement_items: str = Field(default="", max_length=200)
+    announcement_kinds: str = Field(default="", max_length=200)  # comma-separated AnnouncementKind keys
     created_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
     updated_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
 
 
-class Watch(SQLModel, table=True):
+class Watch(_Table, table=True):
     """Chat X watches company Y."""
 
     __tablename__ = "watch"
@@ -225,7 +244,7 @@ ALERT_PRIORITY = {
 }
 
 
-class Alert(SQLModel, table=True):
+class Alert(_Table, table=True):
     """One thing worth telling, rendered once; dedup_key makes it happen once."""
 
     __tablename__ = "alert"
@@ -253,7 +272,7 @@ class DeliveryStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class Delivery(SQLModel, table=True):
+class Delivery(_Table, table=True):
     """Alert A for chat C: the outbox row."""
 
     __tablename__ = "delivery"
@@ -277,7 +296,7 @@ class Delivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
 
 
-class FloodWait(SQLModel, table=True):
+class FloodWait(_Table, table=True):
     """One 429 from Telegram: every send paused for retry_after seconds."""
 
     __tablename__ = "flood_wait"
@@ -288,7 +307,7 @@ class FloodWait(SQLModel, table=True):
     method: str = Field(default="sendMessage", max_length=32)
 
 
-class SourceState(SQLModel, table=True):
+class SourceState(_Table, table=True):
     """Per source: cursor, last success, last error, backoff."""
 
     __tablename__ = "source_state"

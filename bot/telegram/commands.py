@@ -55,7 +55,7 @@ class UserCommands:
             row, is_new = subscriptions.register_chat(
                 session, chat.id, kind=chat.type, title=chat.title or chat.username, now=now
             )
-            if known is not None:
+            if known is not None and row.id is not None:
                 subscriptions.reactivate_chat(session, row.id, now=now)
             return is_new
 

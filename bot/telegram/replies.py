@@ -111,7 +111,8 @@ def watchlist_reply(entries: list[WatchlistEntry]) -> str:
     for entry in entries:
         line = f"<b>{escape(entry.ticker)}</b> {escape(entry.name)}"
         if entry.report_date is not None:
-            timing = Timing(entry.timing) if entry.timing in Timing._value2member_map_ else Timing.UNKNOWN
+            known = entry.timing is not None and entry.timing in Timing._value2member_map_
+            timing = Timing(entry.timing) if known and entry.timing is not None else Timing.UNKNOWN
             when = f"{entry.report_date:%a %b %d, %Y}"
             if timing is not Timing.UNKNOWN:
                 when += f", {TIMING_LABELS[timing]}"

@@ -185,7 +185,7 @@ def test_alembic_says_nothing_at_the_default_log_level(tmp_path: Path) -> None:
     for result in (upgraded, status):
         assert result.returncode == 0, result.stderr
         assert result.stderr == ""
-        assert result.stdout.strip().splitlines() == ["database schema: 0002 (newest: 0002)"]
+        assert result.stdout.strip().splitlines() == ["database schema: 0003 (newest: 0003)"]
     debug = run_cli("db", "upgrade", DATABASE_URL=f"sqlite:///{tmp_path}/other.sqlite3", LOG_LEVEL="DEBUG")
     assert debug.returncode == 0, debug.stderr
     assert "Running upgrade" in debug.stderr

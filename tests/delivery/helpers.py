@@ -32,7 +32,7 @@ def add_chats(engine: Engine, chat_ids: Iterable[int], *, company_id: int | None
     with session_scope(engine) as session:
         session.exec(insert(Chat), params=[  # type: ignore[call-overload]
             {"chat_id": chat_id, "kind": "private" if chat_id > 0 else "group", "timezone": "UTC",
-             "status": status, "announcement_items": "", "created_at": now, "updated_at": now}
+             "status": status, "announcement_kinds": "", "created_at": now, "updated_at": now}
             for chat_id in ids
         ])
         pks = dict(session.exec(select(Chat.chat_id, Chat.id).where(Chat.chat_id.in_(ids))).all())

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlmodel import Session
 
 from bot.delivery.outbox import (
-    deactivate_chat,
+    chat_deactivation,
     enqueue_alert,
     enqueue_broadcast,
     enqueue_correction,
@@ -125,7 +125,8 @@ def test_a_blocked_chat_loses_its_waiting_deliveries_and_start_reactivates_it(en
     alert(engine, "b", "two", chat_pks=list(pks.values()))
 
     with session_scope(engine) as session:
-        deactivate_chat(session, pks[1], "Forbidden: bot was blocked by the user")
+        for statement in chat_deactivation(pks[1], "Forbidden: bot was blocked by the user", NOW):
+            session.exec(statement)
 
     assert chat(engine, pks[1]).status == ChatStatus.BLOCKED
     mine = [r for r in deliveries(engine) if r.chat_pk == pks[1]]

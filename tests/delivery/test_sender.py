@@ -430,13 +430,13 @@ async def test_a_group_that_migrates_under_two_jobs_at_once_stays_active_and_get
     worker = sender(engine, bot)
     alert(engine, "result:A:1", "<b>AAPL</b> EPS $1.00", chat_pks=[pks[-5]])
     await worker.drain_once()
-    await asyncio.sleep(1.1)
+    await eventually(lambda: worker.spacing.is_ready(-5))  # one message a second per chat
     correct(engine, "result:A:1", "result:A:2", "<b>AAPL</b> EPS $1.10 (revised)")  # an edit job
     alert(engine, "result:B:1", "<b>MSFT</b> EPS $2.00", chat_pks=[pks[-5]])  # and a send job
     api.migrate(-5, -1005)
 
     await worker.drain_once()
-    await asyncio.sleep(1.1)
+    await eventually(lambda: worker.spacing.is_ready(-5) and worker.spacing.is_ready(-1005))
     await worker.drain_once()
 
     moved = chat(engine, pks[-5])
@@ -544,7 +544,7 @@ async def test_a_correction_keeps_a_folded_notice_out_and_the_order_of_the_messa
     [message] = api.messages_to(1)
     assert message.text == "🟢 NVDA EPS $0.89\n\n📅 MSFT now expected Thu"
 
-    await asyncio.sleep(1.1)
+    await eventually(lambda: worker.spacing.is_ready(1))
     correct(engine, "result:1:a", "result:1:b", "🟢 NVDA EPS $0.91")
     await worker.drain_once()
     [message] = api.messages_to(1)

@@ -218,7 +218,7 @@ async def test_every_request_declares_the_user_agent(engine: Engine, setup: Setu
 async def test_xbrl_fills_in_what_the_release_did_not_state(engine: Engine, setup: Setup) -> None:
     from bot.engine.confirm import confirm_reported_events
     from bot.engine.evaluate import evaluate_event
-    from bot.engine.figures_store import record_reported
+    from bot.store.figures import record_reported
 
     with Session(engine) as session:
         scheduled_nvda(session)

@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 
 from bot.domain.figures import Basis
 from bot.engine.evaluate import evaluate_event
-from bot.engine.figures_store import record_reported
 from bot.engine.sync import apply_calendar_rows
+from bot.store.figures import record_reported
 from bot.store.tables import (
     Alert,
     Delivery,

@@ -14,13 +14,13 @@ from sqlmodel import col, select
 from bot.delivery.publisher import OutboxPublisher
 from bot.domain.market_time import NEW_YORK
 from bot.engine.evaluate import evaluate_event
-from bot.engine.figures_store import record_reported
 from bot.engine.releases import event_for_release
 from bot.sandbox.demo.releases import release_html
 from bot.sandbox.demo.replay import DemoRelease
 from bot.sandbox.demo.sandbox import DemoClock, Sandbox, sandbox
 from bot.sandbox.edgar import PublishedFiling
 from bot.store.db import session_scope
+from bot.store.figures import record_reported
 from bot.store.tables import Chat, Company, Delivery, DeliveryStatus
 
 DEMO_CHAT_ID = 7_100_000_001  # 64-bit ids are the norm; this one needs more than 32 bits

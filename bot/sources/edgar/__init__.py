@@ -4,8 +4,6 @@ feed            the latest-filings Atom feed: 8-K Item 2.02 and 6-K entries, tru
 client          EdgarClient: declared, gzip, rate-limited HTTP to www.sec.gov and data.sec.gov
 filing_index    a filing's index page (acceptance time, items, EX-99.1), SGML header, results 6-Ks
 press_release   figures read from an EX-99.1 press release (text and tables); `earnings-bot extract`
-extract         fetch a filing's EX-99.1 through EdgarClient and read it
-submissions     a company's filing history; which clock its acceptanceDateTime is on
 companyfacts    quarterly GAAP revenue (Q4 derived) and diluted EPS from XBRL
 
 document_text, amounts, release_parts, release_text, release_tables: the press-release reader's parts.

@@ -1,13 +1,15 @@
 """The SEC EDGAR client: every request declared (User-Agent with a contact e-mail), gzip, rate-limited.
 
-    edgar = EdgarClient(http, settings.sec_www_url, settings.sec_data_url, settings.sec_user_agent,
-                        RateLimiter(settings.sec_rate_per_second))
+    sec_limiter = sec_rate_limiter(settings.sec_rate_per_second)  # one per process, for every SEC request
+    edgar = EdgarClient(http, settings.sec_www_url, settings.sec_data_url, settings.sec_user_agent, sec_limiter)
     entries = await edgar.current_filings("8-K")
     index = await edgar.filing_index(entry.cik, entry.accession)
 
 SEC allows 10 requests a second per user and answers an undeclared or over-eager client with HTTP
 403 (not 429) and a block of about ten minutes that grows while the traffic goes on; a 403 is
-therefore raised as SourceUnavailable with retry_after of at least ten minutes.
+therefore raised as SourceUnavailable with retry_after of at least ten minutes. The budget is per
+user, not per client: the EDGAR client, the company list (sec_tickers) and `earnings-bot extract`
+share one limiter from sec_rate_limiter, created where the process wires its parts.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urljoin
@@ -27,9 +28,7 @@ from bot.redaction import redact
 from bot.sources.edgar.feed import FeedEntry, is_end_of_feed, parse_feed
 from bot.sources.edgar.filing_index import (
     FilingIndex,
-    SgmlHeader,
     parse_filing_index,
-    parse_sgml_header,
 )
 from bot.sources.http import RateLimiter
 
@@ -44,8 +43,15 @@ NOT_YET_RETRY_AFTER = 30.0
 FEED_PAGE_SIZES = (10, 20, 40, 80, 100)
 
 
+def sec_rate_limiter(per_second: float = DEFAULT_RATE_PER_SECOND) -> RateLimiter:
+    """Return the limiter every SEC request of this process goes through (at most 10 a second)."""
+    if per_second > MAX_RATE_PER_SECOND:
+        raise ValueError(f"SEC allows at most {MAX_RATE_PER_SECOND:g} requests a second")
+    return RateLimiter(per_second)
+
+
 class EdgarClient:
-    """Fetch EDGAR's feed, filing pages, documents, submissions and XBRL facts."""
+    """Fetch EDGAR's feed, filing pages, documents and XBRL facts."""
 
     def __init__(
         self, http: httpx.AsyncClient, www_url: str, data_url: str, user_agent: str,
@@ -81,43 +87,17 @@ class EdgarClient:
         self.last_page_entries = response.content.count(b"<entry")
         return parse_feed(response.content)
 
-    async def recent_filings(
-        self, form: str = "8-K", *, since: datetime | None = None, max_pages: int = 3, count: int = 100,
-    ) -> list[FeedEntry]:
-        """Return the feed's filings accepted since a moment (or max_pages pages), newest first."""
-        seen: dict[str, FeedEntry] = {}
-        size = _page_size(count)
-        for page in range(max_pages):
-            entries = await self.current_filings(form, count=size, start=page * size)
-            for entry in entries:
-                if since is None or entry.accepted_at >= since:
-                    seen.setdefault(entry.accession, entry)
-            if not entries or (since is not None and min(e.accepted_at for e in entries) < since):
-                break
-        return list(seen.values())
-
     async def filing_index(self, cik: int, accession: str) -> FilingIndex:
         """Return the parsed -index.html page of a filing."""
         response = await self._request(filing_index_url(self.www_url, cik, accession))
         self._raise_for_status(response, missing_is_transient=True)
         return parse_filing_index(response.content, base_url=self.www_url)
 
-    async def sgml_header(self, cik: int, accession: str) -> SgmlHeader:
-        """Return the SGML header of a filing (acceptance time to the second, items, filer CIKs)."""
-        url = f"{filing_folder_url(self.www_url, cik, accession)}/{accession}.hdr.sgml"
-        response = await self._request(url)
-        self._raise_for_status(response, missing_is_transient=True)
-        return parse_sgml_header(response.content)
-
     async def document(self, url: str) -> bytes:
         """Return the bytes of a filing document (absolute URL or a path under www)."""
         response = await self._request(urljoin(self.www_url + "/", url))
         self._raise_for_status(response, missing_is_transient=True)
         return response.content
-
-    async def submissions(self, cik: int) -> dict[str, Any] | None:
-        """Return a company's submissions JSON, or None when SEC has none for the CIK."""
-        return await self._json(f"{self.data_url}/submissions/CIK{cik:010d}.json")
 
     async def companyfacts(self, cik: int) -> dict[str, Any] | None:
         """Return a company's XBRL companyfacts JSON (numbers as Decimal), or None when it has none."""

@@ -33,7 +33,7 @@ from bot.sources.edgar.filing_index import exhibit_99_1, parse_filing_index
 from bot.sources.edgar.release_parts import Candidate, quarter_end_date, quarter_phrase
 from bot.sources.edgar.release_tables import table_candidates
 from bot.sources.edgar.release_text import ReleaseTextReader
-from bot.sources.http import make_client
+from bot.sources.http import RateLimiter, make_client
 
 logger = logging.getLogger(__name__)
 
@@ -139,8 +139,12 @@ def extract_figures(content: str | bytes) -> ExtractedRelease:
     )
 
 
-async def run_extract(target: str, *, user_agent: str | None) -> dict[str, object]:
-    """Read a press release from a file path or URL (an EDGAR -index page leads to its EX-99.1)."""
+async def run_extract(
+    target: str, *, user_agent: str | None, limiter: RateLimiter | None = None,
+) -> dict[str, object]:
+    """Read a press release from a file path or URL (an EDGAR -index page leads to its EX-99.1).
+
+    limiter paces the requests to SEC (the process's SEC limiter); other hosts are not paced."""
     if not target.startswith(("http://", "https://")):
         path = Path(target)
         if not path.is_file():
@@ -153,20 +157,24 @@ async def run_extract(target: str, *, user_agent: str | None) -> dict[str, objec
             "SEC refuses requests without a declared User-Agent: set SEC_USER_AGENT to your name and e-mail"
         )
     async with make_client(user_agent=user_agent if sec else None) as http:
-        body = await _download(http, target, user_agent if sec else None)
+        body = await _download(http, target, user_agent if sec else None, limiter if sec else None)
         source = target
         if _is_index_page(target):
             exhibit = exhibit_99_1(parse_filing_index(body, base_url=_origin(target)))
             if exhibit is None:
                 raise SourceDataInvalid(f"sec: {redact(target)} lists no EX-99.1 press release")
-            body = await _download(http, exhibit.url, user_agent if sec else None)
+            body = await _download(http, exhibit.url, user_agent if sec else None, limiter if sec else None)
             source = exhibit.url
     release = extract_figures(body)
     return {"source": source, **release.to_json()}
 
 
-async def _download(http: httpx.AsyncClient, url: str, user_agent: str | None) -> bytes:
+async def _download(
+    http: httpx.AsyncClient, url: str, user_agent: str | None, limiter: RateLimiter | None = None,
+) -> bytes:
     headers = {"User-Agent": user_agent} if user_agent else None
+    if limiter is not None:
+        await limiter.acquire()
     try:
         response = await http.get(url, headers=headers)
     except httpx.HTTPError as exc:

@@ -1,1 +1,1 @@
-"""Tests of the SEC EDGAR adapter: feed, filing pages, press releases, submissions, XBRL facts."""
+"""Tests of the SEC EDGAR adapter: feed, filing pages, press releases, XBRL facts."""

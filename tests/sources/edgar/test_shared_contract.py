@@ -15,12 +15,6 @@ from bot.sources.edgar.filing_index import (
     parse_sgml_header,
 )
 from bot.sources.edgar.press_release import extract_figures
-from bot.sources.edgar.submissions import (
-    acceptance_is_utc,
-    accepted_at,
-    recent_rows,
-    submission_filings,
-)
 from tests.conftest import shared_path
 
 
@@ -68,21 +62,6 @@ def test_real_form_4_feed_keeps_the_issuer_of_each_pair() -> None:
 
 def test_real_end_of_feed_page_is_empty() -> None:
     assert parse_feed(_sec("sec_getcurrent_atom_all_lastpage_start5100.xml")) == []
-
-
-def test_real_submissions_tell_each_filers_clock() -> None:
-    apple = submission_filings(recent_rows(json.loads(_sec("sec_submissions_CIK0000320193_AAPL.json"))))
-    nvidia = submission_filings(recent_rows(json.loads(_sec("sec_submissions_CIK0001045810_NVDA.json"))))
-    microsoft = recent_rows(json.loads(_sec("sec_submissions_CIK0000789019_MSFT.json")))
-
-    assert acceptance_is_utc(apple) is False
-    assert acceptance_is_utc(nvidia) is True
-    assert acceptance_is_utc(microsoft) is True
-    release = next(f for f in nvidia if f.accession == "0001045810-25-000021")
-    assert release.is_earnings_release
-    assert accepted_at(release, is_utc=True) == datetime(2025, 2, 26, 21, 21, 32, tzinfo=UTC)
-    apple_release = next(f for f in apple if f.accession == "0000320193-25-000007")
-    assert accepted_at(apple_release, is_utc=False) == datetime(2025, 1, 30, 21, 30, 23, tzinfo=UTC)
 
 
 def test_real_companyfacts_derive_nvidia_q4_fy2025_revenue() -> None:

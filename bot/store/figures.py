@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.figures import Figure
 from bot.domain.market_time import as_utc
-from bot.store.tables import EarningsEvent, EventState, ExpectationRow, ReportedFigure
+from bot.store.tables import EarningsEvent, EventState, ExpectationRow, ReportedFigure, saved_id
 
 # How long after the report a source's first value still counts as what it expected (see below).
 LATE_FIRST_VALUE = timedelta(hours=1)
@@ -43,7 +43,7 @@ def record_expectation(
         return False
     session.add(
         ExpectationRow(
-            event_id=event.id,  # type: ignore[arg-type]
+            event_id=saved_id(event),
             metric=figure.metric, basis=figure.basis, unit=figure.unit, currency=figure.currency,
             value=figure.value, source=source, estimates=estimates, as_of=as_of,
         )
@@ -69,7 +69,7 @@ def record_reported(
     if row is None:
         session.add(
             ReportedFigure(
-                event_id=event.id,  # type: ignore[arg-type]
+                event_id=saved_id(event),
                 metric=figure.metric, basis=figure.basis, unit=figure.unit, currency=figure.currency,
                 value=figure.value, source=source, reported_at=reported_at, accession=accession,
             )
