@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Protocol
 from datetime import datetime
+from typing import Protocol
 
 import httpx
 from sqlalchemy import Engine
