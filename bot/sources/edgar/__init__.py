@@ -6,5 +6,6 @@ filing_index    a filing's index page (acceptance time, items, EX-99.1), SGML he
 press_release   figures read from an EX-99.1 press release (text and tables); `earnings-bot extract`
 companyfacts    quarterly GAAP revenue (Q4 derived) and diluted EPS from XBRL
 
-document_text, amounts, release_parts, release_text, release_tables: the press-release reader's parts.
+document_text, amounts, release_parts, release_text, release_eps, release_clauses, release_tables:
+the press-release reader's parts.
 """
