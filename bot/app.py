@@ -10,7 +10,7 @@ import contextlib
 import logging
 import signal
 import weakref
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,16 +27,20 @@ from bot.delivery.publisher import OutboxPublisher
 from bot.delivery.sender import Sender
 from bot.delivery.transport import AiohttpRequest
 from bot.domain.market_time import utc_now
+from bot.engine.confirm import confirm_reported_events
 from bot.engine.detect import EdgarDetector
 from bot.engine.poll import CalendarPoller
-from bot.scheduler import JobCallback, schedule_jobs, start_company_list
+from bot.engine.universe import SOURCE_KEY as UNIVERSE_KEY
+from bot.engine.universe import refresh_universe
+from bot.scheduler import BackgroundWork, Every, schedule
 from bot.settings import Settings
 from bot.sources.calendar import CalendarSource
 from bot.sources.edgar.client import EdgarClient, sec_rate_limiter
 from bot.sources.finnhub import FinnhubCalendar
 from bot.sources.http import RateLimiter, make_client
 from bot.sources.nasdaq import NasdaqCalendar
-from bot.store.db import make_engine
+from bot.store.db import make_engine, session_scope
+from bot.store.source_state import seconds_until_retry
 from bot.telegram import register
 from bot.telegram.admin_commands import AdminCommands
 from bot.telegram.commands import UserCommands
@@ -45,120 +49,104 @@ logger = logging.getLogger(__name__)
 
 STOP_GRACE_SECONDS = 2.0  # a stopping sender lets requests on the wire finish for this long
 SHUTDOWN_WAIT_SECONDS = 3.0  # then the sender task gets this long before it is cancelled
+UNIVERSE_CHECK_SECONDS = 3600  # how often the company list is looked at (it is reloaded daily)
 OUTBOX = OutboxPublisher()  # the engine's alerts, rendered and queued for the sender
-_SERVICES: weakref.WeakKeyDictionary[Application, Services] = weakref.WeakKeyDictionary()
+_RUNTIMES: weakref.WeakKeyDictionary[Application, Runtime] = weakref.WeakKeyDictionary()
 
 
 @dataclass
-class Services:
-    """The long-lived parts of a running bot, opened in post_init and closed in post_shutdown.
-
-    Background work (job bodies, loops, the read of a new watch's next report) runs as tasks in
-    `work`; `begin_stop` cancels them all and tells the sender to stop sending, so that a stop
-    never waits for a long read.
-    """
+class Runtime:
+    """The long-lived parts of a running bot, all built by `build_application`; post_init opens
+    the network parts and starts the work, post_shutdown stops and closes them."""
 
     settings: Settings
     engine: Engine
     clock: Callable[[], datetime]
-    poller: CalendarPoller
+    http: httpx.AsyncClient
     sec_limiter: RateLimiter  # every SEC request of the process: EDGAR client and company list
-    http: httpx.AsyncClient | None = None
-    sender: Sender | None = None
-    detector: EdgarDetector | None = None
-    sender_bot: Bot | None = None
+    poller: CalendarPoller
+    detector: EdgarDetector | None
+    sender_bot: Bot
+    sender: Sender
+    work: BackgroundWork = field(default_factory=BackgroundWork)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
-    stop: asyncio.Event = field(default_factory=asyncio.Event)
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    work: set[asyncio.Task[Any]] = field(default_factory=set)
+    sender_task: asyncio.Task[None] | None = None  # started in post_init
     handle_signals: bool = False
 
     def wake_sender(self) -> None:
         """Tell the sender that new deliveries are waiting."""
         self.wake.set()
 
-    def spawn(self, name: str, coro: Coroutine[Any, Any, Any], *, log_errors: bool = True) -> asyncio.Task[Any] | None:
-        """Run coro as background work, cancelled by begin_stop; None once stopping."""
-        if self.stop.is_set():
-            coro.close()
-            return None
-        task = asyncio.create_task(coro, name=name)
-        self.work.add(task)
-
-        def done(finished: asyncio.Task[Any]) -> None:
-            self.work.discard(finished)
-            if log_errors and not finished.cancelled() and finished.exception() is not None:
-                logger.error("%s failed", name, exc_info=finished.exception())
-
-        task.add_done_callback(done)
-        return task
-
-    def job(self, name: str, body: Callable[[], Awaitable[None]]) -> JobCallback:
-        """Return a JobQueue callback that runs body as cancellable work (python-telegram-bot
-        shields a running job from cancellation and Application.stop() waits for it)."""
-
-        async def callback(_context: object) -> None:
-            task = self.spawn(name, _awaited(body), log_errors=False)
-            if task is None:
-                return
-            try:
-                await task
-            except asyncio.CancelledError:
-                if task.cancelled() and self.stop.is_set():
-                    return  # stopped by begin_stop: nothing to report
-                task.cancel()
-                raise
-
-        return callback
-
-    def start_loop(
-        self, name: str, body: Callable[[], Awaitable[float | None]], *, every: float, first: float = 0,
-    ) -> asyncio.Task[Any] | None:
-        """Run body now (after `first` seconds) and again `every` seconds after each run ends (or
-        after the seconds body returns); it never overlaps itself and stops with begin_stop."""
-
-        async def loop() -> None:
-            await _wait_for_stop(self.stop, first)
-            while not self.stop.is_set():
-                delay: float | None = None
-                try:
-                    delay = await body()
-                except Exception:  # noqa: BLE001 - one failed run must not end the loop
-                    logger.exception("%s failed", name)
-                await _wait_for_stop(self.stop, every if delay is None else delay)
-
-        return self.spawn(name, loop())
-
-    def read_next_reports(self, tickers: Sequence[str]) -> None:
-        """Ask the calendar sources now for the next report of these newly watched companies."""
-        if not tickers:
-            return
-
-        async def read() -> None:
-            outcome = await self.poller.sync_companies(list(tickers))
-            logger.info("next report read tickers=%s rows=%d errors=%d", ",".join(tickers), outcome.rows,
-                        len(outcome.errors))
-
-        self.spawn("read-next-reports", read())
-
     def begin_stop(self) -> None:
         """Stop new sends at once and cancel every background read (each resumes next start)."""
-        self.stop.set()
+        self.work.begin_stop()
         self.wake.set()
-        for task in list(self.work):
-            task.cancel()
 
 
-async def _awaited(body: Callable[[], Awaitable[None]]) -> None:
-    await body()
+def scheduled_work(runtime: Runtime) -> list[Every]:
+    """Return what runs on a schedule, each a thin call of an engine function."""
+    settings, poller, detector = runtime.settings, runtime.poller, runtime.detector
+
+    async def sync_calendar() -> None:
+        outcome = await poller.sync_window()
+        if outcome.mode != "idle":
+            logger.info("calendar sync rows=%d alerts=%d errors=%d", outcome.rows, outcome.alerts,
+                        len(outcome.errors))
+
+    async def poll_due_reports() -> None:
+        outcome = await poller.poll_due()
+        if outcome.mode != "idle":
+            logger.debug("due poll rows=%d alerts=%d", outcome.rows, outcome.alerts)
+
+    plan = [
+        Every("refresh-companies", lambda: refresh_company_list(runtime), UNIVERSE_CHECK_SECONDS, loop=True),
+        Every("sync-calendar", sync_calendar, settings.poll_idle_seconds, first=1, loop=True),
+        Every("poll-due-reports", poll_due_reports, settings.poll_active_seconds, first=2),
+    ]
+    if detector is not None:
+        plan += [
+            Every("poll-edgar", lambda: poll_edgar(detector), settings.poll_active_seconds, first=1),
+            Every("confirm-xbrl", lambda: confirm_reported_events(
+                runtime.engine, detector.client, outbox=OUTBOX, clock=runtime.clock, on_alerts=runtime.wake_sender,
+            ), max(settings.poll_idle_seconds, 600), first=60),
+        ]
+    return plan
 
 
-async def _wait_for_stop(stop: asyncio.Event, seconds: float) -> None:
-    if seconds <= 0:
-        await asyncio.sleep(0)
+async def refresh_company_list(runtime: Runtime) -> float:
+    """Load SEC's company list when it is missing or a day old; return when to look again (an
+    hour, or as soon as a failure's backoff allows)."""
+    if not runtime.settings.sec_user_agent:
+        return UNIVERSE_CHECK_SECONDS
+    await refresh_universe(runtime.engine, runtime.http, runtime.settings, runtime.clock, limiter=runtime.sec_limiter)
+
+    def retry_in() -> float | None:
+        with session_scope(runtime.engine) as session:
+            return seconds_until_retry(session, UNIVERSE_KEY, runtime.clock())
+
+    retry = await asyncio.to_thread(retry_in)
+    return min(retry, UNIVERSE_CHECK_SECONDS) if retry else UNIVERSE_CHECK_SECONDS
+
+
+async def poll_edgar(detector: EdgarDetector) -> None:
+    """Read EDGAR's feed when the interval for the current mode has passed."""
+    outcome = await detector.tick()
+    if outcome.new_filings or outcome.errors:
+        logger.info("edgar poll requests=%d filings=%d alerts=%d errors=%s", outcome.requests,
+                    outcome.new_filings, outcome.alerts, outcome.errors[:3])
+
+
+def read_next_reports(runtime: Runtime, tickers: Sequence[str]) -> None:
+    """Ask the calendar sources now for the next report of these newly watched companies."""
+    if not tickers:
         return
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+    async def read() -> None:
+        outcome = await runtime.poller.sync_companies(list(tickers))
+        logger.info("next report read tickers=%s rows=%d errors=%d", ",".join(tickers), outcome.rows,
+                    len(outcome.errors))
+
+    runtime.work.spawn("read-next-reports", read())
 
 
 def calendar_sources(settings: Settings, client: httpx.AsyncClient) -> list[CalendarSource]:
@@ -198,16 +186,25 @@ def build_application(
     settings: Settings, *, engine: Engine | None = None, clock: Callable[[], datetime] = utc_now,
     sources: Sequence[CalendarSource] | None = None, http: httpx.AsyncClient | None = None,
     with_jobs: bool = True,
-) -> tuple[Application, Services]:
-    """Build the python-telegram-bot Application and the services behind it."""
+) -> tuple[Application, Runtime]:
+    """Build the python-telegram-bot Application and every part behind it; nothing is left to patch."""
     engine = engine or make_engine(settings.database_url)
     http = http or make_client()
-    services = Services(settings=settings, engine=engine, clock=clock, http=http,
-                        poller=CalendarPoller(engine, [], outbox=OUTBOX, clock=clock),
-                        sec_limiter=sec_rate_limiter(settings.sec_rate_per_second))
-    services.poller.sources = list(sources) if sources is not None else calendar_sources(settings, http)
-    services.poller.on_alerts = services.wake_sender
-    services.detector = edgar_detector(settings, engine, http, clock, services.wake_sender, services.sec_limiter)
+    sec_limiter = sec_rate_limiter(settings.sec_rate_per_second)
+    wake = asyncio.Event()
+    poller = CalendarPoller(engine, list(sources) if sources is not None else calendar_sources(settings, http),
+                            outbox=OUTBOX, clock=clock, on_alerts=wake.set)
+    # Alerts go out on their own Bot over aiohttp: httpx's pool costs too much CPU per request
+    # for the 1000 messages a second paid broadcast allows (docs/performance.md).
+    sender_bot = Bot(settings.bot_token, base_url=f"{settings.telegram_api_url}/bot",
+                     request=AiohttpRequest(connection_pool_size=128))
+    runtime = Runtime(
+        settings=settings, engine=engine, clock=clock, http=http, sec_limiter=sec_limiter, poller=poller,
+        detector=edgar_detector(settings, engine, http, clock, wake.set, sec_limiter), sender_bot=sender_bot,
+        sender=Sender(engine, sender_bot, rate_per_second=settings.telegram_rate_per_second,
+                      paid_broadcast=settings.telegram_paid_broadcast, clock=clock, stop_grace=STOP_GRACE_SECONDS),
+        wake=wake,
+    )
     request_kwargs = _request_kwargs(settings)
     application = (
         ApplicationBuilder()
@@ -218,62 +215,50 @@ def build_application(
         .get_updates_request(HTTPXRequest(read_timeout=40, **request_kwargs))
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         # Command replies: python-telegram-bot's limiter waits out a 429 and retries. Alerts go
-        # through the Sender, which has its own throttle and its own Bot (see _post_init).
+        # through the Sender, which has its own throttle and its own Bot.
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_rate_per_second, max_retries=3))
-        .post_init(lambda app: _post_init(app, services, with_jobs=with_jobs))
-        .post_stop(lambda _app: _post_stop(services))
-        .post_shutdown(lambda app: _post_shutdown(app, services))
+        .post_init(lambda app: _post_init(app, runtime, with_jobs=with_jobs))
+        .post_stop(lambda _app: _post_stop(runtime))
+        .post_shutdown(lambda _app: _post_shutdown(runtime))
         .build()
     )
     commands = UserCommands(
         engine, clock=clock, admin_chat_ids=settings.admin_chat_ids,
         sources_configured=(bool(settings.sec_user_agent), bool(settings.finnhub_key)),
-        on_watched=services.read_next_reports,
+        on_watched=lambda tickers: read_next_reports(runtime, tickers),
     )
     admin = AdminCommands(engine, outbox=OUTBOX, admin_chat_ids=settings.admin_chat_ids, clock=clock,
-                          on_enqueued=services.wake_sender)
+                          on_enqueued=runtime.wake_sender)
     register.add_handlers(application, commands, admin)
-    _SERVICES[application] = services
-    return application, services
+    _RUNTIMES[application] = runtime
+    return application, runtime
 
 
-async def _post_init(application: Application, services: Services, *, with_jobs: bool) -> None:
+async def _post_init(application: Application, runtime: Runtime, *, with_jobs: bool) -> None:
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in register.COMMAND_MENU])
-    # Alerts go out on their own Bot over aiohttp: httpx's pool costs too much CPU per request
-    # for the 1000 messages a second paid broadcast allows (docs/performance.md).
-    sender_bot = Bot(
-        services.settings.bot_token, base_url=f"{services.settings.telegram_api_url}/bot",
-        request=AiohttpRequest(connection_pool_size=128),
-    )
-    await sender_bot.initialize()
-    services.sender_bot = sender_bot
-    services.sender = Sender(
-        services.engine, sender_bot, rate_per_second=services.settings.telegram_rate_per_second,
-        paid_broadcast=services.settings.telegram_paid_broadcast, clock=services.clock,
-        stop_grace=STOP_GRACE_SECONDS,
-    )
-    recovered = await asyncio.to_thread(services.sender.recover_in_flight)
+    await runtime.sender_bot.initialize()
+    recovered = await asyncio.to_thread(runtime.sender.recover_in_flight)
     if recovered:
         logger.warning("found %d deliveries in flight from a previous run; each is sent at most once more", recovered)
-    services.tasks.append(asyncio.create_task(services.sender.run(services.stop, wake=services.wake)))
-    if services.handle_signals:
-        _handle_stop_signals(services)
+    runtime.sender_task = asyncio.create_task(runtime.sender.run(runtime.work.stop, wake=runtime.wake))
+    if runtime.handle_signals:
+        _handle_stop_signals(runtime)
     if with_jobs:
-        start_company_list(services)  # an empty database knows no ticker until this is done
-        schedule_jobs(application, services)
-    services.wake_sender()
+        # the company list comes first: an empty database knows no ticker until it is loaded
+        schedule(application.job_queue, runtime.work, scheduled_work(runtime))
+    runtime.wake_sender()
 
 
-def _handle_stop_signals(services: Services) -> None:
+def _handle_stop_signals(runtime: Runtime) -> None:
     """On SIGTERM or SIGINT, stop sending and cancel long reads before python-telegram-bot's own
     shutdown, which waits for running jobs (its stop_signals handler only raises SystemExit)."""
     loop = asyncio.get_running_loop()
 
     def stop_now(signum: int) -> None:
-        if services.stop.is_set():
+        if runtime.work.stop.is_set():
             return  # already stopping: a second signal must not cut the shutdown short
         logger.info("received %s: stopping", signal.Signals(signum).name)
-        services.begin_stop()
+        runtime.begin_stop()
         raise SystemExit  # what python-telegram-bot's own handler does: run_polling shuts down
 
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -281,28 +266,26 @@ def _handle_stop_signals(services: Services) -> None:
             loop.add_signal_handler(signum, stop_now, signum)
 
 
-async def _post_stop(services: Services) -> None:
-    services.begin_stop()
+async def _post_stop(runtime: Runtime) -> None:
+    runtime.begin_stop()
 
 
-async def _post_shutdown(_application: Application, services: Services) -> None:
-    services.begin_stop()
-    work = [*services.work, *services.tasks]
-    if work:
-        _done, pending = await asyncio.wait(work, timeout=SHUTDOWN_WAIT_SECONDS)
+async def _post_shutdown(runtime: Runtime) -> None:
+    runtime.begin_stop()
+    running = [*runtime.work.tasks, *([runtime.sender_task] if runtime.sender_task else [])]
+    if running:
+        _done, pending = await asyncio.wait(running, timeout=SHUTDOWN_WAIT_SECONDS)
         for task in pending:
             task.cancel()
-        await asyncio.gather(*work, return_exceptions=True)
-    if services.sender_bot is not None:
-        await services.sender_bot.shutdown()
-    if services.http is not None:
-        await services.http.aclose()
-    services.engine.dispose()
+        await asyncio.gather(*running, return_exceptions=True)
+    await runtime.sender_bot.shutdown()
+    await runtime.http.aclose()
+    runtime.engine.dispose()
 
 
 def run_polling(application: Application) -> None:
     """Run the bot until SIGTERM or SIGINT; either stops it within seconds, whatever runs."""
-    services = _SERVICES.get(application)
-    if services is not None:
-        services.handle_signals = True
+    runtime = _RUNTIMES.get(application)
+    if runtime is not None:
+        runtime.handle_signals = True
     application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)

@@ -12,35 +12,124 @@ Two kinds of work:
   ends, so it never overlaps itself (no "skipped: maximum number of running instances" line every
   interval), never holds up the JobQueue, and is cancelled at once when the bot stops.
 
-Every job body runs as a task of Services (`Services.job`), so that a stop cancels it instead of
-waiting for it.
+Every job body runs as a task of `BackgroundWork` (`BackgroundWork.job`), so that a stop cancels
+it instead of waiting for it. The scheduler knows nothing of what the work does: `app.py` hands it
+a plan of named callables (`Every`), each calling an engine function.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from telegram.ext import Application, ContextTypes, Job, JobQueue
-
-from bot.engine.confirm import confirm_reported_events
-from bot.engine.universe import SOURCE_KEY as UNIVERSE_KEY
-from bot.engine.universe import refresh_universe
-from bot.store.db import session_scope
-from bot.store.source_state import seconds_until_retry
-
-if TYPE_CHECKING:
-    from bot.app import Services
+from telegram.ext import ContextTypes, Job, JobQueue
 
 logger = logging.getLogger(__name__)
 
 JOB_DEFAULTS = {"misfire_grace_time": 30, "coalesce": True, "max_instances": 1}
-UNIVERSE_CHECK_SECONDS = 3600
 _SKIPPED_RUN = "maximum number of running instances reached"
 
 JobCallback = Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+@dataclass(frozen=True)
+class Every:
+    """A piece of scheduled work: run `run` every `seconds`, the first time after `first`.
+
+    A loop (`loop=True`) waits its interval after each run ends, or the seconds its run returns,
+    so it never overlaps itself; the others are JobQueue jobs on a fixed interval.
+    """
+
+    name: str
+    run: Callable[[], Awaitable[float | None]]
+    seconds: float
+    first: float = 0
+    loop: bool = False
+
+
+@dataclass
+class BackgroundWork:
+    """Every background task of a running bot: job bodies, loops, one-off reads. `begin_stop`
+    cancels them all, so a stop never waits for a long read."""
+
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def spawn(self, name: str, coro: Coroutine[Any, Any, Any], *, log_errors: bool = True) -> asyncio.Task[Any] | None:
+        """Run coro as background work, cancelled by begin_stop; None once stopping."""
+        if self.stop.is_set():
+            coro.close()
+            return None
+        task = asyncio.create_task(coro, name=name)
+        self.tasks.add(task)
+
+        def done(finished: asyncio.Task[Any]) -> None:
+            self.tasks.discard(finished)
+            if log_errors and not finished.cancelled() and finished.exception() is not None:
+                logger.error("%s failed", name, exc_info=finished.exception())
+
+        task.add_done_callback(done)
+        return task
+
+    def job(self, name: str, body: Callable[[], Awaitable[Any]]) -> JobCallback:
+        """Return a JobQueue callback that runs body as cancellable work (python-telegram-bot
+        shields a running job from cancellation and Application.stop() waits for it)."""
+
+        async def callback(_context: object) -> None:
+            task = self.spawn(name, _awaited(body), log_errors=False)
+            if task is None:
+                return
+            try:
+                await task
+            except asyncio.CancelledError:
+                if task.cancelled() and self.stop.is_set():
+                    return  # stopped by begin_stop: nothing to report
+                task.cancel()
+                raise
+
+        return callback
+
+    def start_loop(
+        self, name: str, body: Callable[[], Awaitable[float | None]], *, every: float, first: float = 0,
+    ) -> asyncio.Task[Any] | None:
+        """Run body now (after `first` seconds) and again `every` seconds after each run ends (or
+        after the seconds body returns); it never overlaps itself and stops with begin_stop."""
+
+        async def loop() -> None:
+            await _wait_for_stop(self.stop, first)
+            while not self.stop.is_set():
+                delay: float | None = None
+                try:
+                    delay = await body()
+                except Exception:  # noqa: BLE001 - one failed run must not end the loop
+                    logger.exception("%s failed", name)
+                await _wait_for_stop(self.stop, every if delay is None else delay)
+
+        return self.spawn(name, loop())
+
+    def begin_stop(self) -> None:
+        """Cancel every background task; nothing new starts after this."""
+        self.stop.set()
+        for task in list(self.tasks):
+            task.cancel()
+
+
+def schedule(queue: JobQueue | None, work: BackgroundWork, plan: Sequence[Every]) -> None:
+    """Register the plan with deterministic names: loops as tasks, the rest as JobQueue jobs."""
+    if queue is None:
+        raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
+    quiet_skipped_runs()
+    for item in plan:
+        if item.loop:
+            work.start_loop(item.name, item.run, every=item.seconds, first=item.first)
+        else:
+            repeating_job(queue, work.job(item.name, item.run), interval=item.seconds, first=item.first,
+                          name=item.name)
 
 
 def repeating_job(queue: JobQueue, callback: JobCallback, *, interval: float, first: float, name: str) -> Job:
@@ -67,59 +156,13 @@ def quiet_skipped_runs() -> None:
         scheduler_logger.addFilter(SkippedRunFilter())
 
 
-def schedule_jobs(application: Application, services: Services) -> None:
-    """Register the repeating jobs and loops with deterministic names (nothing to persist)."""
-    queue = application.job_queue
-    if queue is None:
-        raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
-    quiet_skipped_runs()
-    settings = services.settings
-
-    async def poll_due_reports() -> None:
-        outcome = await services.poller.poll_due()
-        if outcome.mode != "idle":
-            logger.debug("due poll rows=%d alerts=%d", outcome.rows, outcome.alerts)
-
-    async def sync_calendar() -> None:
-        outcome = await services.poller.sync_window()
-        if outcome.mode != "idle":
-            logger.info("calendar sync rows=%d alerts=%d errors=%d", outcome.rows, outcome.alerts,
-                        len(outcome.errors))
-
-    services.start_loop("sync-calendar", sync_calendar, every=settings.poll_idle_seconds, first=1)
-    repeating_job(queue, services.job("poll-due-reports", poll_due_reports), interval=settings.poll_active_seconds,
-                  first=2, name="poll-due-reports")
-    if services.detector is not None:
-        detector = services.detector
-
-        async def poll_edgar() -> None:
-            outcome = await detector.tick()
-            if outcome.new_filings or outcome.errors:
-                logger.info("edgar poll requests=%d filings=%d alerts=%d errors=%s", outcome.requests,
-                            outcome.new_filings, outcome.alerts, outcome.errors[:3])
-
-        async def confirm_xbrl() -> None:
-            await confirm_reported_events(services.engine, detector.client, outbox=detector.outbox,
-                                          clock=services.clock, on_alerts=services.wake_sender)
-
-        repeating_job(queue, services.job("poll-edgar", poll_edgar), interval=settings.poll_active_seconds,
-                      first=1, name="poll-edgar")
-        repeating_job(queue, services.job("confirm-xbrl", confirm_xbrl),
-                      interval=max(settings.poll_idle_seconds, 600), first=60, name="confirm-xbrl")
+async def _awaited(body: Callable[[], Awaitable[Any]]) -> None:
+    await body()
 
 
-def start_company_list(services: Services) -> None:
-    """Load SEC's company list now when it is missing or a day old, then check hourly; after a
-    failure, try again as soon as the backoff allows."""
-    settings = services.settings
-    http = services.http
-    if http is None or not settings.sec_user_agent:
+async def _wait_for_stop(stop: asyncio.Event, seconds: float) -> None:
+    if seconds <= 0:
+        await asyncio.sleep(0)
         return
-
-    async def refresh_companies() -> float:
-        await refresh_universe(services.engine, http, settings, services.clock, limiter=services.sec_limiter)
-        with session_scope(services.engine) as session:
-            retry = seconds_until_retry(session, UNIVERSE_KEY, services.clock())
-        return min(retry, UNIVERSE_CHECK_SECONDS) if retry else UNIVERSE_CHECK_SECONDS
-
-    services.start_loop("refresh-companies", refresh_companies, every=UNIVERSE_CHECK_SECONDS, first=0)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import Services, build_application
+from bot.app import Runtime, build_application
 from bot.domain.market_time import utc_now
 from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
 from bot.settings import Settings
@@ -39,7 +39,7 @@ UNIVERSE = [
 class RunningBot:
     api: LoopbackBotApi
     application: Application
-    services: Services
+    runtime: Runtime
     engine: Engine
 
     async def say(self, chat_id: int, text: str, *, wait: int = 1, **kwargs: Any) -> list[str]:
@@ -73,7 +73,7 @@ async def running_bot(
             telegram_bot_token=SecretStr(TOKEN), telegram_api_url=server.base_url,
             database_url=database_url, _env_file=None, **settings,  # type: ignore[call-arg]
         ).model_copy(update=fast)
-        application, services = build_application(config, engine=engine, clock=clock, sources=list(sources),
+        application, runtime = build_application(config, engine=engine, clock=clock, sources=list(sources),
                                                    with_jobs=with_jobs)
         async with application:
             assert application.updater is not None
@@ -83,7 +83,7 @@ async def running_bot(
             assert application.post_init is not None and application.post_shutdown is not None
             await application.post_init(application)
             try:
-                yield RunningBot(server, application, services, engine)
+                yield RunningBot(server, application, runtime, engine)
             finally:
                 await application.updater.stop()
                 await application.stop()

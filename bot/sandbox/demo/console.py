@@ -29,7 +29,7 @@ async def run_console(stdin: TextIO, out: TextIO) -> int:
     async with sandbox(clock) as box:
         today = clock().date()
         tickers = [c.ticker for c in box.data.companies]
-        await box.services.poller.poll(today - timedelta(days=3), today + timedelta(days=45), tickers, mode="full")
+        await box.runtime.poller.poll(today - timedelta(days=3), today + timedelta(days=45), tickers, mode="full")
         shown = 0
         while True:
             out.write("you> ")

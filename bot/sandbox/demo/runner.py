@@ -76,7 +76,7 @@ async def run_demo(out: TextIO) -> int:
 async def _sync_calendar(box: Sandbox) -> None:
     tickers = [c.ticker for c in box.data.companies]
     today = box.clock().date()
-    await box.services.poller.poll(today - timedelta(days=3), today + timedelta(days=45), tickers, mode="full")
+    await box.runtime.poller.poll(today - timedelta(days=3), today + timedelta(days=45), tickers, mode="full")
 
 
 async def _say(box: Sandbox, transcript: Transcript, text: str) -> None:
@@ -98,8 +98,8 @@ async def _replay(box: Sandbox, transcript: Transcript, clock: DemoClock, releas
         # Published on the loopback EDGAR; the bot's detector finds it in the feed, alerts, reads the
         # press release exhibit and evaluates the figures it extracts.
         box.edgar.publish(_published_filing(box, release))
-        assert box.services.detector is not None
-        outcome = await box.services.detector.poll()
+        assert box.runtime.detector is not None
+        outcome = await box.runtime.detector.poll()
         expected = bool(outcome.alerts) and watched
     else:
         with session_scope(box.engine) as session:
@@ -117,7 +117,7 @@ async def _replay(box: Sandbox, transcript: Transcript, clock: DemoClock, releas
 
 
 async def _deliver(box: Sandbox, before: int) -> None:
-    box.services.wake_sender()
+    box.runtime.wake_sender()
     await box.api.wait_for_messages(DEMO_CHAT_ID, before + 1, timeout=10)
     await _outbox_drained(box)
 

@@ -16,7 +16,7 @@ from sqlmodel import select
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import Services, build_application
+from bot.app import Runtime, build_application
 from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
 from bot.sandbox.demo.replay import DemoData, ReplayCalendar, load_demo_data
 from bot.sandbox.edgar import LoopbackEdgar
@@ -48,7 +48,7 @@ class Sandbox:
     api: LoopbackBotApi
     edgar: LoopbackEdgar
     application: Application
-    services: Services
+    runtime: Runtime
     engine: Engine
     data: DemoData
     clock: Callable[[], datetime]
@@ -85,7 +85,7 @@ async def sandbox(clock: Callable[[], datetime], *, database_url: str | None = N
                 sec_data_url=edgar.url, finnhub_api_key=None,
                 _env_file=None,
             )
-            application, services = build_application(
+            application, runtime = build_application(
                 settings, engine=engine, clock=clock, sources=[ReplayCalendar(data, clock)], with_jobs=with_jobs,
             )
             async with application:
@@ -97,7 +97,7 @@ async def sandbox(clock: Callable[[], datetime], *, database_url: str | None = N
                 assert application.post_init is not None and application.post_shutdown is not None
                 await application.post_init(application)
                 try:
-                    yield Sandbox(api, edgar, application, services, engine, data, clock)
+                    yield Sandbox(api, edgar, application, runtime, engine, data, clock)
                 finally:
                     await application.updater.stop()
                     await application.stop()
