@@ -205,8 +205,23 @@ def build_application(
                       paid_broadcast=settings.telegram_paid_broadcast, clock=clock, stop_grace=STOP_GRACE_SECONDS),
         wake=wake,
     )
+    application = _telegram_application(settings, runtime, with_jobs=with_jobs)
+    commands = UserCommands(
+        engine, clock=clock, admin_chat_ids=settings.admin_chat_ids,
+        sources_configured=(bool(settings.sec_user_agent), bool(settings.finnhub_key)),
+        on_watched=lambda tickers: read_next_reports(runtime, tickers),
+    )
+    admin = AdminCommands(engine, outbox=OUTBOX, admin_chat_ids=settings.admin_chat_ids, clock=clock,
+                          on_enqueued=runtime.wake_sender)
+    register.add_handlers(application, commands, admin)
+    _RUNTIMES[application] = runtime
+    return application, runtime
+
+
+def _telegram_application(settings: Settings, runtime: Runtime, *, with_jobs: bool) -> Application:
+    """Return python-telegram-bot's Application for command replies, with the runtime's hooks."""
     request_kwargs = _request_kwargs(settings)
-    application = (
+    return (
         ApplicationBuilder()
         .token(settings.bot_token)
         .base_url(f"{settings.telegram_api_url}/bot")
@@ -222,16 +237,6 @@ def build_application(
         .post_shutdown(lambda _app: _post_shutdown(runtime))
         .build()
     )
-    commands = UserCommands(
-        engine, clock=clock, admin_chat_ids=settings.admin_chat_ids,
-        sources_configured=(bool(settings.sec_user_agent), bool(settings.finnhub_key)),
-        on_watched=lambda tickers: read_next_reports(runtime, tickers),
-    )
-    admin = AdminCommands(engine, outbox=OUTBOX, admin_chat_ids=settings.admin_chat_ids, clock=clock,
-                          on_enqueued=runtime.wake_sender)
-    register.add_handlers(application, commands, admin)
-    _RUNTIMES[application] = runtime
-    return application, runtime
 
 
 async def _post_init(application: Application, runtime: Runtime, *, with_jobs: bool) -> None:
