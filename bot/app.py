@@ -23,6 +23,7 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 from telegram.request import HTTPXRequest
 
+from bot.catalog import catalog
 from bot.delivery.publisher import OutboxPublisher
 from bot.delivery.sender import Sender
 from bot.delivery.transport import AiohttpRequest
@@ -156,7 +157,9 @@ def calendar_sources(settings: Settings, client: httpx.AsyncClient) -> list[Cale
         sources.append(
             FinnhubCalendar(client, settings.finnhub_api_url, settings.finnhub_key, limiter=RateLimiter(1.0))
         )
-    return sources
+    # the poller trusts their dates in this order (config/catalog.toml calendar_priority)
+    rank = {name: position for position, name in enumerate(catalog().calendar_priority)}
+    return sorted(sources, key=lambda source: rank.get(source.name, len(rank)))
 
 
 def edgar_detector(

@@ -15,6 +15,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
+from bot.catalog import CatalogError, catalog
 from bot.redaction import redact
 from bot.settings import Settings, SettingsError, load_settings
 from bot.sources.http import quiet_http_logs
@@ -95,8 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     args = _parser().parse_args(argv)
     try:
+        catalog()  # config/catalog.toml: read and validated before anything runs
         return _dispatch(args)
-    except SettingsError as exc:
+    except (SettingsError, CatalogError) as exc:
         print(f"earnings-bot: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
+from bot.catalog import catalog
 from bot.domain.figures import Basis, Figure, Metric, Unit
 from bot.domain.market_time import NEW_YORK, TIMING_LABELS, Timing
 from bot.domain.verdicts import Comparison, EventVerdict, Verdict
@@ -33,7 +34,6 @@ METRIC_NAMES = {
     Metric.REVENUE_GUIDANCE: "Next-quarter revenue outlook",
 }
 NO_CONSENSUS = "<i>No consensus stored for this report: figures only, no verdict.</i>"
-VENDOR_NAMES = {"nasdaq": "Nasdaq", "finnhub": "Finnhub", "sec": "SEC filing", "admin": "admin"}
 
 
 def _quantize(value: Decimal, places: int) -> Decimal:
@@ -97,7 +97,7 @@ def source_name(source: str) -> str:
     """Return a vendor's display name; a chat's own number is 'your estimate'."""
     if source.startswith("chat:"):
         return "your estimate"
-    return VENDOR_NAMES.get(source, source)
+    return catalog().vendor_names.get(source, source)
 
 
 def _basis_label(figure: Figure) -> str:

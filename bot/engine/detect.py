@@ -16,13 +16,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from bot.catalog import catalog
 from bot.domain.market_time import as_utc, new_york_date, utc_now
 from bot.engine.alerts import FilingAlert, FilingNotice
 from bot.engine.poll import due_events
 from bot.engine.ports import Outbox
 from bot.engine.preferences import (
-    ANNOUNCEMENT_KINDS,
     announcement_audience,
+    announcement_kinds,
     any_chat_wants,
     kinds_of_filing,
 )
@@ -59,15 +60,6 @@ MAX_UNAVAILABLE_ATTEMPTS = 40  # ... or after this many while SEC did not answer
 MAX_PAGES = 5  # 500 filings per form between two reads, newest first
 FEED_PAGE = 100
 FEED_OVERLAP = timedelta(minutes=5)
-ITEM_TITLES = {
-    "1.01": "Entry into a Material Definitive Agreement",
-    "2.02": "Results of Operations and Financial Condition",
-    "2.05": "Costs Associated with Exit or Disposal Activities",
-    "2.06": "Material Impairments",
-    "5.02": "Departure/Election of Directors or Officers",
-    "7.01": "Regulation FD Disclosure",
-    "8.01": "Other Events",
-}
 
 
 @dataclass
@@ -206,7 +198,7 @@ class EdgarDetector:
         notice = FilingNotice(
             ticker=company.ticker, company_name=company.name, form=entry.form, items=entry.items,
             accepted_at=entry.accepted_at, url=entry.index_url, is_results=False,
-            item_titles=tuple(ITEM_TITLES[i] for i in entry.items if i in ITEM_TITLES)
+            item_titles=tuple(titles[i] for i in entry.items if i in (titles := catalog().item_titles))
             or tuple(k.title for k in kinds),
         )
         published = self.outbox.publish(session, FilingAlert(
@@ -337,7 +329,7 @@ def _watched_by_cik(session: Session) -> dict[int, list[Company]]:
 
 def _announcement_forms(session: Session) -> list[str]:
     forms: list[str] = []
-    for kind in ANNOUNCEMENT_KINDS:
+    for kind in announcement_kinds():
         if kind.feed_types and any_chat_wants(session, {kind.key}):
             forms.extend(kind.feed_types)
     return forms

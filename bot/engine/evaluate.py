@@ -18,6 +18,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from bot.catalog import catalog
 from bot.domain.figures import (
     BASIS_NEUTRAL_METRICS,
     HEADLINE_METRICS,
@@ -36,9 +37,6 @@ from bot.store.tables import Alert, Company, EarningsEvent, EventState, Filing, 
 
 logger = logging.getLogger(__name__)
 
-# Which reported value wins when several sources give the same metric and basis: the company's
-# release, then its filed XBRL facts, then vendors' calendars.
-SOURCE_PRIORITY = {"sec": 0, "release": 0, "xbrl": 1, "finnhub": 2, "nasdaq": 3}
 
 
 @dataclass(frozen=True)
@@ -104,13 +102,19 @@ def evaluate_event(
     filing = _source_filing(session, figures)
     report = result_report(
         _heading(company, event, filing), [f.to_domain().figure for f in figures],
-        [r.to_domain() for r in expectations], band or InlineBand(),
+        [r.to_domain() for r in expectations], band or in_line_band(),
     )
     published = outbox.publish(session, ResultAlert(
         report=report, event_id=event.id, company_id=company.id,  # type: ignore[arg-type]
         filing_id=filing.id if filing else None, audience=tuple(issuer_watchers(session, company)),
     ), now=now)
     return Evaluation(published.alert, report, is_correction=published.is_correction)
+
+
+def in_line_band() -> InlineBand:
+    """Return the catalog's in-line band (config/catalog.toml [in_line_band])."""
+    band = catalog().in_line_band
+    return InlineBand(band.money_percent, band.percent_points, band.per_share_percent)
 
 
 def chosen_figures(rows: list[ReportedFigure]) -> list[ReportedFigure]:
@@ -144,7 +148,8 @@ def _heading(company: Company, event: EarningsEvent, filing: Filing | None) -> H
 
 
 def _priority(row: ReportedFigure) -> tuple[int, int]:
-    return (SOURCE_PRIORITY.get(row.source.split(":")[0], 9), -(row.id or 0))
+    # which source wins for one metric and basis: config/catalog.toml [reported_priority]
+    return (catalog().reported_priority.get(row.source.split(":")[0], 9), -(row.id or 0))
 
 
 def _basis_key(metric: str, basis: str) -> str | None:

@@ -2,45 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from bot.catalog import AnnouncementKind, catalog
 from bot.engine.subscriptions import get_chat, register_chat
 from bot.store.tables import Chat, ChatStatus, Watch
 
 
-@dataclass(frozen=True)
-class AnnouncementKind:
-    """A group of SEC filings a chat can opt into."""
-
-    key: str
-    title: str
-    items: tuple[str, ...] = ()  # 8-K items
-    forms: tuple[str, ...] = ()  # whole form types
-    feed_types: tuple[str, ...] = ()  # what to ask EDGAR's current-filings feed for (8-K is always read)
+def announcement_kinds() -> tuple[AnnouncementKind, ...]:
+    """Return the kinds of announcements a chat can opt into, in the catalog's order."""
+    return catalog().announcement_kinds
 
 
-ANNOUNCEMENT_KINDS = (
-    AnnouncementKind("officers", "Officers and directors (8-K 5.02)", items=("5.02",)),
-    AnnouncementKind("agreements", "Material agreements (8-K 1.01)", items=("1.01",)),
-    AnnouncementKind("disclosures", "Reg FD and other events (8-K 7.01, 8.01)", items=("7.01", "8.01")),
-    AnnouncementKind("restructuring", "Restructuring and impairments (8-K 2.05, 2.06)", items=("2.05", "2.06")),
-    AnnouncementKind("stakes", "Large stakes (SC 13D / 13G)",
-                     forms=("SC 13D", "SC 13D/A", "SC 13G", "SC 13G/A", "SCHEDULE 13D", "SCHEDULE 13G",
-                            "SCHEDULE 13D/A", "SCHEDULE 13G/A"),
-                     feed_types=("SC 13D", "SC 13G")),
-    AnnouncementKind("insiders", "Insider trades (Form 4)", forms=("4", "4/A"), feed_types=("4",)),
-)
-KINDS_BY_KEY = {kind.key: kind for kind in ANNOUNCEMENT_KINDS}
+def announcement_kind(key: str) -> AnnouncementKind | None:
+    """Return the kind with this key (what users type: `/settings insiders on`), if any."""
+    return catalog().kind(key)
 
 
 def kinds_of_filing(form: str, items: tuple[str, ...]) -> list[AnnouncementKind]:
     """Return the announcement kinds a filing belongs to (none for results or unlisted items)."""
     form = form.upper().strip()
     found = []
-    for kind in ANNOUNCEMENT_KINDS:
+    for kind in announcement_kinds():
         if form in kind.forms or (form.startswith("8-K") and set(items) & set(kind.items)):
             found.append(kind)
     return found
@@ -48,7 +33,7 @@ def kinds_of_filing(form: str, items: tuple[str, ...]) -> list[AnnouncementKind]
 
 def chosen_kinds(chat: Chat) -> set[str]:
     """Return the announcement kinds the chat opted into."""
-    return {key for key in chat.announcement_kinds.split(",") if key in KINDS_BY_KEY}
+    return {key for key in chat.announcement_kinds.split(",") if announcement_kind(key) is not None}
 
 
 def set_announcement(
@@ -56,7 +41,7 @@ def set_announcement(
     title: str | None = None,
 ) -> set[str]:
     """Turn one announcement kind on or off for the chat; return the chat's kinds afterwards."""
-    if key not in KINDS_BY_KEY:
+    if announcement_kind(key) is None:
         raise KeyError(key)
     chat = get_chat(session, chat_id) or register_chat(session, chat_id, kind=kind, title=title, now=now)[0]
     kinds = chosen_kinds(chat)
@@ -64,7 +49,7 @@ def set_announcement(
         kinds.add(key)
     else:
         kinds.discard(key)
-    chat.announcement_kinds = ",".join(k.key for k in ANNOUNCEMENT_KINDS if k.key in kinds)
+    chat.announcement_kinds = ",".join(k.key for k in announcement_kinds() if k.key in kinds)
     chat.updated_at = now
     session.add(chat)
     session.flush()

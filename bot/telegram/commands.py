@@ -136,8 +136,8 @@ class UserCommands:
         args = [a.lower() for a in (context.args or [])]
         now = self.clock()
         if args:
-            keys = [k.key for k in preferences.ANNOUNCEMENT_KINDS] if args[0] == "all" else [args[0]]
-            if len(args) != 2 or args[1] not in {"on", "off"} or not set(keys) <= preferences.KINDS_BY_KEY.keys():
+            keys = [k.key for k in preferences.announcement_kinds()] if args[0] == "all" else [args[0]]
+            if len(args) != 2 or args[1] not in {"on", "off"} or not all(preferences.announcement_kind(k) for k in keys):
                 await message.reply_html(replies.settings_usage())
                 return
 
@@ -159,7 +159,8 @@ class UserCommands:
         if query is None or chat is None or not query.data:
             return
         key = query.data.removeprefix("ann:")
-        if key not in preferences.KINDS_BY_KEY:
+        kind = preferences.announcement_kind(key)
+        if kind is None:
             await query.answer("That option no longer exists.")
             return
         now = self.clock()
@@ -170,7 +171,6 @@ class UserCommands:
                                                 kind=chat.type, title=chat.title or chat.username)
 
         chosen = await self._in_session(toggle)
-        kind = preferences.KINDS_BY_KEY[key]
         await query.answer(f"{kind.title}: {'on' if key in chosen else 'off'}")
         try:
             await query.edit_message_text(replies.settings_text(chosen), reply_markup=settings_keyboard(chosen))
@@ -216,7 +216,7 @@ def settings_keyboard(chosen: set[str]) -> InlineKeyboardMarkup:
     """Return one toggle button per announcement kind."""
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(f"{'✅' if k.key in chosen else '▫️'} {k.title}", callback_data=f"ann:{k.key}")]
-         for k in preferences.ANNOUNCEMENT_KINDS]
+         for k in preferences.announcement_kinds()]
     )
 
 

@@ -138,7 +138,7 @@ ADMIN_ONLY = "Sorry, that command is for the bot's administrators only."
 
 def settings_text(chosen: set[str]) -> str:
     """Return the /settings text: results always on, announcement kinds as chosen."""
-    from bot.engine.preferences import ANNOUNCEMENT_KINDS
+    from bot.engine.preferences import announcement_kinds
 
     lines = [
         "<b>Alerts for your watchlist</b>",
@@ -147,16 +147,16 @@ def settings_text(chosen: set[str]) -> str:
         "",
         "Other SEC filings (tap to switch):",
     ]
-    lines += [f"{'✅' if k.key in chosen else '▫️'} {escape(k.title)}" for k in ANNOUNCEMENT_KINDS]
+    lines += [f"{'✅' if k.key in chosen else '▫️'} {escape(k.title)}" for k in announcement_kinds()]
     lines += ["", "Or type e.g. <code>/settings insiders on</code>, <code>/settings all off</code>."]
     return "\n".join(lines)
 
 
 def settings_usage() -> str:
     """Return how to use /settings with words."""
-    from bot.engine.preferences import ANNOUNCEMENT_KINDS
+    from bot.engine.preferences import announcement_kinds
 
-    names = ", ".join(k.key for k in ANNOUNCEMENT_KINDS)
+    names = ", ".join(k.key for k in announcement_kinds())
     return f"Use <code>/settings KIND on|off</code> where KIND is one of: {names}, all."
 
 
