@@ -8,6 +8,7 @@ WORKDIR /src
 COPY pyproject.toml uv.lock README.md ./
 COPY bot ./bot
 COPY alembic ./alembic
+COPY config ./config
 RUN uv build --wheel -o /dist \
     && uv export --frozen --no-dev --no-emit-project --no-hashes -o /dist/requirements.txt
 
