@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -12,7 +13,7 @@ from sqlalchemy import Engine
 
 from bot.errors import SourceError
 from bot.sources.http import RateLimiter
-from bot.sources.sec_tickers import fetch_company_tickers
+from bot.sources.sec_tickers import TickerEntry, fetch_company_tickers
 from bot.store.companies import company_tickers_due, upsert_companies
 from bot.store.db import session_scope
 from bot.store.source_state import record_source_error, record_source_success
@@ -41,18 +42,32 @@ async def refresh_universe(
     if not settings.sec_user_agent:
         logger.warning("SEC_USER_AGENT is not set: the company list can't be refreshed from SEC")
         return None
-    with session_scope(engine) as session:
-        if not force and not company_tickers_due(session, clock()):
-            return None
+    if not force and not await asyncio.to_thread(_due, engine, clock()):
+        return None
     try:
         entries = await fetch_company_tickers(client, settings.sec_www_url, settings.sec_user_agent, limiter)
     except SourceError as exc:
         logger.warning("company list refresh failed: %s", exc)
-        with session_scope(engine) as session:
-            record_source_error(session, SOURCE_KEY, clock(), error=exc)
+        await asyncio.to_thread(_record_failure, engine, clock(), exc)
         return None
-    with session_scope(engine) as session:
-        count = upsert_companies(session, entries, clock())
-        record_source_success(session, SOURCE_KEY, clock())
+    count = await asyncio.to_thread(_store, engine, entries, clock())
     logger.info("company list refreshed: %d companies", count)
+    return count
+
+
+def _due(engine: Engine, now: datetime) -> bool:
+    with session_scope(engine) as session:
+        return company_tickers_due(session, now)
+
+
+def _record_failure(engine: Engine, now: datetime, error: SourceError) -> None:
+    with session_scope(engine) as session:
+        record_source_error(session, SOURCE_KEY, now, error=error)
+
+
+def _store(engine: Engine, entries: list[TickerEntry], now: datetime) -> int:
+    """Store the list and its success in one transaction (in a worker thread: it is thousands of rows)."""
+    with session_scope(engine) as session:
+        count = upsert_companies(session, entries, now)
+        record_source_success(session, SOURCE_KEY, now)
     return count
