@@ -228,7 +228,7 @@ def _run(settings: Settings) -> int:
 
     engine = _prepare_database(settings)
     asyncio.run(_reach_telegram(settings))
-    application, _services = build_application(settings, engine=engine)
+    application, _runtime = build_application(settings, engine=engine)
     try:
         run_polling(application)
     except InvalidToken:

@@ -7,7 +7,7 @@ Two kinds of work:
   documents that `first=0` does not run at once, and APScheduler puts the first run of an interval
   job whose start has passed when the scheduler starts (it starts after post_init) one whole
   interval later; a `next_run_time` given to APScheduler is kept as it is.
-* Long reads run as loops of their own (`Services.start_loop`): the calendar window (one request
+* Long reads run as loops of their own (`BackgroundWork.start_loop`): the calendar window (one request
   per day of the window, at 1/s) and SEC's company list. A loop waits its interval after a read
   ends, so it never overlaps itself (no "skipped: maximum number of running instances" line every
   interval), never holds up the JobQueue, and is cancelled at once when the bot stops.

@@ -84,13 +84,20 @@ class FakeCalendars:
         """Return the paths of the Nasdaq requests, in order."""
         return [path for path, _query, _headers in self.requests if not path.startswith("/api/v1")]
 
-    async def _nasdaq(self, request: web.Request) -> web.Response:
-        await self._remember(request)
+    def _nasdaq_refusal(self) -> web.Response | None:
+        """Return the refusal every provider (fail_with) or Nasdaq alone (nasdaq_fail_with) gives now."""
         if self.fail_with:
             return web.Response(status=self.fail_with, text="unavailable")
         if self.nasdaq_fail_with:
             headers = {"Retry-After": self.nasdaq_retry_after} if self.nasdaq_retry_after else None
             return web.Response(status=self.nasdaq_fail_with, text="unavailable", headers=headers)
+        return None
+
+    async def _nasdaq(self, request: web.Request) -> web.Response:
+        await self._remember(request)
+        refused = self._nasdaq_refusal()
+        if refused is not None:
+            return refused
         day = date.fromisoformat(request.query["date"])
         rows = self.nasdaq_rows.get(day) or None
         body: dict[str, Any] = {"data": {"asOf": day.strftime("%a, %b %d, %Y"), "headers": {}, "rows": rows},
@@ -99,11 +106,9 @@ class FakeCalendars:
 
     async def _nasdaq_earnings_date(self, request: web.Request) -> web.Response:
         await self._remember(request)
-        if self.fail_with:
-            return web.Response(status=self.fail_with, text="unavailable")
-        if self.nasdaq_fail_with:
-            headers = {"Retry-After": self.nasdaq_retry_after} if self.nasdaq_retry_after else None
-            return web.Response(status=self.nasdaq_fail_with, text="unavailable", headers=headers)
+        refused = self._nasdaq_refusal()
+        if refused is not None:
+            return refused
         symbol = request.match_info["symbol"].upper()
         first = self.today or date.today()
         days = sorted(d for d, rows in self.nasdaq_rows.items()

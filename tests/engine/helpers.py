@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -15,6 +16,18 @@ from bot.sources.calendar import CalendarRow
 from bot.store.tables import Company
 
 NOW = datetime(2025, 2, 26, 14, 0, tzinfo=UTC)
+
+
+@dataclass
+class Clock:
+    """A clock the test moves by hand."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 OUTBOX = OutboxPublisher()  # alerts rendered and queued as the running bot does
 
 

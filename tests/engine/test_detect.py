@@ -32,19 +32,19 @@ from bot.store.tables import (
     SourceState,
 )
 from tests.conftest import FIXTURES
-from tests.engine.helpers import OUTBOX, add_company, calendar_row, eps, revenue, watching_chat
+from tests.engine.helpers import (
+    OUTBOX,
+    Clock,
+    add_company,
+    calendar_row,
+    eps,
+    revenue,
+    watching_chat,
+)
 
 AGENT = "Jane Doe jane@example.com"
 ACCEPTED = datetime(2025, 2, 26, 21, 21, 32, tzinfo=UTC)
 RELEASES = FIXTURES / "press_releases"
-
-
-@dataclass
-class Clock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass

@@ -32,7 +32,7 @@ from bot.sources.http import RateLimiter, make_client
 from bot.store.db import session_scope
 from bot.store.tables import EarningsEvent
 from tests.conftest import BOT_API_SPEC, FIXTURES
-from tests.engine.helpers import OUTBOX, add_company, watching_chat
+from tests.engine.helpers import OUTBOX, Clock, add_company, watching_chat
 
 AGENT = "Jane Doe jane@example.com"
 KEY = "finnhub-test-key"
@@ -41,14 +41,6 @@ REPORT_DAY = date(2025, 2, 26)
 RELEASE = (FIXTURES / "press_releases" / "nvda_q4_fy2025_ex99-1.htm").read_text(encoding="utf-8")
 COMPANYFACTS = FIXTURES / "edgar" / "companyfacts_CIK0001045810_q4_derivation.json"
 WATCHERS = (7_000_000_001, 7_000_000_002, 7_000_000_003)
-
-
-@dataclass
-class Clock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
