@@ -61,7 +61,7 @@ class Runtime:
     the network parts and starts the work, post_shutdown stops and closes them."""
 
     settings: Settings
-    engine: Engine
+    db: Engine
     clock: Callable[[], datetime]
     http: httpx.AsyncClient
     sec_limiter: RateLimiter  # every SEC request of the process: EDGAR client and company list
@@ -108,7 +108,7 @@ def scheduled_work(runtime: Runtime) -> list[Every]:
         plan += [
             Every("poll-edgar", lambda: poll_edgar(detector), settings.poll_active_seconds, first=1),
             Every("confirm-xbrl", lambda: confirm_reported_events(
-                runtime.engine, detector.client, outbox=OUTBOX, clock=runtime.clock, on_alerts=runtime.wake_sender,
+                runtime.db, detector.client, outbox=OUTBOX, clock=runtime.clock, on_alerts=runtime.wake_sender,
             ), max(settings.poll_idle_seconds, 600), first=60),
         ]
     return plan
@@ -119,10 +119,10 @@ async def refresh_company_list(runtime: Runtime) -> float:
     hour, or as soon as a failure's backoff allows)."""
     if not runtime.settings.sec_user_agent:
         return UNIVERSE_CHECK_SECONDS
-    await refresh_universe(runtime.engine, runtime.http, runtime.settings, runtime.clock, limiter=runtime.sec_limiter)
+    await refresh_universe(runtime.db, runtime.http, runtime.settings, runtime.clock, limiter=runtime.sec_limiter)
 
     def retry_in() -> float | None:
-        with session_scope(runtime.engine) as session:
+        with session_scope(runtime.db) as session:
             return seconds_until_retry(session, UNIVERSE_KEY, runtime.clock())
 
     retry = await asyncio.to_thread(retry_in)
@@ -163,7 +163,7 @@ def calendar_sources(settings: Settings, client: httpx.AsyncClient) -> list[Cale
 
 
 def edgar_detector(
-    settings: Settings, engine: Engine, http: httpx.AsyncClient, clock: Callable[[], datetime],
+    settings: Settings, db: Engine, http: httpx.AsyncClient, clock: Callable[[], datetime],
     on_alerts: Callable[[], None], sec_limiter: RateLimiter,
 ) -> EdgarDetector | None:
     """Return the EDGAR detector, or None (with a warning) when SEC_USER_AGENT is not set."""
@@ -172,7 +172,7 @@ def edgar_detector(
                        "e-mail, e.g. 'Jane Doe jane@example.com'")
         return None
     client = EdgarClient(http, settings.sec_www_url, settings.sec_data_url, settings.sec_user_agent, sec_limiter)
-    return EdgarDetector(engine, client, outbox=OUTBOX, active_seconds=settings.poll_active_seconds,
+    return EdgarDetector(db, client, outbox=OUTBOX, active_seconds=settings.poll_active_seconds,
                          idle_seconds=settings.poll_idle_seconds, clock=clock, on_alerts=on_alerts)
 
 
@@ -186,35 +186,35 @@ def _request_kwargs(settings: Settings) -> dict[str, Any]:
 
 
 def build_application(
-    settings: Settings, *, engine: Engine | None = None, clock: Callable[[], datetime] = utc_now,
+    settings: Settings, *, db: Engine | None = None, clock: Callable[[], datetime] = utc_now,
     sources: Sequence[CalendarSource] | None = None, http: httpx.AsyncClient | None = None,
     with_jobs: bool = True,
 ) -> tuple[Application, Runtime]:
     """Build the python-telegram-bot Application and every part behind it; nothing is left to patch."""
-    engine = engine or make_engine(settings.database_url)
+    db = db or make_engine(settings.database_url)
     http = http or make_client()
     sec_limiter = sec_rate_limiter(settings.sec_rate_per_second)
     wake = asyncio.Event()
-    poller = CalendarPoller(engine, list(sources) if sources is not None else calendar_sources(settings, http),
+    poller = CalendarPoller(db, list(sources) if sources is not None else calendar_sources(settings, http),
                             outbox=OUTBOX, clock=clock, on_alerts=wake.set)
     # Alerts go out on their own Bot over aiohttp: httpx's pool costs too much CPU per request
     # for the 1000 messages a second paid broadcast allows (docs/performance.md).
     sender_bot = Bot(settings.bot_token, base_url=f"{settings.telegram_api_url}/bot",
                      request=AiohttpRequest(connection_pool_size=128))
     runtime = Runtime(
-        settings=settings, engine=engine, clock=clock, http=http, sec_limiter=sec_limiter, poller=poller,
-        detector=edgar_detector(settings, engine, http, clock, wake.set, sec_limiter), sender_bot=sender_bot,
-        sender=Sender(engine, sender_bot, rate_per_second=settings.telegram_rate_per_second,
+        settings=settings, db=db, clock=clock, http=http, sec_limiter=sec_limiter, poller=poller,
+        detector=edgar_detector(settings, db, http, clock, wake.set, sec_limiter), sender_bot=sender_bot,
+        sender=Sender(db, sender_bot, rate_per_second=settings.telegram_rate_per_second,
                       paid_broadcast=settings.telegram_paid_broadcast, clock=clock, stop_grace=STOP_GRACE_SECONDS),
         wake=wake,
     )
     application = _telegram_application(settings, runtime, with_jobs=with_jobs)
     commands = UserCommands(
-        engine, clock=clock, admin_chat_ids=settings.admin_chat_ids,
+        db, clock=clock, admin_chat_ids=settings.admin_chat_ids,
         sources_configured=(bool(settings.sec_user_agent), bool(settings.finnhub_key)),
         on_watched=lambda tickers: read_next_reports(runtime, tickers),
     )
-    admin = AdminCommands(engine, outbox=OUTBOX, admin_chat_ids=settings.admin_chat_ids, clock=clock,
+    admin = AdminCommands(db, outbox=OUTBOX, admin_chat_ids=settings.admin_chat_ids, clock=clock,
                           on_enqueued=runtime.wake_sender)
     register.add_handlers(application, commands, admin)
     _RUNTIMES[application] = runtime
@@ -288,7 +288,7 @@ async def _post_shutdown(runtime: Runtime) -> None:
         await asyncio.gather(*running, return_exceptions=True)
     await runtime.sender_bot.shutdown()
     await runtime.http.aclose()
-    runtime.engine.dispose()
+    runtime.db.dispose()
 
 
 def run_polling(application: Application) -> None:

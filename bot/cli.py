@@ -138,11 +138,11 @@ def _db(settings: Settings, action: str) -> int:
         # looking creates nothing: neither the file nor its folder
         print(f"database schema: none yet: {path} does not exist (`earnings-bot db upgrade` creates it)")
         return 0
-    engine = _open_engine(settings, create_folder=action == "upgrade")
+    db = _open_engine(settings, create_folder=action == "upgrade")
     with _database_errors(path):
         if action == "upgrade":
-            upgrade(engine)
-        current, head = schema_status(engine)
+            upgrade(db)
+        current, head = schema_status(db)
     print(f"database schema: {current or 'empty'} (newest: {head})")
     return 0
 
@@ -202,13 +202,13 @@ def _db_error(exc: Exception) -> str:
 def _prepare_database(settings: Settings) -> Engine:
     from bot.store.db import schema_status, sqlite_file, upgrade
 
-    engine = _open_engine(settings)
+    db = _open_engine(settings)
     with _database_errors(sqlite_file(settings.database_url)):
-        upgrade(engine)
-        current, head = schema_status(engine)
+        upgrade(db)
+        current, head = schema_status(db)
     if current != head:
         raise SettingsError(f"DATABASE_URL: schema is at {current}, expected {head}; run `earnings-bot db upgrade`")
-    return engine
+    return db
 
 
 def _require_run_settings(settings: Settings) -> None:
@@ -226,9 +226,9 @@ def _run(settings: Settings) -> int:
 
     from bot.app import build_application, run_polling
 
-    engine = _prepare_database(settings)
+    db = _prepare_database(settings)
     asyncio.run(_reach_telegram(settings))
-    application, _runtime = build_application(settings, engine=engine)
+    application, _runtime = build_application(settings, db=db)
     try:
         run_polling(application)
     except InvalidToken:
@@ -287,12 +287,12 @@ async def _sync(settings: Settings, days: int) -> int:
     from bot.sources.http import make_client
     from bot.store.db import session_scope
 
-    engine = _prepare_database(settings)
+    db = _prepare_database(settings)
     sec_limiter = sec_rate_limiter(settings.sec_rate_per_second)
     async with make_client() as client:
-        await refresh_universe(engine, client, settings, utc_now, limiter=sec_limiter)
-        poller = CalendarPoller(engine, calendar_sources(settings, client), outbox=OutboxPublisher())
-        with session_scope(engine) as session:
+        await refresh_universe(db, client, settings, utc_now, limiter=sec_limiter)
+        poller = CalendarPoller(db, calendar_sources(settings, client), outbox=OutboxPublisher())
+        with session_scope(db) as session:
             tickers = sorted(c.ticker for c in watched_companies(session))
         today = new_york_date(utc_now())
         outcome = await poller.poll(today - timedelta(days=3), today + timedelta(days=days), tickers, mode="full")

@@ -62,7 +62,7 @@ class Claim:
 
 
 def claim_jobs(
-    engine: Engine,
+    db: Engine,
     *,
     now: datetime,
     limit: int,
@@ -76,7 +76,7 @@ def claim_jobs(
     may take back rows whose lease ran out (their sender died), never rows still being sent.
     """
     claim = Claim()
-    with engine.begin() as connection:
+    with db.begin() as connection:
         chosen, idle = _choose_chats(connection, now, limit, chat_ready, busy_chat_ids, claim)
         if idle:
             cancel_pending(connection, idle, "chat is no longer active")

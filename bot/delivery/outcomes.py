@@ -70,11 +70,11 @@ class FloodSeen:
 Outcome = Sent | Edited | Retry | Failed | ChatGone | FloodSeen
 
 
-def record_outcomes(engine: Engine, outcomes: Iterable[Outcome]) -> None:
+def record_outcomes(db: Engine, outcomes: Iterable[Outcome]) -> None:
     """Write what happened to claimed deliveries, in one transaction."""
     sent = [o for o in outcomes if isinstance(o, Sent)]
     rest = [o for o in outcomes if not isinstance(o, Sent)]
-    with engine.begin() as connection:
+    with db.begin() as connection:
         if sent:
             connection.execute(
                 update(_delivery)

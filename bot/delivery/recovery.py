@@ -23,14 +23,14 @@ INTERRUPTED_TWICE = "interrupted twice while sending: it may have been delivered
 
 
 def migrate_chat(
-    engine: Engine, chat_pk: int, new_chat_id: int, delivery_ids: Sequence[int], now: datetime
+    db: Engine, chat_pk: int, new_chat_id: int, delivery_ids: Sequence[int], now: datetime
 ) -> None:
     """Give the chat its new (supergroup) id and queue these deliveries again for it.
 
     When the new id already has a row (the supergroup talked to us first), the old chat's
     watches and waiting deliveries move to it and the old row is retired.
     """
-    with engine.begin() as connection:
+    with db.begin() as connection:
         connection.execute(
             update(_delivery).where(_delivery.c.id.in_(delivery_ids))
             .values(status=DeliveryStatus.PENDING, next_attempt_at=now)
@@ -75,7 +75,7 @@ def _fold_chat(connection: Connection, old_pk: int, new_pk: int) -> None:
     logger.info("chat folded into its supergroup old_pk=%s new_pk=%s", old_pk, new_pk)
 
 
-def recover_in_flight(engine: Engine, *, lease_ended_by: datetime | None = None) -> int:
+def recover_in_flight(db: Engine, *, lease_ended_by: datetime | None = None) -> int:
     """Return 'sending' rows left by a dead process to the queue, each to be tried once more.
 
     With lease_ended_by, only rows whose lease ended by then (other senders may be alive).
@@ -83,7 +83,7 @@ def recover_in_flight(engine: Engine, *, lease_ended_by: datetime | None = None)
     in_flight = [_delivery.c.status == DeliveryStatus.SENDING]
     if lease_ended_by is not None:
         in_flight.append(_delivery.c.next_attempt_at <= lease_ended_by)
-    with engine.begin() as connection:
+    with db.begin() as connection:
         connection.execute(
             update(_delivery)
             .where(*in_flight, _delivery.c.in_doubt.is_(True))
@@ -97,9 +97,9 @@ def recover_in_flight(engine: Engine, *, lease_ended_by: datetime | None = None)
         return result.rowcount
 
 
-def seconds_until_next_due(engine: Engine, now: datetime) -> float | None:
+def seconds_until_next_due(db: Engine, now: datetime) -> float | None:
     """Return seconds until the earliest pending delivery that is not yet due, or None."""
-    with engine.connect() as connection:
+    with db.connect() as connection:
         earliest = connection.execute(
             select(func.min(_delivery.c.next_attempt_at)).where(
                 and_(_delivery.c.status == DeliveryStatus.PENDING, _delivery.c.next_attempt_at > now)

@@ -73,7 +73,7 @@ class Sender:
 
     def __init__(
         self,
-        engine: Engine,
+        db: Engine,
         bot: Bot,
         *,
         rate_per_second: float,
@@ -91,7 +91,7 @@ class Sender:
         shared_outbox: bool = False,
     ) -> None:
         rate_per_second = _capped_rate(rate_per_second, paid_broadcast, rate_ceiling)
-        self.engine = engine
+        self.db = db
         self.bot = bot
         self.rate_per_second = rate_per_second
         self.paid_broadcast = paid_broadcast
@@ -120,7 +120,7 @@ class Sender:
         senders on one PostgreSQL) only rows whose claim lease ran out.
         """
         lease_ended_by = self.clock() if self.shared_outbox else None
-        recovered = recovery.recover_in_flight(self.engine, lease_ended_by=lease_ended_by)
+        recovered = recovery.recover_in_flight(self.db, lease_ended_by=lease_ended_by)
         if recovered:
             logger.warning("requeued %d deliveries that were in flight when a process stopped", recovered)
         return recovered
@@ -196,7 +196,7 @@ class Sender:
 
     def _claim(self, limit: int, busy_chat_ids: set[int]) -> list[Job]:
         claim = claims.claim_jobs(
-            self.engine, now=self.clock(), limit=limit, chat_ready=self.spacing.is_ready,
+            self.db, now=self.clock(), limit=limit, chat_ready=self.spacing.is_ready,
             busy_chat_ids=busy_chat_ids,
         )
         self._cooling_chats = claim.cooling_chats
@@ -217,7 +217,7 @@ class Sender:
             return
         outcomes, self._outcomes = self._outcomes, []
         try:
-            await asyncio.to_thread(record_outcomes, self.engine, outcomes)
+            await asyncio.to_thread(record_outcomes, self.db, outcomes)
         except DBAPIError:
             self._outcomes = outcomes + self._outcomes  # written on the next flush
             raise
@@ -232,7 +232,7 @@ class Sender:
 
     def _seconds_to_wait(self) -> float:
         delay = IDLE_POLL
-        due = recovery.seconds_until_next_due(self.engine, self.clock())
+        due = recovery.seconds_until_next_due(self.db, self.clock())
         if due is not None:
             delay = min(delay, due)
         if self._cooling_chats:
@@ -369,7 +369,7 @@ class Sender:
             # Written now, not batched: the resend must find the new id.
             await self._flush()
             await asyncio.to_thread(
-                recovery.migrate_chat, self.engine, job.chat_pk, fault.new_chat_id, job.delivery_ids,
+                recovery.migrate_chat, self.db, job.chat_pk, fault.new_chat_id, job.delivery_ids,
                 self.clock(),
             )
         elif fault.kind is FaultKind.FLOOD:

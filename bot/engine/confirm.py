@@ -53,7 +53,7 @@ def _figure(fact: QuarterFact) -> Figure | None:
 
 
 async def confirm_reported_events(
-    engine: Engine, client: EdgarClient, *, outbox: Outbox, clock: Callable[[], datetime],
+    db: Engine, client: EdgarClient, *, outbox: Outbox, clock: Callable[[], datetime],
     on_alerts: Callable[[], None] | None = None,
 ) -> int:
     """Fetch companyfacts for recently reported events not yet confirmed; return figures stored.
@@ -62,21 +62,21 @@ async def confirm_reported_events(
     """
     now = clock()
     stored = 0
-    for event, company in await asyncio.to_thread(_events_to_confirm, engine, now):
+    for event, company in await asyncio.to_thread(_events_to_confirm, db, now):
         try:
             facts = await client.companyfacts(company.cik)  # type: ignore[arg-type]
         except SourceError as exc:
             logger.info("companyfacts unavailable for %s: %s", company.ticker, exc)
-            await asyncio.to_thread(_record_source, engine, clock(), exc)
+            await asyncio.to_thread(_record_source, db, clock(), exc)
             return stored
-        await asyncio.to_thread(_record_source, engine, clock(), None)
+        await asyncio.to_thread(_record_source, db, clock(), None)
         quarter_facts = quarterly_revenue(facts) + quarterly_eps(facts) if facts else []
         key = event.fiscal_period if has_period_key(event) else _reported_quarter(quarter_facts, event)
         pairs = [(fact, figure) for fact in quarter_facts
                  if period_key_for(fact.end) == key and (figure := _figure(fact)) is not None]
         if not pairs or key is None:
             continue
-        added, alerted = await asyncio.to_thread(_store_facts, engine, event, key, pairs, outbox, now)
+        added, alerted = await asyncio.to_thread(_store_facts, db, event, key, pairs, outbox, now)
         stored += added
         if alerted and on_alerts is not None:
             on_alerts()
@@ -84,9 +84,9 @@ async def confirm_reported_events(
     return stored
 
 
-def _events_to_confirm(engine: Engine, now: datetime) -> list[tuple[EarningsEvent, Company]]:
+def _events_to_confirm(db: Engine, now: datetime) -> list[tuple[EarningsEvent, Company]]:
     """Return recently reported (or filed without figures) events of domestic filers with no XBRL yet."""
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         if backing_off(session, SOURCE_KEY, now):
             return []
         confirmed = select(ReportedFigure.event_id).where(ReportedFigure.source == SOURCE)
@@ -103,8 +103,8 @@ def _events_to_confirm(engine: Engine, now: datetime) -> list[tuple[EarningsEven
             if company is not None and company.cik is not None and company.filer_kind != FilerKind.FOREIGN]
 
 
-def _record_source(engine: Engine, now: datetime, error: SourceError | None) -> None:
-    with session_scope(engine) as session:
+def _record_source(db: Engine, now: datetime, error: SourceError | None) -> None:
+    with session_scope(db) as session:
         if error is None:
             record_source_success(session, SOURCE_KEY, now)
         else:
@@ -112,12 +112,12 @@ def _record_source(engine: Engine, now: datetime, error: SourceError | None) -> 
 
 
 def _store_facts(
-    engine: Engine, event: EarningsEvent, key: str, pairs: list[tuple[QuarterFact, Figure]], outbox: Outbox,
+    db: Engine, event: EarningsEvent, key: str, pairs: list[tuple[QuarterFact, Figure]], outbox: Outbox,
     now: datetime,
 ) -> tuple[int, bool]:
     """Store the quarter's facts on the event and evaluate it; return (figures stored, alert written)."""
     stored = 0
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         row = session.get(EarningsEvent, event.id)
         if row is None:
             return 0, False

@@ -78,10 +78,10 @@ class EdgarDetector:
     """Polls EDGAR's current-filings feed for the companies chats watch."""
 
     def __init__(
-        self, engine: Engine, client: EdgarClient, *, outbox: Outbox, active_seconds: float,
+        self, db: Engine, client: EdgarClient, *, outbox: Outbox, active_seconds: float,
         idle_seconds: float, clock: Callable[[], datetime] = utc_now, on_alerts: Callable[[], None] | None = None,
     ) -> None:
-        self.engine = engine
+        self.db = db
         self.client = client
         self.outbox = outbox
         self.active_seconds = active_seconds
@@ -92,7 +92,7 @@ class EdgarDetector:
 
     def interval(self) -> float:
         """Return the polling interval now: active while a watched report is due."""
-        with session_scope(self.engine) as session:
+        with session_scope(self.db) as session:
             due = due_events(session, new_york_date(self.clock()))
         return self.active_seconds if due else self.idle_seconds
 
@@ -130,7 +130,7 @@ class EdgarDetector:
 
     def _plan(self) -> tuple[dict[int, list[Company]], list[str], datetime | None] | None:
         """Return what to read (watched companies by CIK, forms, the previous read), or None while backing off."""
-        with session_scope(self.engine) as session:
+        with session_scope(self.db) as session:
             if backing_off(session, SOURCE_KEY, self.clock()):
                 return None
             state = get_source_state(session, SOURCE_KEY)
@@ -160,7 +160,7 @@ class EdgarDetector:
         return True
 
     def _record_entries(self, entries: list[FeedEntry], watched: dict[int, list[Company]], outcome: DetectOutcome) -> None:
-        with session_scope(self.engine) as session:
+        with session_scope(self.db) as session:
             record_source_success(session, SOURCE_KEY, self.clock())
             known = set(session.exec(select(Filing.accession).where(
                 col(Filing.accession).in_([e.accession for e in entries]))).all())
@@ -224,7 +224,7 @@ class EdgarDetector:
                 await asyncio.to_thread(self._gave_up_once, filing, unreadable, outcome)
 
     def _pending(self) -> list[Filing]:
-        with session_scope(self.engine) as session:
+        with session_scope(self.db) as session:
             # Filings that failed before go last, so one that keeps failing never holds up new ones.
             return list(session.exec(
                 select(Filing).where(Filing.state == FilingState.SEEN)
@@ -248,7 +248,7 @@ class EdgarDetector:
     def _apply_release(self, filing: Filing, release: ExtractedRelease, content: bytes, outcome: DetectOutcome) -> None:
         """Classify a 6-K by its exhibit, then store the release's figures and evaluate them."""
         now = self.clock()
-        with session_scope(self.engine) as session:
+        with session_scope(self.db) as session:
             row = session.get(Filing, filing.id)
             company = session.get(Company, row.company_id) if row and row.company_id else None
             if row is None or company is None:
@@ -272,13 +272,13 @@ class EdgarDetector:
             outcome.alerts += sum(e.alert is not None for e in evaluations)
 
     def _without_release(self, filing: Filing) -> None:
-        with session_scope(self.engine) as session:
+        with session_scope(self.db) as session:
             row = session.get(Filing, filing.id)
             if row is not None:
                 apply_release_figures(session, row, [], outbox=self.outbox, now=self.clock())
 
     def _mark(self, filing: Filing, state: FilingState, error: str | None) -> None:
-        with session_scope(self.engine) as session:
+        with session_scope(self.db) as session:
             row = session.get(Filing, filing.id)
             if row is not None:
                 row.state = state
@@ -289,7 +289,7 @@ class EdgarDetector:
         self, filing: Filing, exc: SourceError, outcome: DetectOutcome, *, limit: int = MAX_FIGURE_ATTEMPTS
     ) -> None:
         outcome.errors.append(f"{filing.accession}: {exc}")
-        with session_scope(self.engine) as session:
+        with session_scope(self.db) as session:
             row = session.get(Filing, filing.id)
             if row is None:
                 return
@@ -307,7 +307,7 @@ class EdgarDetector:
             logger.warning("SEC refused our requests: backing off for %d minutes (%s)", retry_after // 60, exc)
         else:
             logger.warning("SEC EDGAR failed: %s", exc)
-        with session_scope(self.engine) as session:
+        with session_scope(self.db) as session:
             # Each failure in a row waits longer (from twice the active interval), whatever the
             # error; SEC's retry_after (a 403 block: 15 minutes) wins when it is longer.
             record_source_error(session, SOURCE_KEY, self.clock(), error=exc, base=2 * self.active_seconds)

@@ -98,10 +98,10 @@ class CalendarPoller:
     """Polls the calendar sources and turns what they say into events, figures and alerts."""
 
     def __init__(
-        self, engine: Engine, sources: Sequence[CalendarSource], *, outbox: Outbox,
+        self, db: Engine, sources: Sequence[CalendarSource], *, outbox: Outbox,
         clock: Callable[[], datetime] = utc_now, on_alerts: Callable[[], None] | None = None,
     ) -> None:
-        self.engine = engine
+        self.db = db
         self.sources = list(sources)
         self.outbox = outbox
         self.clock = clock
@@ -109,7 +109,7 @@ class CalendarPoller:
 
     def _watched(self) -> tuple[list[str], list[date], date]:
         today = new_york_date(self.clock())
-        with session_scope(self.engine) as session:
+        with session_scope(self.db) as session:
             tickers = sorted(c.ticker for c in watched_companies(session))
             due_dates = sorted({e.report_date for e in due_events(session, today) if e.report_date})
         return tickers, due_dates, today
@@ -174,25 +174,25 @@ class CalendarPoller:
         return outcome
 
     def _backing_off(self, source: str) -> bool:
-        with session_scope(self.engine) as session:
+        with session_scope(self.db) as session:
             return backing_off(session, source, self.clock())
 
     def _record_outcome(self, source: str, error: SourceError | None) -> None:
-        with session_scope(self.engine) as session:
+        with session_scope(self.db) as session:
             if error is None:
                 record_source_success(session, source, self.clock())
             else:
                 record_source_error(session, source, self.clock(), error=error)
 
     def _with_share_classes(self, tickers: Sequence[str]) -> list[str]:
-        with session_scope(self.engine) as session:
+        with session_scope(self.db) as session:
             return with_share_classes(session, tickers)
 
     def store(self, rows: list[CalendarRow]) -> tuple[int, SyncReport]:
         """(In a worker thread, like every database call of the poller.) Apply rows and evaluate every event that got new reported figures; return alerts written."""
         now = self.clock()
         alerts = 0
-        with session_scope(self.engine) as session:
+        with session_scope(self.db) as session:
             report = apply_calendar_rows(session, rows, now=now, precedence=[s.name for s in self.sources])
             alerts += alert_date_changes(session, report.date_changes, outbox=self.outbox, now=now)
             for event_id in sorted(report.reported_events):

@@ -33,7 +33,7 @@ class SecAccess(Protocol):
 
 
 async def refresh_universe(
-    engine: Engine, client: httpx.AsyncClient, settings: SecAccess, clock: Callable[[], datetime],
+    db: Engine, client: httpx.AsyncClient, settings: SecAccess, clock: Callable[[], datetime],
     *, limiter: RateLimiter, force: bool = False,
 ) -> int | None:
     """Download company_tickers.json when a day has passed; return how many companies were stored.
@@ -42,32 +42,32 @@ async def refresh_universe(
     if not settings.sec_user_agent:
         logger.warning("SEC_USER_AGENT is not set: the company list can't be refreshed from SEC")
         return None
-    if not force and not await asyncio.to_thread(_due, engine, clock()):
+    if not force and not await asyncio.to_thread(_due, db, clock()):
         return None
     try:
         entries = await fetch_company_tickers(client, settings.sec_www_url, settings.sec_user_agent, limiter)
     except SourceError as exc:
         logger.warning("company list refresh failed: %s", exc)
-        await asyncio.to_thread(_record_failure, engine, clock(), exc)
+        await asyncio.to_thread(_record_failure, db, clock(), exc)
         return None
-    count = await asyncio.to_thread(_store, engine, entries, clock())
+    count = await asyncio.to_thread(_store, db, entries, clock())
     logger.info("company list refreshed: %d companies", count)
     return count
 
 
-def _due(engine: Engine, now: datetime) -> bool:
-    with session_scope(engine) as session:
+def _due(db: Engine, now: datetime) -> bool:
+    with session_scope(db) as session:
         return company_tickers_due(session, now)
 
 
-def _record_failure(engine: Engine, now: datetime, error: SourceError) -> None:
-    with session_scope(engine) as session:
+def _record_failure(db: Engine, now: datetime, error: SourceError) -> None:
+    with session_scope(db) as session:
         record_source_error(session, SOURCE_KEY, now, error=error)
 
 
-def _store(engine: Engine, entries: list[TickerEntry], now: datetime) -> int:
+def _store(db: Engine, entries: list[TickerEntry], now: datetime) -> int:
     """Store the list and its success in one transaction (in a worker thread: it is thousands of rows)."""
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         count = upsert_companies(session, entries, now)
         record_source_success(session, SOURCE_KEY, now)
     return count

@@ -65,9 +65,9 @@ def make_engine(url: str, *, create_folder: bool = True, **kwargs: Any) -> Engin
         else:
             kwargs.setdefault("poolclass", StaticPool)
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
-        engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
+        db = create_engine(url, **kwargs)
+        event.listen(db, "connect", _sqlite_pragmas)
+        return db
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 
@@ -81,9 +81,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
+def session_scope(db: Engine) -> Iterator[Session]:
     """Open a session that commits on success and rolls back on error."""
-    with Session(engine, expire_on_commit=False) as session:
+    with Session(db, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
@@ -100,23 +100,23 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(engine: Engine) -> None:
+def upgrade(db: Engine) -> None:
     """Bring the database schema to the newest migration.
 
     Raises UnknownSchemaError, changing nothing, when a newer program migrated the database."""
-    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    config = alembic_config(db.url.render_as_string(hide_password=False))
     script = ScriptDirectory.from_config(config)
-    with engine.begin() as connection:
+    with db.begin() as connection:
         _known_revision(script, MigrationContext.configure(connection).get_current_revision())
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
 
-def schema_status(engine: Engine) -> tuple[str | None, str]:
+def schema_status(db: Engine) -> tuple[str | None, str]:
     """Return (current revision, head revision); UnknownSchemaError for a newer program's database."""
-    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    config = alembic_config(db.url.render_as_string(hide_password=False))
     script = ScriptDirectory.from_config(config)
-    with engine.connect() as connection:
+    with db.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
     _known_revision(script, current)
     return current, script.get_current_head() or ""

@@ -29,14 +29,14 @@ class AdminCommands:
 
     def __init__(
         self,
-        engine: Engine,
+        db: Engine,
         *,
         outbox: Outbox,
         admin_chat_ids: frozenset[int],
         clock: Callable[[], datetime] = utc_now,
         on_enqueued: Callable[[], None] | None = None,
     ) -> None:
-        self.engine = engine
+        self.db = db
         self.outbox = outbox
         self.admin_chat_ids = admin_chat_ids
         self.clock = clock
@@ -49,7 +49,7 @@ class AdminCommands:
         now = self.clock()
 
         def read() -> DeliveryStats:
-            with session_scope(self.engine) as session:
+            with session_scope(self.db) as session:
                 return admin.read_stats(session, now=now)
 
         stats = await asyncio.to_thread(read)
@@ -68,7 +68,7 @@ class AdminCommands:
         now = self.clock()
 
         def write() -> int:
-            with session_scope(self.engine) as session:
+            with session_scope(self.db) as session:
                 return admin.broadcast(session, text, admin_chat_id=admin_chat_id, outbox=self.outbox, now=now)
 
         addressed = await asyncio.to_thread(write)

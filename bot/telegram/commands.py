@@ -27,10 +27,10 @@ T = TypeVar("T")
 class UserCommands:
     """The commands every chat may use."""
 
-    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now,
+    def __init__(self, db: Engine, *, clock: Callable[[], datetime] = utc_now,
                  admin_chat_ids: frozenset[int] = frozenset(), sources_configured: tuple[bool, bool] = (True, True),
                  on_watched: Callable[[list[str]], None] | None = None) -> None:
-        self.engine = engine
+        self.db = db
         self.on_watched = on_watched  # given the companies just added that have no date yet
         self.clock = clock
         self.admin_chat_ids = admin_chat_ids
@@ -38,7 +38,7 @@ class UserCommands:
 
     async def _in_session(self, work: Callable[[Session], T]) -> T:
         def run() -> T:
-            with session_scope(self.engine) as session:
+            with session_scope(self.db) as session:
                 return work(session)
 
         return await asyncio.to_thread(run)

@@ -81,7 +81,7 @@ async def test_the_application_gives_the_edgar_client_the_shared_sec_limiter(eng
     settings = Settings(telegram_bot_token="123456:" + "A" * 35, sec_user_agent=USER_AGENT,
                         sec_rate_per_second=4, _env_file=None)  # type: ignore[call-arg]
     async with make_client() as http:
-        _application, services = build_application(settings, engine=engine, http=http, sources=[],
+        _application, services = build_application(settings, db=engine, http=http, sources=[],
                                                    with_jobs=False)
         assert services.detector is not None
         assert services.detector.client.limiter is services.sec_limiter

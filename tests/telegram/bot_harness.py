@@ -73,7 +73,7 @@ async def running_bot(
             telegram_bot_token=SecretStr(TOKEN), telegram_api_url=server.base_url,
             database_url=database_url, _env_file=None, **settings,  # type: ignore[call-arg]
         ).model_copy(update=fast)
-        application, runtime = build_application(config, engine=engine, clock=clock, sources=list(sources),
+        application, runtime = build_application(config, db=engine, clock=clock, sources=list(sources),
                                                    with_jobs=with_jobs)
         async with application:
             assert application.updater is not None

@@ -102,7 +102,7 @@ async def _replay(box: Sandbox, transcript: Transcript, clock: DemoClock, releas
         outcome = await box.runtime.detector.poll()
         expected = bool(outcome.alerts) and watched
     else:
-        with session_scope(box.engine) as session:
+        with session_scope(box.db) as session:
             company = session.exec(select(Company).where(Company.ticker == release.ticker)).one()
             event = event_for_release(session, company, release.released_at)
             evaluation = None
@@ -126,7 +126,7 @@ async def _outbox_drained(box: Sandbox, timeout: float = 10.0) -> None:
     """Wait until nothing is pending or in flight for the demo chat."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with session_scope(box.engine) as session:
+        with session_scope(box.db) as session:
             waiting = session.exec(
                 select(func.count()).select_from(Delivery).join(Chat, col(Chat.id) == col(Delivery.chat_pk))
                 .where(Chat.chat_id == DEMO_CHAT_ID,
@@ -140,7 +140,7 @@ async def _outbox_drained(box: Sandbox, timeout: float = 10.0) -> None:
 async def _is_watched(box: Sandbox, ticker: str) -> bool:
     from bot.engine.subscriptions import watchlist
 
-    with session_scope(box.engine) as session:
+    with session_scope(box.db) as session:
         return any(e.ticker == ticker for e in watchlist(session, DEMO_CHAT_ID, today=date(2025, 1, 1)))
 
 

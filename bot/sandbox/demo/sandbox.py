@@ -49,14 +49,14 @@ class Sandbox:
     edgar: LoopbackEdgar
     application: Application
     runtime: Runtime
-    engine: Engine
+    db: Engine
     data: DemoData
     clock: Callable[[], datetime]
 
 
-def seed_companies(engine: Engine, data: DemoData, now: datetime) -> None:
+def seed_companies(db: Engine, data: DemoData, now: datetime) -> None:
     """Store the demo's companies with their reporting currency and fiscal year end."""
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         upsert_companies(session, [TickerEntry(c.ticker, c.cik, c.name) for c in data.companies], now)
         for listed in data.companies:
             company = session.exec(select(Company).where(Company.ticker == listed.ticker)).one()
@@ -73,10 +73,10 @@ async def sandbox(clock: Callable[[], datetime], *, database_url: str | None = N
     spec_path names the api.json it checks calls against (None: its built-in spec)."""
     with tempfile.TemporaryDirectory(prefix="earnings-bot-") as folder:
         url = database_url or f"sqlite:///{Path(folder) / 'sandbox.sqlite3'}"
-        engine = make_engine(url)
-        upgrade(engine)
+        db = make_engine(url)
+        upgrade(db)
         data = load_demo_data()
-        seed_companies(engine, data, clock())
+        seed_companies(db, data, clock())
         # Telegram's real limits, so the sandbox shows the bot living within them.
         async with LoopbackBotApi(SANDBOX_TOKEN, flood=FloodLimits(), spec_path=spec_path) as api, LoopbackEdgar() as edgar:
             settings = IsolatedSettings(
@@ -86,7 +86,7 @@ async def sandbox(clock: Callable[[], datetime], *, database_url: str | None = N
                 _env_file=None,
             )
             application, runtime = build_application(
-                settings, engine=engine, clock=clock, sources=[ReplayCalendar(data, clock)], with_jobs=with_jobs,
+                settings, db=db, clock=clock, sources=[ReplayCalendar(data, clock)], with_jobs=with_jobs,
             )
             async with application:
                 assert application.updater is not None
@@ -97,7 +97,7 @@ async def sandbox(clock: Callable[[], datetime], *, database_url: str | None = N
                 assert application.post_init is not None and application.post_shutdown is not None
                 await application.post_init(application)
                 try:
-                    yield Sandbox(api, edgar, application, runtime, engine, data, clock)
+                    yield Sandbox(api, edgar, application, runtime, db, data, clock)
                 finally:
                     await application.updater.stop()
                     await application.stop()
