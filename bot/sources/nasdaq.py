@@ -135,13 +135,7 @@ class NasdaqCalendar:
         if response.status_code == 404:  # a symbol Nasdaq does not cover: nothing to say about it
             logger.info("nasdaq: no earnings date for %s (HTTP 404)", ticker)
             return None
-        if response.status_code != 200:
-            raise SourceUnavailable(f"nasdaq: HTTP {response.status_code} for the earnings date of {ticker}")
-        try:
-            payload = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise SourceDataInvalid(f"nasdaq: the earnings date of {ticker} is not JSON") from exc
-        return parse_announcement(payload, ticker)
+        return parse_announcement(_json(response, f"the earnings date of {ticker}"), ticker)
 
     async def fetch_day(self, day: date) -> list[CalendarRow]:
         """Return every row Nasdaq lists for one day."""
@@ -149,13 +143,17 @@ class NasdaqCalendar:
             self._client, self._url, source=SOURCE, limiter=self._limiter,
             params={"date": day.isoformat()}, headers=BROWSER_HEADERS,
         )
-        if response.status_code != 200:
-            raise SourceUnavailable(f"nasdaq: HTTP {response.status_code} for {day}")
-        try:
-            payload = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise SourceDataInvalid(f"nasdaq: the answer for {day} is not JSON") from exc
-        return parse_day(payload, day)
+        return parse_day(_json(response, str(day)), day)
+
+
+def _json(response: httpx.Response, what: str) -> Any:
+    """Return the answer's JSON: another status than 200 is an outage, an unreadable body invalid data."""
+    if response.status_code != 200:
+        raise SourceUnavailable(f"nasdaq: HTTP {response.status_code} for {what}")
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SourceDataInvalid(f"nasdaq: the answer for {what} is not JSON") from exc
 
 
 def parse_day(payload: Any, day: date) -> list[CalendarRow]:
