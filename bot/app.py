@@ -72,6 +72,7 @@ class Runtime:
     work: BackgroundWork = field(default_factory=BackgroundWork)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     sender_task: asyncio.Task[None] | None = None  # started in post_init
+    company_list_loaded: asyncio.Event = field(default_factory=asyncio.Event)  # the first load ended
     handle_signals: bool = False
 
     def wake_sender(self) -> None:
@@ -119,7 +120,10 @@ async def refresh_company_list(runtime: Runtime) -> float:
     hour, or as soon as a failure's backoff allows)."""
     if not runtime.settings.sec_user_agent:
         return UNIVERSE_CHECK_SECONDS
-    await refresh_universe(runtime.db, runtime.http, runtime.settings, runtime.clock, limiter=runtime.sec_limiter)
+    try:
+        await refresh_universe(runtime.db, runtime.http, runtime.settings, runtime.clock, limiter=runtime.sec_limiter)
+    finally:
+        runtime.company_list_loaded.set()  # a /watch waiting for the list answers now, either way
 
     def retry_in() -> float | None:
         with session_scope(runtime.db) as session:
@@ -213,6 +217,7 @@ def build_application(
         db, clock=clock, admin_chat_ids=settings.admin_chat_ids,
         sources_configured=(bool(settings.sec_user_agent), bool(settings.finnhub_key)),
         on_watched=lambda tickers: read_next_reports(runtime, tickers),
+        company_list_loaded=runtime.company_list_loaded if with_jobs else None,  # only jobs load it
     )
     admin = AdminCommands(db, outbox=OUTBOX, admin_chat_ids=settings.admin_chat_ids, clock=clock,
                           on_enqueued=runtime.wake_sender)

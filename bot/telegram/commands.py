@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -22,6 +23,9 @@ from bot.telegram import replies
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+# A /watch that comes before SEC's company list was first loaded waits this long for it (handlers
+# run one at a time, so not longer); after that the reply says the list is loading.
+COMPANY_LIST_WAIT_SECONDS = 8.0
 
 
 class UserCommands:
@@ -29,9 +33,11 @@ class UserCommands:
 
     def __init__(self, db: Engine, *, clock: Callable[[], datetime] = utc_now,
                  admin_chat_ids: frozenset[int] = frozenset(), sources_configured: tuple[bool, bool] = (True, True),
-                 on_watched: Callable[[list[str]], None] | None = None) -> None:
+                 on_watched: Callable[[list[str]], None] | None = None,
+                 company_list_loaded: asyncio.Event | None = None) -> None:
         self.db = db
         self.on_watched = on_watched  # given the companies just added that have no date yet
+        self.company_list_loaded = company_list_loaded  # set once the first load of SEC's list ended
         self.clock = clock
         self.admin_chat_ids = admin_chat_ids
         self.sources_configured = sources_configured  # (SEC EDGAR, Finnhub), for /status
@@ -79,13 +85,26 @@ class UserCommands:
             await message.reply_html(replies.watch_usage())
             return
         now = self.clock()
-        result = await self._in_session(
-            lambda s: subscriptions.watch(s, chat.id, tickers, now=now, kind=chat.type,
-                                          title=chat.title or chat.username)
-        )
+
+        def work(session: Session) -> subscriptions.WatchResult:
+            return subscriptions.watch(session, chat.id, tickers, now=now, kind=chat.type,
+                                       title=chat.title or chat.username)
+
+        result = await self._in_session(work)
+        if result.catalog_empty and await self._company_list_arrives():
+            result = await self._in_session(work)  # a /watch sent in the first seconds of a deployment
         if result.unscheduled and self.on_watched is not None:
             self.on_watched(result.unscheduled)  # committed: their next report is read now
         await reply_long(message, replies.watch_reply(result))
+
+    async def _company_list_arrives(self) -> bool:
+        """Wait a few seconds for the first load of SEC's company list; True when it ended."""
+        loaded = self.company_list_loaded
+        if loaded is None:
+            return False
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(loaded.wait(), timeout=COMPANY_LIST_WAIT_SECONDS)
+        return loaded.is_set()
 
     async def unwatch_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Remove companies from the chat's watchlist."""
