@@ -38,8 +38,23 @@ class WatchResult:
     over_limit: list[str] = field(default_factory=list)
     truncated: bool = False
     paused: bool = False  # the chat sent /stop: watching works, alerts stay off until /start
-    catalog_empty: bool = False  # no company is known yet (SEC's list is still loading)
+    not_looked_up: list[str] = field(default_factory=list)  # typed while no company was known yet
     unscheduled: list[str] = field(default_factory=list)  # added, no upcoming report known yet
+
+    @property
+    def catalog_empty(self) -> bool:
+        """Some tickers could not be looked up: SEC's company list is still loading."""
+        return bool(self.not_looked_up)
+
+    def merged(self, retry: WatchResult) -> WatchResult:
+        """This result with a retry of its not-looked-up tickers folded in."""
+        return WatchResult(
+            added=self.added + retry.added, already=self.already + retry.already,
+            unknown=self.unknown + retry.unknown, invalid=self.invalid + retry.invalid,
+            over_limit=self.over_limit + retry.over_limit, truncated=self.truncated or retry.truncated,
+            paused=retry.paused, not_looked_up=retry.not_looked_up,
+            unscheduled=self.unscheduled + retry.unscheduled,
+        )
 
 
 @dataclass
@@ -133,7 +148,7 @@ def watch(session: Session, chat_id: int, raw_tickers: list[str], *, now: dateti
         raw_tickers = raw_tickers[:MAX_TICKERS_PER_COMMAND]
         result.truncated = True
     count = _watch_count(session, chat)
-    result.catalog_empty = session.exec(select(Company.id).limit(1)).first() is None
+    catalog_empty: bool | None = None  # asked only on a miss: the list may land between two lookups
     for raw in raw_tickers:
         symbol = normalize_ticker(raw)
         if not is_valid_ticker(symbol):
@@ -141,7 +156,11 @@ def watch(session: Session, chat_id: int, raw_tickers: list[str], *, now: dateti
             continue
         company = find_company(session, symbol)
         if company is None:
-            if not result.catalog_empty:
+            if catalog_empty is None:
+                catalog_empty = session.exec(select(Company.id).limit(1)).first() is None
+            if catalog_empty:
+                result.not_looked_up.append(raw)
+            else:
                 result.unknown.append((symbol, [c.ticker for c in suggest_tickers(session, symbol)]))
             continue
         existing = session.exec(

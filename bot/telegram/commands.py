@@ -86,13 +86,14 @@ class UserCommands:
             return
         now = self.clock()
 
-        def work(session: Session) -> subscriptions.WatchResult:
-            return subscriptions.watch(session, chat.id, tickers, now=now, kind=chat.type,
-                                       title=chat.title or chat.username)
+        def work(typed: list[str]) -> Callable[[Session], subscriptions.WatchResult]:
+            return lambda session: subscriptions.watch(session, chat.id, typed, now=now, kind=chat.type,
+                                                       title=chat.title or chat.username)
 
-        result = await self._in_session(work)
-        if result.catalog_empty and await self._company_list_arrives():
-            result = await self._in_session(work)  # a /watch sent in the first seconds of a deployment
+        result = await self._in_session(work(tickers))
+        if result.not_looked_up and await self._company_list_arrives():
+            # a /watch sent in the first seconds of a deployment: look up what could not be, once
+            result = result.merged(await self._in_session(work(result.not_looked_up)))
         if result.unscheduled and self.on_watched is not None:
             self.on_watched(result.unscheduled)  # committed: their next report is read now
         await reply_long(message, replies.watch_reply(result))

@@ -1,0 +1,58 @@
+"""A /watch typed while SEC's company list loads: what could not be looked up is said so, never
+called unknown, and a retry once the list has landed adds it without saying "already watching"."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from bot.engine import subscriptions
+from bot.sources.sec_tickers import TickerEntry
+from bot.store.companies import upsert_companies
+from bot.store.db import session_scope
+from bot.store.tables import Company, Watch
+
+NOW = datetime(2026, 11, 2, 15, tzinfo=UTC)
+CHAT = 7_300_000_001
+NVIDIA = TickerEntry(ticker="NVDA", cik=1045810, name="NVIDIA CORP")
+
+
+def watch(engine: Engine, tickers: list[str]) -> subscriptions.WatchResult:
+    with session_scope(engine) as session:
+        return subscriptions.watch(session, CHAT, tickers, now=NOW)
+
+
+def watched(engine: Engine) -> list[str]:
+    with session_scope(engine) as session:
+        return list(session.exec(select(Company.ticker).join(Watch, Watch.company_id == Company.id)).all())
+
+
+def test_tickers_typed_before_the_list_landed_are_not_looked_up_and_a_retry_adds_them(engine: Engine) -> None:
+    first = watch(engine, ["NVDA", "ZZZZ"])
+    assert first.not_looked_up == ["NVDA", "ZZZZ"] and first.catalog_empty
+    assert first.added == [] and first.unknown == [] and watched(engine) == []
+
+    with session_scope(engine) as session:
+        upsert_companies(session, [NVIDIA], NOW)
+    result = first.merged(watch(engine, first.not_looked_up))
+    assert result.added == ["NVDA"] and result.already == []
+    assert [typed for typed, _ in result.unknown] == ["ZZZZ"]
+    assert not result.catalog_empty
+    assert watched(engine) == ["NVDA"]
+
+
+def test_a_ticker_found_while_the_list_lands_is_watched_not_left_for_a_retry(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        upsert_companies(session, [NVIDIA], NOW)  # the first rows of the list are in
+    result = watch(engine, ["NVDA"])
+    assert result.added == ["NVDA"] and result.not_looked_up == [] and not result.catalog_empty
+
+
+def test_the_merged_reply_keeps_what_the_first_try_did() -> None:
+    first = subscriptions.WatchResult(added=["AAPL"], invalid=["!!"], not_looked_up=["NVDA"], truncated=True)
+    retry = subscriptions.WatchResult(added=["NVDA"], unscheduled=["NVDA"])
+    merged = first.merged(retry)
+    assert merged.added == ["AAPL", "NVDA"] and merged.invalid == ["!!"] and merged.truncated
+    assert merged.unscheduled == ["NVDA"] and merged.not_looked_up == []
