@@ -78,11 +78,11 @@ def companies(count: int) -> list[TickerEntry]:
 
 
 def prepare_database(url: str, entries: list[TickerEntry]) -> None:
-    engine = make_engine(url)
-    upgrade(engine)
+    db = make_engine(url)
+    upgrade(db)
     now = utc_now()
     today = new_york_date(now)
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         upsert_companies(session, entries, now)
         record_source_success(session, "sec_tickers", now)  # the ticker list is fresh: no download
         for i, entry in enumerate(entries):
@@ -91,7 +91,7 @@ def prepare_database(url: str, entries: list[TickerEntry]) -> None:
                                       report_date=today, timing="amc"))
             register_chat(session, FIRST_CHAT + i, now=now)
             watch(session, FIRST_CHAT + i, [entry.ticker], now=now)
-    engine.dispose()
+    db.dispose()
 
 
 async def run_bot(contender: Contender, url: str, stop: asyncio.Event) -> None:

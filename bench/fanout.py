@@ -88,9 +88,9 @@ def fresh_database(admin_url: str | None) -> Iterator[str]:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
         url = admin_url.rsplit("/", 1)[0] + "/" + name
         try:
-            engine = make_engine(url)
-            upgrade(engine)
-            engine.dispose()
+            db = make_engine(url)
+            upgrade(db)
+            db.dispose()
             yield url
         finally:
             with admin.connect() as connection:
@@ -99,9 +99,9 @@ def fresh_database(admin_url: str | None) -> Iterator[str]:
         return
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{folder}/fanout.sqlite3"
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
+        db = make_engine(url)
+        upgrade(db)
+        db.dispose()
         yield url
 
 
@@ -112,8 +112,8 @@ def seed_subscribers(url: str, count: int) -> int:
     from bot.store.tables import Chat, Company, Watch
 
     now = utc_now()
-    engine = make_engine(url)
-    with engine.begin() as connection:
+    db = make_engine(url)
+    with db.begin() as connection:
         company_id = connection.execute(
             insert(Company.__table__).values(ticker="NVDA", name="NVIDIA Corp", currency="USD",
                                              filer_kind="domestic", updated_at=now)
@@ -129,10 +129,10 @@ def seed_subscribers(url: str, count: int) -> int:
             connection.execute(insert(Watch.__table__), [
                 {"chat_pk": i + 1, "company_id": company_id, "created_at": now} for i in chunk
             ])
-        if engine.dialect.name == "postgresql":
+        if db.dialect.name == "postgresql":
             connection.execute(text("SELECT setval('chat_id_seq', (SELECT max(id) FROM chat))"))
             connection.execute(text("ANALYZE"))
-    engine.dispose()
+    db.dispose()
     return company_id
 
 
@@ -166,16 +166,16 @@ async def run_ours(args: argparse.Namespace, *, httpx_transport: bool) -> dict[s
     from bot.store.db import make_engine, session_scope
     from bot.store.tables import AlertKind
 
-    engine = make_engine(args.database_url)
+    db = make_engine(args.database_url)
     started = time.perf_counter()
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         enqueue_alert(session, kind=AlertKind.RESULT, dedup_key="result:bench", text=ALERT_TEXT,
                       company_id=args.company_id, now=utc_now())
     enqueue_seconds = time.perf_counter() - started
     request = (HTTPXRequest(connection_pool_size=256, httpx_kwargs={"trust_env": False})
                if httpx_transport else AiohttpRequest(connection_pool_size=128))
     async with Bot(args.token, base_url=args.base_url, request=request) as bot:
-        sender = Sender(engine, bot, rate_per_second=args.rate, paid_broadcast=args.paid,
+        sender = Sender(db, bot, rate_per_second=args.rate, paid_broadcast=args.paid,
                         chat_interval=1.0 / args.time_scale,
                         group_per_minute=int(20 * args.time_scale), rate_ceiling=args.rate)
         gc.freeze()  # as Sender.run() does when the bot starts
@@ -332,16 +332,16 @@ def enqueue_only(args: argparse.Namespace) -> None:
 
     with fresh_database(args.database_url) as url:
         company_id = seed_subscribers(url, args.subscribers)
-        engine = make_engine(url)
+        db = make_engine(url)
         started = time.perf_counter()
-        with session_scope(engine) as session:
+        with session_scope(db) as session:
             created = enqueue_alert(session, kind=AlertKind.RESULT, dedup_key="result:bench",
                                     text=ALERT_TEXT, company_id=company_id, now=utc_now())
         seconds = time.perf_counter() - started
-        with session_scope(engine) as session:
+        with session_scope(db) as session:
             addressed = count_deliveries(session, created.id)  # type: ignore[union-attr]
-        engine.dispose()
-    print(f"{engine.dialect.name}: enqueued {addressed} deliveries in {seconds:.2f}s")
+        db.dispose()
+    print(f"{db.dialect.name}: enqueued {addressed} deliveries in {seconds:.2f}s")
 
 
 async def orchestrate(args: argparse.Namespace) -> None:

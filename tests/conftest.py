@@ -44,18 +44,18 @@ def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         url = PG_URL.rsplit("/", 1)[0] + "/" + name
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
+        db = make_engine(url)
+        upgrade(db)
+        db.dispose()
         yield url
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
     else:
         path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-        engine = make_engine(f"sqlite:///{path}")
-        upgrade(engine)
-        engine.dispose()
+        db = make_engine(f"sqlite:///{path}")
+        upgrade(db)
+        db.dispose()
         yield str(path)
 
 
@@ -64,11 +64,11 @@ def database_url(_migrated_template: str, tmp_path: Path) -> Iterator[str]:
     """Return the URL of an empty, migrated database for this test alone."""
     if PG_URL:
         yield _migrated_template
-        engine = make_engine(_migrated_template)
+        db = make_engine(_migrated_template)
         tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-        with engine.begin() as conn:
+        with db.begin() as conn:
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        engine.dispose()
+        db.dispose()
     else:
         path = tmp_path / "bot.sqlite3"
         shutil.copy(_migrated_template, path)
@@ -76,7 +76,7 @@ def database_url(_migrated_template: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
+def db(database_url: str) -> Iterator[Engine]:
+    db = make_engine(database_url)
+    yield db
+    db.dispose()

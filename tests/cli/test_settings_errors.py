@@ -151,11 +151,11 @@ def _newer_database(path: Path) -> str:
     from bot.store.db import make_engine, upgrade
 
     url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with engine.begin() as connection:
+    db = make_engine(url)
+    upgrade(db)
+    with db.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
-    engine.dispose()
+    db.dispose()
     return url
 
 

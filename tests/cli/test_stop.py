@@ -63,9 +63,9 @@ async def stop(process: asyncio.subprocess.Process) -> tuple[float, str]:
     return time.monotonic() - signalled, output.decode()
 
 
-def seed(engine: Engine) -> None:
+def seed(db: Engine) -> None:
     now = utc_now()
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         upsert_companies(session, [TickerEntry("MSFT", 789019, "MICROSOFT CORP")], now)
         for chat_id in CHATS:
             register_chat(session, chat_id, now=now)
@@ -75,9 +75,9 @@ def seed(engine: Engine) -> None:
 
 @pytest.mark.slow
 async def test_sigterm_mid_broadcast_and_mid_window_read_exits_at_once_and_a_restart_sends_the_rest(
-    tmp_path: Path, database_url: str, engine: Engine,
+    tmp_path: Path, database_url: str, db: Engine,
 ) -> None:
-    seed(engine)
+    seed(db)
     async with LoopbackBotApi(TOKEN, flood=FloodLimits(), spec_path=BOT_API_SPEC) as api, LoopbackEdgar() as edgar, \
             FakeCalendars() as fake:
         edgar.company_tickers = [("MSFT", 789019, "MICROSOFT CORP"), ("NVDA", 1045810, "NVIDIA CORP")]

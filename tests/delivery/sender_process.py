@@ -17,10 +17,10 @@ from bot.store.db import make_engine
 
 
 async def main(database_url: str, base_url: str, token: str, rate: float) -> None:
-    engine = make_engine(database_url)
+    db = make_engine(database_url)
     request = HTTPXRequest(httpx_kwargs={"trust_env": False})
     async with Bot(token, base_url=base_url, request=request) as bot:
-        await Sender(engine, bot, rate_per_second=rate).run(asyncio.Event())
+        await Sender(db, bot, rate_per_second=rate).run(asyncio.Event())
 
 
 if __name__ == "__main__":

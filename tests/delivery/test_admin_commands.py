@@ -21,8 +21,8 @@ ADMIN = 900
 
 
 @asynccontextmanager
-async def admin_bot(engine: Engine, api: LoopbackBotApi, woken: list[bool]) -> AsyncIterator[Application]:
-    commands = AdminCommands(engine, outbox=OutboxPublisher(), admin_chat_ids=frozenset({ADMIN}),
+async def admin_bot(db: Engine, api: LoopbackBotApi, woken: list[bool]) -> AsyncIterator[Application]:
+    commands = AdminCommands(db, outbox=OutboxPublisher(), admin_chat_ids=frozenset({ADMIN}),
                              on_enqueued=lambda: woken.append(True))
     app = (ApplicationBuilder().token(api.token).base_url(api.bot_base_url)
            .request(HTTPXRequest(httpx_kwargs={"trust_env": False}))
@@ -47,16 +47,16 @@ async def ask(api: LoopbackBotApi, chat_id: int, text: str) -> str:
 
 
 async def test_stats_show_chats_deliveries_and_recent_429s_to_an_admin(
-    engine: Engine, api: LoopbackBotApi
+    db: Engine, api: LoopbackBotApi
 ) -> None:
-    pks = add_chats(engine, [ADMIN, 1, 2])
-    add_chats(engine, [3], status=ChatStatus.BLOCKED)
-    alert(engine, "a", "one", kind=AlertKind.RESULT, chat_pks=list(pks.values()))
-    with session_scope(engine) as session:
+    pks = add_chats(db, [ADMIN, 1, 2])
+    add_chats(db, [3], status=ChatStatus.BLOCKED)
+    alert(db, "a", "one", kind=AlertKind.RESULT, chat_pks=list(pks.values()))
+    with session_scope(db) as session:
         session.exec(update(Delivery).where(Delivery.chat_pk == pks[1])  # type: ignore[call-overload]
                      .values(status=DeliveryStatus.SENT))
 
-    async with admin_bot(engine, api, []):
+    async with admin_bot(db, api, []):
         reply = await ask(api, ADMIN, "/stats")
 
     assert "total 4 · active 3 · blocked 1 · stopped 0" in reply
@@ -65,19 +65,19 @@ async def test_stats_show_chats_deliveries_and_recent_429s_to_an_admin(
 
 
 async def test_broadcast_queues_the_text_for_every_active_chat_and_wakes_the_sender(
-    engine: Engine, api: LoopbackBotApi
+    db: Engine, api: LoopbackBotApi
 ) -> None:
-    add_chats(engine, [ADMIN, 1, 2, -30])
-    add_chats(engine, [3], status=ChatStatus.STOPPED)
+    add_chats(db, [ADMIN, 1, 2, -30])
+    add_chats(db, [3], status=ChatStatus.STOPPED)
     woken: list[bool] = []
 
-    async with admin_bot(engine, api, woken) as app:
+    async with admin_bot(db, api, woken) as app:
         reply = await ask(api, ADMIN, "/broadcast Maintenance tonight <22:00 UTC> & after")
-        await Sender(engine, app.bot, rate_per_second=30).drain_once()
+        await Sender(db, app.bot, rate_per_second=30).drain_once()
 
     assert reply == "📣 Broadcast queued for 4 active chats."
     assert woken == [True]
-    assert len(deliveries(engine)) == 4
+    assert len(deliveries(db)) == 4
     for chat_id in (1, 2, -30):
         [message] = api.messages_to(chat_id)
         assert message.visible_text == "Maintenance tonight <22:00 UTC> & after"
@@ -85,26 +85,26 @@ async def test_broadcast_queues_the_text_for_every_active_chat_and_wakes_the_sen
 
 
 async def test_everyone_else_gets_a_polite_refusal_and_nothing_is_queued(
-    engine: Engine, api: LoopbackBotApi
+    db: Engine, api: LoopbackBotApi
 ) -> None:
-    add_chats(engine, [1, 2])
+    add_chats(db, [1, 2])
     woken: list[bool] = []
 
-    async with admin_bot(engine, api, woken):
+    async with admin_bot(db, api, woken):
         stats_reply = await ask(api, 1, "/stats")
         broadcast_reply = await ask(api, 1, "/broadcast hello everyone")
 
     assert stats_reply == broadcast_reply == "Sorry, that command is for the bot's administrators only."
-    assert deliveries(engine) == [] and woken == []
+    assert deliveries(db) == [] and woken == []
     assert api.messages_to(2) == []
 
 
-async def test_a_broadcast_without_text_explains_the_usage(engine: Engine, api: LoopbackBotApi) -> None:
-    add_chats(engine, [ADMIN])
-    async with admin_bot(engine, api, []):
+async def test_a_broadcast_without_text_explains_the_usage(db: Engine, api: LoopbackBotApi) -> None:
+    add_chats(db, [ADMIN])
+    async with admin_bot(db, api, []):
         reply = await ask(api, ADMIN, "/broadcast")
     assert reply.startswith("Usage: /broadcast TEXT")
-    assert deliveries(engine) == []
+    assert deliveries(db) == []
 
 
 def test_broadcast_text_keeps_line_breaks_and_drops_the_command() -> None:

@@ -16,7 +16,7 @@ def test_only_superseded_texts_make_no_message() -> None:
     assert compose_messages(["📄 <b>NVDA</b> has just filed"], folded=[True]) == []
 
 
-async def test_notice_and_result_of_one_filing_due_together_send_the_result_alone(engine, api, bot) -> None:
+async def test_notice_and_result_of_one_filing_due_together_send_the_result_alone(db, api, bot) -> None:
     from bot.delivery.outbox import enqueue_alert
     from bot.delivery.sender import Sender
     from bot.domain.market_time import utc_now
@@ -24,9 +24,9 @@ async def test_notice_and_result_of_one_filing_due_together_send_the_result_alon
     from bot.store.tables import AlertKind, DeliveryStatus, Filing
     from tests.delivery.helpers import add_chats, deliveries
 
-    pks = add_chats(engine, [1])
+    pks = add_chats(db, [1])
     now = utc_now()
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         filing = Filing(accession="0001045810-25-000021", cik=1045810, form="8-K", items="2.02",
                         accepted_at=now, url="https://www.sec.gov/x")
         session.add(filing)
@@ -35,10 +35,10 @@ async def test_notice_and_result_of_one_filing_due_together_send_the_result_alon
                       filing_id=filing.id, chat_pks=[pks[1]], now=now)
         enqueue_alert(session, kind=AlertKind.RESULT, dedup_key="result:x", text="🟢 <b>NVDA</b> beat",
                       filing_id=filing.id, chat_pks=[pks[1]], now=now)
-    assert await Sender(engine, bot, rate_per_second=30).drain_once() == 1
+    assert await Sender(db, bot, rate_per_second=30).drain_once() == 1
     [message] = api.messages_to(1)
     assert message.text == "🟢 <b>NVDA</b> beat"
-    assert {(d.status, d.message_id) for d in deliveries(engine)} == {(DeliveryStatus.SENT, message.message_id)}
+    assert {(d.status, d.message_id) for d in deliveries(db)} == {(DeliveryStatus.SENT, message.message_id)}
 
 
 def test_a_superseded_notice_beside_a_result_too_long_for_one_message_is_still_delivered() -> None:

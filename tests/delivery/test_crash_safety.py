@@ -42,11 +42,11 @@ async def until(check, timeout: float) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.slow
 async def test_a_killed_sender_resumes_the_broadcast_without_duplicates(
-    engine: Engine, database_url: str, api: LoopbackBotApi
+    db: Engine, database_url: str, api: LoopbackBotApi
 ) -> None:
-    pks = add_chats(engine, CHATS)
+    pks = add_chats(db, CHATS)
     chat_ids = {pk: chat_id for chat_id, pk in pks.items()}
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         enqueue_broadcast(session, text="<b>Quarterly results are out</b>", now=utc_now(), admin_chat_id=1)
 
     victim = start_sender(database_url, api)
@@ -55,7 +55,7 @@ async def test_a_killed_sender_resumes_the_broadcast_without_duplicates(
     finally:
         victim.kill()  # SIGKILL: no cleanup, no flush
         victim.wait()
-    in_flight = {chat_ids[row.chat_pk] for row in deliveries(engine) if row.status == DeliveryStatus.SENDING}
+    in_flight = {chat_ids[row.chat_pk] for row in deliveries(db) if row.status == DeliveryStatus.SENDING}
     delivered_before = api.sends_ok
     assert delivered_before < len(CHATS)
     assert len(in_flight) <= 1
@@ -63,7 +63,7 @@ async def test_a_killed_sender_resumes_the_broadcast_without_duplicates(
     survivor = start_sender(database_url, api)
     try:
         await until(lambda: all(api.messages_to(c) for c in CHATS), timeout=60)
-        await until(lambda: all(r.status == DeliveryStatus.SENT for r in deliveries(engine)), timeout=10)
+        await until(lambda: all(r.status == DeliveryStatus.SENT for r in deliveries(db)), timeout=10)
     finally:
         survivor.kill()
         survivor.wait()

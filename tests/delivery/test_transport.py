@@ -56,13 +56,13 @@ async def test_an_unreachable_server_is_a_network_error() -> None:
         await bot.request.shutdown()
 
 
-async def test_the_sender_runs_on_it(engine: Engine, api: LoopbackBotApi) -> None:
-    pks = add_chats(engine, [1, 2, 3])
-    alert(engine, "a", "<b>NVDA</b> beat", chat_pks=list(pks.values()))
+async def test_the_sender_runs_on_it(db: Engine, api: LoopbackBotApi) -> None:
+    pks = add_chats(db, [1, 2, 3])
+    alert(db, "a", "<b>NVDA</b> beat", chat_pks=list(pks.values()))
     api.block(3)
     async with Bot(api.token, base_url=api.bot_base_url, request=AiohttpRequest()) as bot:
-        assert await Sender(engine, bot, rate_per_second=30).drain_once() == 2
+        assert await Sender(db, bot, rate_per_second=30).drain_once() == 2
     assert [m.text for m in api.messages_to(1)] == ["<b>NVDA</b> beat"]
-    assert chat(engine, pks[3]).status == ChatStatus.BLOCKED
-    assert sorted(r.status for r in deliveries(engine)) == sorted(
+    assert chat(db, pks[3]).status == ChatStatus.BLOCKED
+    assert sorted(r.status for r in deliveries(db)) == sorted(
         [DeliveryStatus.SENT, DeliveryStatus.SENT, DeliveryStatus.CANCELLED])

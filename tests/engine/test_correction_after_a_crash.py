@@ -45,7 +45,7 @@ def start_sender(database_url: str, api: LoopbackBotApi) -> subprocess.Popen[byt
 async def test_a_correction_after_a_killed_broadcast_keeps_every_verdict(
     world: World, database_url: str  # noqa: F811
 ) -> None:
-    with Session(world.engine) as session:
+    with Session(world.db) as session:
         add_company(session)
         for chat_id in CHATS:
             watching_chat(session, chat_id, "NVDA")
@@ -61,7 +61,7 @@ async def test_a_correction_after_a_killed_broadcast_keeps_every_verdict(
     finally:
         victim.kill()
         victim.wait()
-    in_flight = {row.chat_pk for row in deliveries(world.engine) if row.status == DeliveryStatus.SENDING}
+    in_flight = {row.chat_pk for row in deliveries(world.db) if row.status == DeliveryStatus.SENDING}
     assert world.api.sends_ok < len(CHATS)
 
     world.clock.now = ACCEPTED + timedelta(seconds=8)
@@ -70,7 +70,7 @@ async def test_a_correction_after_a_killed_broadcast_keeps_every_verdict(
     survivor = start_sender(database_url, world.api)
     try:
         await until(lambda: all(r.status not in (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
-                                for r in deliveries(world.engine)), timeout=120)
+                                for r in deliveries(world.db)), timeout=120)
     finally:
         survivor.kill()
         survivor.wait()

@@ -33,8 +33,8 @@ def the_event(session: Session) -> EarningsEvent:
     return session.exec(select(EarningsEvent)).one()
 
 
-def test_a_moved_report_alerts_every_watcher_once_with_old_and_new_day(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_a_moved_report_alerts_every_watcher_once_with_old_and_new_day(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session)
         watching_chat(session, 5_000_000_001, "NVDA")
         watching_chat(session, -1_001_234_567_890, "NVDA")
@@ -49,8 +49,8 @@ def test_a_moved_report_alerts_every_watcher_once_with_old_and_new_day(engine: E
         assert the_event(session).report_date == FEB_27
 
 
-def test_a_less_trusted_vendor_that_disagrees_moves_nothing(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_a_less_trusted_vendor_that_disagrees_moves_nothing(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session)
         watching_chat(session, 42, "NVDA")
         for _ in range(3):  # both vendors answer every poll, in either order
@@ -62,8 +62,8 @@ def test_a_less_trusted_vendor_that_disagrees_moves_nothing(engine: Engine) -> N
         assert date_alerts(session) == []
 
 
-def test_a_more_trusted_vendor_corrects_a_date_first_heard_elsewhere(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_a_more_trusted_vendor_corrects_a_date_first_heard_elsewhere(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session)
         watching_chat(session, 42, "NVDA")
         sync(session, calendar_row(day=FEB_27, source="finnhub"))
@@ -73,8 +73,8 @@ def test_a_more_trusted_vendor_corrects_a_date_first_heard_elsewhere(engine: Eng
         assert the_event(session).report_date == FEB_26
 
 
-def test_a_trusted_date_that_passed_without_a_report_yields_to_a_later_one(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_a_trusted_date_that_passed_without_a_report_yields_to_a_later_one(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session)
         watching_chat(session, 42, "NVDA")
         sync(session, calendar_row(day=FEB_26))
@@ -84,8 +84,8 @@ def test_a_trusted_date_that_passed_without_a_report_yields_to_a_later_one(engin
         assert "now expected <b>Wed Mar 05, 2025" in date_alerts(session)[0]
 
 
-def test_a_new_time_of_day_alerts_but_learning_an_unknown_one_does_not(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_a_new_time_of_day_alerts_but_learning_an_unknown_one_does_not(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session)
         watching_chat(session, 42, "NVDA")
         sync(session, calendar_row(day=FEB_26, timing=Timing.UNKNOWN))
@@ -98,8 +98,8 @@ def test_a_new_time_of_day_alerts_but_learning_an_unknown_one_does_not(engine: E
         assert "was Wed Feb 26, 2025, after the close" in text
 
 
-def test_a_less_trusted_vendor_may_fill_in_an_unknown_time_of_day(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_a_less_trusted_vendor_may_fill_in_an_unknown_time_of_day(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session)
         sync(session, calendar_row(day=FEB_26, timing=Timing.UNKNOWN))
         sync(session, calendar_row(day=FEB_26, timing=Timing.AMC, source="finnhub"))
@@ -108,8 +108,8 @@ def test_a_less_trusted_vendor_may_fill_in_an_unknown_time_of_day(engine: Engine
         assert date_alerts(session) == []
 
 
-def test_a_date_that_moves_and_moves_back_within_one_sync_says_nothing(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_a_date_that_moves_and_moves_back_within_one_sync_says_nothing(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session)
         watching_chat(session, 42, "NVDA")
         sync(session, calendar_row(day=FEB_26))
@@ -117,8 +117,8 @@ def test_a_date_that_moves_and_moves_back_within_one_sync_says_nothing(engine: E
         assert date_alerts(session) == []
 
 
-def test_a_move_into_the_past_or_of_a_reported_event_is_not_announced(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_a_move_into_the_past_or_of_a_reported_event_is_not_announced(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session)
         watching_chat(session, 42, "NVDA")
         sync(session, calendar_row(day=FEB_27), now=NOW)
@@ -126,8 +126,8 @@ def test_a_move_into_the_past_or_of_a_reported_event_is_not_announced(engine: En
         assert date_alerts(session) == []
 
 
-def test_html_in_a_company_name_is_shown_as_text(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_html_in_a_company_name_is_shown_as_text(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session, "AT", "AT&T <Wireless>", 732717)
         watching_chat(session, 42, "AT")
         sync(session, calendar_row("AT", day=FEB_26))

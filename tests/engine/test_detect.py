@@ -55,11 +55,11 @@ class Setup:
 
 
 @pytest.fixture
-async def setup(engine: Engine) -> AsyncIterator[Setup]:
+async def setup(db: Engine) -> AsyncIterator[Setup]:
     clock = Clock(ACCEPTED + timedelta(seconds=20))
     async with LoopbackEdgar() as edgar, make_client() as http:
         client = EdgarClient(http, edgar.url, edgar.url, AGENT, RateLimiter(10))
-        yield Setup(edgar, EdgarDetector(engine, client, outbox=OUTBOX, active_seconds=15, idle_seconds=300, clock=clock), clock)
+        yield Setup(edgar, EdgarDetector(db, client, outbox=OUTBOX, active_seconds=15, idle_seconds=300, clock=clock), clock)
 
 
 def nvda_filing(accession: str = "0001045810-25-000021", items: tuple[str, ...] = ("2.02", "9.01")) -> PublishedFiling:
@@ -78,15 +78,15 @@ def scheduled_nvda(session: Session) -> None:
     session.commit()
 
 
-async def test_item_202_is_alerted_then_the_figures_evaluated(engine: Engine, setup: Setup) -> None:
-    with Session(engine) as session:
+async def test_item_202_is_alerted_then_the_figures_evaluated(db: Engine, setup: Setup) -> None:
+    with Session(db) as session:
         scheduled_nvda(session)
     setup.edgar.publish(nvda_filing())
     setup.edgar.publish(PublishedFiling(cik=999, company="OTHER CO", form="8-K", accession="0000000999-25-000001",
                                         accepted_at=ACCEPTED, items=("2.02",)))
     outcome = await setup.detector.poll()
     assert outcome.errors == []
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         filing = session.exec(select(Filing)).one()
         assert (filing.accession, filing.kind, filing.state) == ("0001045810-25-000021",
                                                                  FilingKind.EARNINGS_RELEASE, FilingState.DONE)
@@ -104,21 +104,21 @@ async def test_item_202_is_alerted_then_the_figures_evaluated(engine: Engine, se
     assert setup.edgar.requests["index"] == 1 and setup.edgar.requests["document"] == 1
 
 
-async def test_unwatched_companies_cost_no_requests_beyond_the_feed(engine: Engine, setup: Setup) -> None:
-    with Session(engine) as session:
+async def test_unwatched_companies_cost_no_requests_beyond_the_feed(db: Engine, setup: Setup) -> None:
+    with Session(db) as session:
         add_company(session)
         session.commit()
     setup.edgar.publish(nvda_filing())
     await setup.detector.poll()
     assert setup.edgar.requests["index"] == 0
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         assert session.exec(select(Filing)).all() == []
 
 
 async def test_a_results_6k_is_recognised_by_its_exhibit_and_a_monthly_return_is_not(
-    engine: Engine, setup: Setup
+    db: Engine, setup: Setup
 ) -> None:
-    with Session(engine) as session:
+    with Session(db) as session:
         add_company(session, "BABA", "Alibaba Group Holding Ltd", 1577552, fiscal_year_end_month=3, currency="CNY")
         watching_chat(session, 42, "BABA")
         session.commit()
@@ -129,7 +129,7 @@ async def test_a_results_6k_is_recognised_by_its_exhibit_and_a_monthly_return_is
                                             accession=accession, accepted_at=ACCEPTED,
                                             documents=(("EX-99.1", f"{accession}_ex99-1.htm", doc),)))
     await setup.detector.poll()
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         kinds = {f.accession: f.kind for f in session.exec(select(Filing)).all()}
         alerts = session.exec(select(Alert)).all()
     assert kinds == {"0001104659-25-015202": FilingKind.EARNINGS_RELEASE, "0001104659-25-001655": FilingKind.OTHER}
@@ -138,12 +138,12 @@ async def test_a_results_6k_is_recognised_by_its_exhibit_and_a_monthly_return_is
     notice, result = alerts
     assert "BABA</b> has just filed its results (6-K)" in notice.text
     assert result.kind == "result" and "BABA reported: Q3 FY2025" in result.text
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         assert session.exec(select(Company).where(Company.ticker == "BABA")).one().filer_kind == "foreign"
 
 
-async def test_announcements_go_only_to_chats_that_opted_in(engine: Engine, setup: Setup) -> None:
-    with Session(engine) as session:
+async def test_announcements_go_only_to_chats_that_opted_in(db: Engine, setup: Setup) -> None:
+    with Session(db) as session:
         add_company(session)
         watching_chat(session, 1, "NVDA")
         watching_chat(session, 2, "NVDA")
@@ -151,7 +151,7 @@ async def test_announcements_go_only_to_chats_that_opted_in(engine: Engine, setu
         session.commit()
     setup.edgar.publish(nvda_filing("0001045810-26-000024", items=("5.02", "9.01")))
     await setup.detector.poll()
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         alert = session.exec(select(Alert)).one()
         deliveries = session.exec(select(Delivery)).all()
     assert "has just filed an announcement (8-K Item 5.02, Item 9.01)" in alert.text
@@ -159,54 +159,54 @@ async def test_announcements_go_only_to_chats_that_opted_in(engine: Engine, setu
     assert len(deliveries) == 1
 
 
-async def test_a_refusal_backs_off_at_least_ten_minutes_and_loses_nothing(engine: Engine, setup: Setup) -> None:
-    with Session(engine) as session:
+async def test_a_refusal_backs_off_at_least_ten_minutes_and_loses_nothing(db: Engine, setup: Setup) -> None:
+    with Session(db) as session:
         scheduled_nvda(session)
     setup.edgar.publish(nvda_filing())
     setup.edgar.refuse_with = 403
     outcome = await setup.detector.poll()
     assert outcome.errors and "SEC" in outcome.errors[0]
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         state = session.exec(select(SourceState).where(SourceState.key == "sec_edgar")).one()
         assert state.backoff_until is not None and state.backoff_until >= setup.clock.now + timedelta(minutes=10)
     setup.edgar.refuse_with = None
     assert (await setup.detector.poll()).skipped  # still backing off
     setup.clock.now += timedelta(minutes=16)
     await setup.detector.poll()
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         assert len(session.exec(select(Alert)).all()) == 2
 
 
-async def test_a_failure_after_the_notice_is_finished_on_the_next_run(engine: Engine, setup: Setup) -> None:
-    with Session(engine) as session:
+async def test_a_failure_after_the_notice_is_finished_on_the_next_run(db: Engine, setup: Setup) -> None:
+    with Session(db) as session:
         scheduled_nvda(session)
     setup.edgar.publish(nvda_filing())
     setup.edgar.fail_documents = 1
     first = await setup.detector.poll()
     assert first.errors
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         assert session.exec(select(Filing)).one().state == FilingState.SEEN
         assert [a.dedup_key.split(":")[0] for a in session.exec(select(Alert)).all()] == ["filing"]
     setup.clock.now += timedelta(minutes=2)
     await setup.detector.poll()
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         assert session.exec(select(Filing)).one().state == FilingState.DONE
         keys = sorted(a.dedup_key.split(":")[0] for a in session.exec(select(Alert)).all())
     assert keys == ["filing", "result"]
 
 
-async def test_a_filing_without_a_press_release_is_done_with_the_reason(engine: Engine, setup: Setup) -> None:
-    with Session(engine) as session:
+async def test_a_filing_without_a_press_release_is_done_with_the_reason(db: Engine, setup: Setup) -> None:
+    with Session(db) as session:
         scheduled_nvda(session)
     setup.edgar.publish(PublishedFiling(**{**nvda_filing().__dict__, "documents": ()}))
     await setup.detector.poll()
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         row = session.exec(select(Filing)).one()
         assert row.state == FilingState.DONE and row.last_error == "no EX-99.1 exhibit"
 
 
-async def test_every_request_declares_the_user_agent(engine: Engine, setup: Setup) -> None:
-    with Session(engine) as session:
+async def test_every_request_declares_the_user_agent(db: Engine, setup: Setup) -> None:
+    with Session(db) as session:
         scheduled_nvda(session)
     setup.edgar.user_agent_required = True
     setup.edgar.publish(nvda_filing())
@@ -215,12 +215,12 @@ async def test_every_request_declares_the_user_agent(engine: Engine, setup: Setu
     assert setup.edgar.requests["feed"] >= 2  # 8-K and 6-K
 
 
-async def test_xbrl_fills_in_what_the_release_did_not_state(engine: Engine, setup: Setup) -> None:
+async def test_xbrl_fills_in_what_the_release_did_not_state(db: Engine, setup: Setup) -> None:
     from bot.engine.confirm import confirm_reported_events
     from bot.engine.evaluate import evaluate_event
     from bot.store.figures import record_reported
 
-    with Session(engine) as session:
+    with Session(db) as session:
         scheduled_nvda(session)
         event = session.exec(select(EarningsEvent)).one()
         record_reported(session, event, eps("0.89"), source="finnhub", reported_at=ACCEPTED)
@@ -228,18 +228,18 @@ async def test_xbrl_fills_in_what_the_release_did_not_state(engine: Engine, setu
         session.commit()
         assert first.alert is not None and "Revenue" not in first.alert.text
     setup.edgar.companyfacts[1045810] = (FIXTURES / "edgar" / "companyfacts_CIK0001045810_q4_derivation.json").read_bytes()
-    stored = await confirm_reported_events(engine, setup.detector.client, outbox=OUTBOX, clock=setup.clock)
+    stored = await confirm_reported_events(db, setup.detector.client, outbox=OUTBOX, clock=setup.clock)
     assert stored == 1
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         xbrl = session.exec(select(ReportedFigure).where(ReportedFigure.source == "xbrl")).one()
         assert (xbrl.metric, xbrl.value) == ("revenue", 39331000000)
         correction = session.exec(select(Alert).order_by(Alert.id.desc())).first()  # type: ignore[union-attr]
         assert correction is not None and "Revenue $39.33B vs $37.72B est. (+4.3%)" in correction.text
-    assert await confirm_reported_events(engine, setup.detector.client, outbox=OUTBOX, clock=setup.clock) == 0
+    assert await confirm_reported_events(db, setup.detector.client, outbox=OUTBOX, clock=setup.clock) == 0
 
 
-async def test_a_filing_reaches_the_watchers_of_every_share_class_once(engine: Engine, setup: Setup) -> None:
-    with Session(engine) as session:
+async def test_a_filing_reaches_the_watchers_of_every_share_class_once(db: Engine, setup: Setup) -> None:
+    with Session(db) as session:
         add_company(session, "GOOGL", "Alphabet Inc.", 1652044)
         add_company(session, "GOOG", "Alphabet Inc.", 1652044)
         watching_chat(session, 1, "GOOG")
@@ -252,7 +252,7 @@ async def test_a_filing_reaches_the_watchers_of_every_share_class_once(engine: E
         setup.edgar.publish(PublishedFiling(cik=1652044, company="Alphabet Inc.", form="8-K", accession=accession,
                                             accepted_at=ACCEPTED, items=items))
     await setup.detector.poll()
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         alerts = session.exec(select(Alert).order_by(Alert.id)).all()
         assert len(alerts) == 2
         for alert in alerts:
@@ -263,11 +263,11 @@ async def test_a_filing_reaches_the_watchers_of_every_share_class_once(engine: E
 
 
 async def test_an_exhibit_that_cannot_be_read_does_not_hold_up_other_filings(
-    engine: Engine, setup: Setup, monkeypatch: pytest.MonkeyPatch
+    db: Engine, setup: Setup, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import bot.engine.detect as detect
 
-    with Session(engine) as session:
+    with Session(db) as session:
         scheduled_nvda(session)
         add_company(session, "AAA", "TRIPLE A INC", 1111)
         watching_chat(session, 43, "AAA")
@@ -289,7 +289,7 @@ async def test_an_exhibit_that_cannot_be_read_does_not_hold_up_other_filings(
     for _ in range(2):
         await setup.detector.poll()
 
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         by_accession = {f.accession: f for f in session.exec(select(Filing)).all()}
         results = [a.text for a in session.exec(select(Alert)).all() if a.dedup_key.startswith("result")]
     assert by_accession["0001045810-25-000021"].state == FilingState.DONE
@@ -299,8 +299,8 @@ async def test_an_exhibit_that_cannot_be_read_does_not_hold_up_other_filings(
     assert "unreadable exhibit (ArithmeticError)" in (stuck.last_error or "")
 
 
-async def test_a_busy_feed_is_paged_back_to_the_previous_read(engine: Engine, setup: Setup) -> None:
-    with Session(engine) as session:
+async def test_a_busy_feed_is_paged_back_to_the_previous_read(db: Engine, setup: Setup) -> None:
+    with Session(db) as session:
         scheduled_nvda(session)
     setup.clock.now = ACCEPTED - timedelta(minutes=10)
     await setup.detector.poll()  # the previous read, ten minutes before
@@ -317,14 +317,14 @@ async def test_a_busy_feed_is_paged_back_to_the_previous_read(engine: Engine, se
     outcome = await setup.detector.poll()
 
     assert outcome.errors == []
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         assert [f.accession for f in session.exec(select(Filing)).all()] == ["0001045810-25-000021"]
 
 
-async def test_xbrl_gives_the_first_figures_when_the_release_gave_none(engine: Engine, setup: Setup) -> None:
+async def test_xbrl_gives_the_first_figures_when_the_release_gave_none(db: Engine, setup: Setup) -> None:
     from bot.engine.confirm import confirm_reported_events
 
-    with Session(engine) as session:
+    with Session(db) as session:
         scheduled_nvda(session)
     silent = "<html><body><p>NVIDIA Announces Financial Results for Fourth Quarter</p>" \
              "<p>Please see the attached presentation.</p></body></html>"
@@ -333,20 +333,20 @@ async def test_xbrl_gives_the_first_figures_when_the_release_gave_none(engine: E
         items=("2.02",), documents=(("EX-99.1", "q4fy25pr.htm", silent),),
     ))
     await setup.detector.poll()
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         assert session.exec(select(EarningsEvent)).one().state == "scheduled"
     setup.edgar.companyfacts[1045810] = (FIXTURES / "edgar" / "companyfacts_CIK0001045810_q4_derivation.json").read_bytes()
 
-    assert await confirm_reported_events(engine, setup.detector.client, outbox=OUTBOX, clock=setup.clock) == 1
+    assert await confirm_reported_events(db, setup.detector.client, outbox=OUTBOX, clock=setup.clock) == 1
 
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         assert session.exec(select(EarningsEvent)).one().state == "reported"
         result = session.exec(select(Alert).where(Alert.dedup_key.startswith("result"))).one()  # type: ignore[attr-defined]
         assert "Revenue $39.33B vs $37.72B est. (+4.3%)" in result.text
 
 
-async def test_results_reach_the_watchers_of_every_share_class(engine: Engine, setup: Setup) -> None:
-    with Session(engine) as session:
+async def test_results_reach_the_watchers_of_every_share_class(db: Engine, setup: Setup) -> None:
+    with Session(db) as session:
         for ticker in ("GOOGL", "GOOG"):
             add_company(session, ticker, "Alphabet Inc.", 1652044)
         watching_chat(session, 1, "GOOG")
@@ -360,7 +360,7 @@ async def test_results_reach_the_watchers_of_every_share_class(engine: Engine, s
                                         accession="0001652044-25-000014", accepted_at=ACCEPTED,
                                         items=("2.02",), documents=filing.documents))
     await setup.detector.poll()
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         results = session.exec(select(Alert).where(Alert.dedup_key.startswith("result"))).all()  # type: ignore[attr-defined]
         readers = {
             a.text.split(" beat")[0].split()[-1].removeprefix("<b>"): [
@@ -377,11 +377,11 @@ async def test_results_reach_the_watchers_of_every_share_class(engine: Engine, s
 
 
 async def test_an_estimate_rolled_after_a_release_without_figures_does_not_move_the_bar(
-    engine: Engine, setup: Setup
+    db: Engine, setup: Setup
 ) -> None:
     from bot.engine.confirm import confirm_reported_events
 
-    with Session(engine) as session:
+    with Session(db) as session:
         scheduled_nvda(session)  # consensus EPS 0.84, revenue $37.72B, the day before
     silent = "<html><body><p>NVIDIA Announces Financial Results for Fourth Quarter</p></body></html>"
     setup.edgar.publish(PublishedFiling(
@@ -389,25 +389,25 @@ async def test_an_estimate_rolled_after_a_release_without_figures_does_not_move_
         items=("2.02",), documents=(("EX-99.1", "q4fy25pr.htm", silent),),
     ))
     await setup.detector.poll()
-    with Session(engine) as session:  # the next morning a vendor already shows next quarter's bar
+    with Session(db) as session:  # the next morning a vendor already shows next quarter's bar
         rolled = calendar_row(day=date(2025, 2, 26), estimates=(revenue("43000000000"),))
         apply_calendar_rows(session, [rolled], now=ACCEPTED + timedelta(hours=16))
         session.commit()
     setup.edgar.companyfacts[1045810] = (FIXTURES / "edgar" / "companyfacts_CIK0001045810_q4_derivation.json").read_bytes()
     setup.clock.now = ACCEPTED + timedelta(days=20)
 
-    await confirm_reported_events(engine, setup.detector.client, outbox=OUTBOX, clock=setup.clock)
+    await confirm_reported_events(db, setup.detector.client, outbox=OUTBOX, clock=setup.clock)
 
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         result = session.exec(select(Alert).where(Alert.dedup_key.startswith("result"))).one()  # type: ignore[attr-defined]
     assert "Revenue $39.33B vs $37.72B est. (+4.3%)" in result.text
 
 
 @pytest.mark.parametrize("refusal", [404, 503, "html"])
 async def test_consecutive_failures_back_off_longer_each_time_until_a_success(
-    engine: Engine, setup: Setup, refusal: int | str,
+    db: Engine, setup: Setup, refusal: int | str,
 ) -> None:
-    with Session(engine) as session:
+    with Session(db) as session:
         scheduled_nvda(session)
     setup.edgar.refuse_with = 200 if refusal == "html" else refusal  # type: ignore[assignment]
     gaps: list[float] = []
@@ -415,7 +415,7 @@ async def test_consecutive_failures_back_off_longer_each_time_until_a_success(
         outcome = await setup.detector.tick()
         assert outcome.errors and not outcome.skipped
         assert (await setup.detector.tick()).skipped  # asked again at once: still backing off
-        with session_scope(engine) as session:
+        with session_scope(db) as session:
             state = session.exec(select(SourceState).where(SourceState.key == "sec_edgar")).one()
         assert state.backoff_until is not None
         gaps.append((state.backoff_until.replace(tzinfo=UTC) - setup.clock.now).total_seconds())
@@ -423,17 +423,17 @@ async def test_consecutive_failures_back_off_longer_each_time_until_a_success(
     assert all(later > earlier for earlier, later in zip(gaps, gaps[1:], strict=False)), gaps
     setup.edgar.refuse_with = None
     assert not (await setup.detector.tick()).errors
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         state = session.exec(select(SourceState).where(SourceState.key == "sec_edgar")).one()
     assert (state.failures, state.backoff_until) == (0, None)
 
 
-async def test_a_sec_block_backs_off_at_least_fifteen_minutes(engine: Engine, setup: Setup) -> None:
-    with Session(engine) as session:
+async def test_a_sec_block_backs_off_at_least_fifteen_minutes(db: Engine, setup: Setup) -> None:
+    with Session(db) as session:
         scheduled_nvda(session)
     setup.edgar.refuse_with = 403
     await setup.detector.tick()
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         state = session.exec(select(SourceState).where(SourceState.key == "sec_edgar")).one()
     assert state.backoff_until is not None
     assert state.backoff_until.replace(tzinfo=UTC) >= setup.clock.now + timedelta(minutes=15)

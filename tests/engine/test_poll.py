@@ -36,69 +36,69 @@ class RecordingCalendar:
         return [r for r in self.rows if start <= r.report_date <= end]
 
 
-def poller(engine: Engine, source: RecordingCalendar, now: datetime = SATURDAY) -> CalendarPoller:
-    return CalendarPoller(engine, [source], outbox=OUTBOX, clock=lambda: now)
+def poller(db: Engine, source: RecordingCalendar, now: datetime = SATURDAY) -> CalendarPoller:
+    return CalendarPoller(db, [source], outbox=OUTBOX, clock=lambda: now)
 
 
-async def test_nothing_watched_asks_nothing(engine: Engine) -> None:
-    with Session(engine) as session:
+async def test_nothing_watched_asks_nothing(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session)
         session.commit()
     source = RecordingCalendar([])
-    assert (await poller(engine, source).sync_window()).mode == "idle"
-    assert (await poller(engine, source).poll_due()).mode == "idle"
+    assert (await poller(db, source).sync_window()).mode == "idle"
+    assert (await poller(db, source).poll_due()).mode == "idle"
     assert source.asked == []
 
 
-async def test_a_due_report_is_polled_on_a_saturday_and_alerts(engine: Engine) -> None:
-    with Session(engine) as session:
+async def test_a_due_report_is_polled_on_a_saturday_and_alerts(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session)
         watching_chat(session, 42, "NVDA")
         session.commit()
     saturday = SATURDAY.date()
     source = RecordingCalendar([calendar_row(day=saturday, estimates=(eps("0.84"),))])
-    window = await poller(engine, source).sync_window()
+    window = await poller(db, source).sync_window()
     assert window.mode == "full" and window.rows == 1
     assert source.asked[0] == (saturday - timedelta(days=3), saturday + timedelta(days=28), ["NVDA"])
     source.rows.append(calendar_row(day=saturday, source="finnhub", actuals=(eps("0.90"),)))
-    due = await poller(engine, source).poll_due()
+    due = await poller(db, source).poll_due()
     assert due.mode == "active" and due.alerts == 1
     assert source.asked[-1] == (saturday, saturday, ["NVDA"])
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         assert "NVDA beat" in session.exec(select(Alert)).one().text
-    assert (await poller(engine, source).poll_due()).mode == "idle"  # reported: no longer due
+    assert (await poller(db, source).poll_due()).mode == "idle"  # reported: no longer due
 
 
-async def test_a_report_next_week_is_not_due(engine: Engine) -> None:
-    with Session(engine) as session:
+async def test_a_report_next_week_is_not_due(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session)
         watching_chat(session, 42, "NVDA")
         session.commit()
     source = RecordingCalendar([calendar_row(day=SATURDAY.date() + timedelta(days=5))])
-    await poller(engine, source).sync_window()
-    assert (await poller(engine, source).poll_due()).mode == "idle"
+    await poller(db, source).sync_window()
+    assert (await poller(db, source).poll_due()).mode == "idle"
     assert len(source.asked) == 1
 
 
-async def test_a_failing_source_is_recorded_and_skipped_while_backing_off(engine: Engine) -> None:
-    with Session(engine) as session:
+async def test_a_failing_source_is_recorded_and_skipped_while_backing_off(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session)
         watching_chat(session, 42, "NVDA")
         session.commit()
     source = RecordingCalendar([])
     source.fail = SourceUnavailable("recording: HTTP 503", retry_after=120)
-    outcome = await poller(engine, source).sync_window()
+    outcome = await poller(db, source).sync_window()
     assert outcome.errors == ["recording: recording: HTTP 503"]
-    await poller(engine, source, SATURDAY + timedelta(seconds=60)).sync_window()
+    await poller(db, source, SATURDAY + timedelta(seconds=60)).sync_window()
     assert len(source.asked) == 1
-    await poller(engine, source, SATURDAY + timedelta(seconds=121)).sync_window()
+    await poller(db, source, SATURDAY + timedelta(seconds=121)).sync_window()
     assert len(source.asked) == 2
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         state = session.exec(select(SourceState).where(SourceState.key == "recording")).one()
         assert state.failures == 2 and "503" in (state.last_error or "")
 
 
-async def test_consecutive_calendar_failures_back_off_longer_each_time_until_a_success(engine: Engine) -> None:
+async def test_consecutive_calendar_failures_back_off_longer_each_time_until_a_success(db: Engine) -> None:
     from dataclasses import dataclass
 
     from bot.sandbox.calendars import FakeCalendars, nasdaq_row
@@ -112,14 +112,14 @@ async def test_consecutive_calendar_failures_back_off_longer_each_time_until_a_s
         def __call__(self) -> datetime:
             return self.now
 
-    with Session(engine) as session:
+    with Session(db) as session:
         add_company(session)
         watching_chat(session, 42, "NVDA")
         session.commit()
     clock = Clock(SATURDAY)
     async with FakeCalendars() as fake, make_client() as client:
         fake.fail_with = 503
-        poll = CalendarPoller(engine, [NasdaqCalendar(client, fake.url, limiter=RateLimiter(1000))], outbox=OUTBOX, clock=clock)
+        poll = CalendarPoller(db, [NasdaqCalendar(client, fake.url, limiter=RateLimiter(1000))], outbox=OUTBOX, clock=clock)
         gaps: list[float] = []
         for _ in range(6):
             day = clock.now.date()
@@ -127,7 +127,7 @@ async def test_consecutive_calendar_failures_back_off_longer_each_time_until_a_s
             asked = len(fake.requests)
             assert not (await poll.poll(day, day, ["NVDA"], mode="active")).errors  # backing off
             assert len(fake.requests) == asked
-            with session_scope(engine) as session:
+            with session_scope(db) as session:
                 state = session.exec(select(SourceState).where(SourceState.key == "nasdaq")).one()
             assert state.backoff_until is not None
             until = state.backoff_until.replace(tzinfo=UTC)
@@ -138,6 +138,6 @@ async def test_consecutive_calendar_failures_back_off_longer_each_time_until_a_s
         fake.nasdaq_rows[clock.now.date()] = [nasdaq_row("NVDA", eps="$0.84")]
         day = clock.now.date()
         assert (await poll.poll(day, day, ["NVDA"], mode="active")).rows == 1
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         state = session.exec(select(SourceState).where(SourceState.key == "nasdaq")).one()
     assert (state.failures, state.backoff_until) == (0, None)

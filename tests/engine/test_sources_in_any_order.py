@@ -47,7 +47,7 @@ WATCHERS = (7_000_000_001, 7_000_000_002, 7_000_000_003)
 class World:
     """Every source and the user's phone, on one clock."""
 
-    engine: Engine
+    db: Engine
     clock: Clock
     edgar: LoopbackEdgar
     calendars: FakeCalendars
@@ -70,7 +70,7 @@ class World:
     async def xbrl(self, *, after_days: float) -> None:
         self.clock.now = ACCEPTED + timedelta(days=after_days)
         self.edgar.companyfacts[1045810] = COMPANYFACTS.read_bytes()
-        await confirm_reported_events(self.engine, self.detector.client, outbox=OUTBOX, clock=self.clock)
+        await confirm_reported_events(self.db, self.detector.client, outbox=OUTBOX, clock=self.clock)
         await self.sender.drain_once()
 
     def phone(self, chat_id: int) -> list[str]:
@@ -93,24 +93,24 @@ class World:
 
 
 @pytest.fixture
-async def world(engine: Engine) -> AsyncIterator[World]:
+async def world(db: Engine) -> AsyncIterator[World]:
     clock = Clock(ACCEPTED)
     async with (LoopbackEdgar() as edgar, FakeCalendars(KEY) as calendars,
                 LoopbackBotApi(flood=FloodLimits(), spec_path=BOT_API_SPEC) as api, make_client() as http):
         request = HTTPXRequest(read_timeout=2.0, httpx_kwargs={"trust_env": False})
         async with Bot(api.token, base_url=api.bot_base_url, request=request) as bot:
             fast = RateLimiter(1000)
-            poller = CalendarPoller(engine, [FinnhubCalendar(http, calendars.url + "/api/v1", KEY, limiter=fast)],
+            poller = CalendarPoller(db, [FinnhubCalendar(http, calendars.url + "/api/v1", KEY, limiter=fast)],
                                     outbox=OUTBOX, clock=clock)
-            detector = EdgarDetector(engine, EdgarClient(http, edgar.url, edgar.url, AGENT, RateLimiter(10)),
+            detector = EdgarDetector(db, EdgarClient(http, edgar.url, edgar.url, AGENT, RateLimiter(10)),
                                      outbox=OUTBOX,
                                      active_seconds=15, idle_seconds=300, clock=clock)
-            yield World(engine, clock, edgar, calendars, api, poller, detector,
-                        Sender(engine, bot, rate_per_second=1000, clock=clock))
+            yield World(db, clock, edgar, calendars, api, poller, detector,
+                        Sender(db, bot, rate_per_second=1000, clock=clock))
 
 
-def watch_nvda(engine: Engine, *, fiscal_year_end_month: int | None = 1) -> None:
-    with Session(engine) as session:
+def watch_nvda(db: Engine, *, fiscal_year_end_month: int | None = 1) -> None:
+    with Session(db) as session:
         add_company(session, fiscal_year_end_month=fiscal_year_end_month)
         for chat_id in WATCHERS:
             watching_chat(session, chat_id, "NVDA")
@@ -127,7 +127,7 @@ def assert_notice_never_after_result(phone: list[str]) -> None:
 
 
 async def test_calendar_actuals_first_then_the_8k_keep_the_verdict(world: World) -> None:
-    watch_nvda(world.engine)
+    watch_nvda(world.db)
     world.publish_8k()
     world.calendar_lists(actuals=True)  # estimate and actual first seen together, just after the filing
 
@@ -145,7 +145,7 @@ async def test_calendar_actuals_first_then_the_8k_keep_the_verdict(world: World)
 
 
 async def test_the_8k_first_then_calendar_actuals_give_the_verdict_by_an_edit(world: World) -> None:
-    watch_nvda(world.engine)
+    watch_nvda(world.db)
     world.publish_8k()
 
     await world.edgar_poll(after=8)  # no calendar row yet: the release makes the event
@@ -163,12 +163,12 @@ async def test_the_8k_first_then_calendar_actuals_give_the_verdict_by_an_edit(wo
         assert result.startswith("🟢 NVDA beat: Q4 FY2025"), result
         assert "Revenue $39.33B vs $37.72B est. (+4.3%) ✅ beat" in result
         assert "No consensus stored" not in result
-    with session_scope(world.engine) as session:
+    with session_scope(world.db) as session:
         assert len(session.exec(select(EarningsEvent)).all()) == 1  # the calendar row joined it
 
 
 async def test_a_release_for_a_company_no_calendar_lists_still_alerts_its_figures(world: World) -> None:
-    watch_nvda(world.engine, fiscal_year_end_month=None)
+    watch_nvda(world.db, fiscal_year_end_month=None)
     world.publish_8k()
 
     await world.edgar_poll(after=8)
@@ -184,21 +184,21 @@ async def test_a_release_for_a_company_no_calendar_lists_still_alerts_its_figure
 
 async def test_a_calendar_row_that_comes_later_joins_the_release_event_by_date(world: World) -> None:
     # no fiscal year end known: the calendar's Q4 2025 row can only be matched by its date
-    watch_nvda(world.engine, fiscal_year_end_month=None)
+    watch_nvda(world.db, fiscal_year_end_month=None)
     world.publish_8k()
     await world.edgar_poll(after=8)
 
     world.calendar_lists(actuals=False)
     await world.calendar_poll(after=300)
 
-    with session_scope(world.engine) as session:
+    with session_scope(world.db) as session:
         assert len(session.exec(select(EarningsEvent)).all()) == 1
     [result] = results_on(world.phone(WATCHERS[0]))
     assert "Revenue $39.33B vs $37.72B est. (+4.3%) ✅ beat" in result
 
 
 async def test_an_estimate_first_seen_the_next_day_is_not_taken_for_the_bar(world: World) -> None:
-    watch_nvda(world.engine)
+    watch_nvda(world.db)
     world.publish_8k()
     await world.edgar_poll(after=8)
 
@@ -212,7 +212,7 @@ async def test_an_estimate_first_seen_the_next_day_is_not_taken_for_the_bar(worl
 
 
 async def test_release_then_xbrl_keeps_the_verdict(world: World) -> None:
-    watch_nvda(world.engine)
+    watch_nvda(world.db)
     world.calendar_lists(actuals=False)
     await world.calendar_poll(after=-86_400)  # the consensus, the day before
     world.publish_8k()
@@ -227,7 +227,7 @@ async def test_release_then_xbrl_keeps_the_verdict(world: World) -> None:
 
 
 async def test_a_filing_without_a_release_gets_its_figures_from_xbrl(world: World) -> None:
-    watch_nvda(world.engine, fiscal_year_end_month=None)
+    watch_nvda(world.db, fiscal_year_end_month=None)
     world.publish_8k(documents=(("8-K", "nvda-20250226.htm", "<html>8-K</html>"),))  # no EX-99.1
     await world.edgar_poll(after=8)
     await world.xbrl(after_days=20)
@@ -239,7 +239,7 @@ async def test_a_filing_without_a_release_gets_its_figures_from_xbrl(world: Worl
 
 
 async def test_goog_watchers_get_alphabets_result_from_the_calendar(world: World) -> None:
-    with Session(world.engine) as session:
+    with Session(world.db) as session:
         add_company(session, "GOOGL", "Alphabet Inc.", 1652044, fiscal_year_end_month=12)
         add_company(session, "GOOG", "Alphabet Inc.", 1652044, fiscal_year_end_month=12)
         watching_chat(session, 1, "GOOG")
@@ -259,7 +259,7 @@ async def test_a_goog_watcher_sees_alphabets_date_and_makes_it_due(world: World)
     from bot.engine.poll import due_events
     from bot.engine.subscriptions import watchlist
 
-    with Session(world.engine) as session:
+    with Session(world.db) as session:
         add_company(session, "GOOGL", "Alphabet Inc.", 1652044, fiscal_year_end_month=12)
         add_company(session, "GOOG", "Alphabet Inc.", 1652044, fiscal_year_end_month=12)
         watching_chat(session, 1, "GOOG")
@@ -268,7 +268,7 @@ async def test_a_goog_watcher_sees_alphabets_date_and_makes_it_due(world: World)
     world.clock.now = ACCEPTED - timedelta(days=1)
     await world.poller.sync_window()  # asks for GOOG's other class too
 
-    with session_scope(world.engine) as session:
+    with session_scope(world.db) as session:
         [entry] = watchlist(session, 1, today=REPORT_DAY - timedelta(days=1))
         assert (entry.ticker, entry.report_date, entry.period_label) == ("GOOG", REPORT_DAY, "Q4 2024")
         assert [e.report_date for e in due_events(session, REPORT_DAY)] == [REPORT_DAY]

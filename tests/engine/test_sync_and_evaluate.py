@@ -23,8 +23,8 @@ from bot.store.tables import (
 from tests.engine.helpers import NOW, OUTBOX, add_company, calendar_row, eps, revenue, watching_chat
 
 
-def test_rows_from_two_vendors_land_on_one_event_with_its_fiscal_label(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_rows_from_two_vendors_land_on_one_event_with_its_fiscal_label(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session)
         nasdaq = calendar_row(estimates=(eps("0.84"),), count=14)
         finnhub = calendar_row(source="finnhub", period=None, fiscal=(2025, 4), count=None,
@@ -39,8 +39,8 @@ def test_rows_from_two_vendors_land_on_one_event_with_its_fiscal_label(engine: E
         assert report.expectations_stored == 3
 
 
-def test_fiscal_year_end_is_learned_from_period_month_and_quarter(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_fiscal_year_end_is_learned_from_period_month_and_quarter(db: Engine) -> None:
+    with Session(db) as session:
         company = add_company(session, "MSFT", "MICROSOFT CORP", 789019, fiscal_year_end_month=None)
         row = calendar_row("MSFT", day=date(2025, 1, 29), period=(2024, 12), fiscal=(2025, 2))
         apply_calendar_rows(session, [row], now=NOW)
@@ -50,8 +50,8 @@ def test_fiscal_year_end_is_learned_from_period_month_and_quarter(engine: Engine
         assert event.period_label == "Q2 FY2025"
 
 
-def test_an_unchanged_estimate_is_not_stored_twice_and_a_changed_one_keeps_history(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_an_unchanged_estimate_is_not_stored_twice_and_a_changed_one_keeps_history(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session)
         apply_calendar_rows(session, [calendar_row(estimates=(eps("0.84"),))], now=NOW)
         apply_calendar_rows(session, [calendar_row(estimates=(eps("0.84"),))], now=NOW + timedelta(minutes=5))
@@ -61,16 +61,16 @@ def test_an_unchanged_estimate_is_not_stored_twice_and_a_changed_one_keeps_histo
         assert values == [Decimal("0.84"), Decimal("0.85")]
 
 
-def test_a_moved_report_date_is_reported_as_a_date_change(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_a_moved_report_date_is_reported_as_a_date_change(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session)
         apply_calendar_rows(session, [calendar_row(day=date(2025, 2, 26))], now=NOW)
         report = apply_calendar_rows(session, [calendar_row(day=date(2025, 2, 27))], now=NOW)
         assert [(c.old_date, c.new_date) for c in report.date_changes] == [(date(2025, 2, 26), date(2025, 2, 27))]
 
 
-def test_reported_figures_make_one_beat_alert_for_every_watcher(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_reported_figures_make_one_beat_alert_for_every_watcher(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session)
         watching_chat(session, 5_000_000_001, "NVDA")
         watching_chat(session, -1_001_234_567_890, "NVDA")
@@ -94,8 +94,8 @@ def test_reported_figures_make_one_beat_alert_for_every_watcher(engine: Engine) 
         assert len(session.exec(select(Alert)).all()) == 1
 
 
-def test_gaap_eps_against_adjusted_consensus_is_not_comparable_never_a_beat(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_gaap_eps_against_adjusted_consensus_is_not_comparable_never_a_beat(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session)
         watching_chat(session, 42, "NVDA")
         apply_calendar_rows(session, [calendar_row(estimates=(eps("0.84"),))], now=NOW)
@@ -108,8 +108,8 @@ def test_gaap_eps_against_adjusted_consensus_is_not_comparable_never_a_beat(engi
         assert "beat" not in evaluation.alert.text
 
 
-def test_expectations_after_the_report_do_not_move_the_bar(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_expectations_after_the_report_do_not_move_the_bar(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session)
         watching_chat(session, 42, "NVDA")
         apply_calendar_rows(session, [calendar_row(estimates=(eps("0.84"),))], now=NOW)
@@ -123,8 +123,8 @@ def test_expectations_after_the_report_do_not_move_the_bar(engine: Engine) -> No
         assert frozen[0].frozen_at is not None
 
 
-def test_a_revised_figure_becomes_a_correction_not_a_second_alert(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_a_revised_figure_becomes_a_correction_not_a_second_alert(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session)
         watching_chat(session, 42, "NVDA")
         apply_calendar_rows(session, [calendar_row(estimates=(eps("0.84"), revenue("37720000000")))], now=NOW)
@@ -142,8 +142,8 @@ def test_a_revised_figure_becomes_a_correction_not_a_second_alert(engine: Engine
         assert row.revision == 1
 
 
-def test_html_in_company_names_is_escaped(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_html_in_company_names_is_escaped(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session, "ABC", "A<b>&C Corp", 1, fiscal_year_end_month=12)
         watching_chat(session, 42, "ABC")
         apply_calendar_rows(session, [calendar_row("ABC", period=(2024, 12), estimates=(eps("1.00"),))], now=NOW)
@@ -160,8 +160,8 @@ def _texts(session: Session) -> list[str]:
     return [a.text for a in session.exec(select(Alert).order_by(Alert.id)).all()]
 
 
-def test_figures_that_go_back_to_an_earlier_set_are_told_again(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_figures_that_go_back_to_an_earlier_set_are_told_again(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session)
         watching_chat(session, 42, "NVDA")
         apply_calendar_rows(session, [calendar_row(estimates=(eps("0.84"),))], now=NOW - timedelta(days=1))
@@ -176,8 +176,8 @@ def test_figures_that_go_back_to_an_earlier_set_are_told_again(engine: Engine) -
         assert "NVDA beat" in third.alert.text and "EPS $0.89 vs $0.84 est." in third.alert.text
 
 
-def test_a_revision_nobody_could_see_sends_nothing(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_a_revision_nobody_could_see_sends_nothing(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session)
         watching_chat(session, 42, "NVDA")
         apply_calendar_rows(session, [calendar_row(estimates=(revenue("37720000000"), eps("0.84")))],
@@ -191,8 +191,8 @@ def test_a_revision_nobody_could_see_sends_nothing(engine: Engine) -> None:
         assert len(_texts(session)) == 1
 
 
-def test_a_vendor_estimate_revised_in_the_row_that_brings_the_actual_does_not_move_the_bar(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_a_vendor_estimate_revised_in_the_row_that_brings_the_actual_does_not_move_the_bar(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session)
         watching_chat(session, 42, "NVDA")
         before = calendar_row(source="finnhub", estimates=(eps("0.85"),))
@@ -206,10 +206,10 @@ def test_a_vendor_estimate_revised_in_the_row_that_brings_the_actual_does_not_mo
         assert "NVDA beat" in evaluation.alert.text and "EPS $0.89 vs $0.85 est." in evaluation.alert.text
 
 
-def test_a_vendors_revenue_and_the_releases_are_one_revenue(engine: Engine) -> None:
+def test_a_vendors_revenue_and_the_releases_are_one_revenue(db: Engine) -> None:
     from bot.sources.calendar import usd_revenue
 
-    with Session(engine) as session:
+    with Session(db) as session:
         add_company(session)
         watching_chat(session, 42, "NVDA")
         apply_calendar_rows(session, [calendar_row(source="finnhub", estimates=(eps("0.84"), usd_revenue(Decimal("38050000000"))))],
@@ -227,8 +227,8 @@ def test_a_vendors_revenue_and_the_releases_are_one_revenue(engine: Engine) -> N
         assert "$39.10B" not in text
 
 
-def test_a_quarter_only_one_vendor_lists_stays_one_event_however_far_its_date_moves(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_a_quarter_only_one_vendor_lists_stays_one_event_however_far_its_date_moves(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session, fiscal_year_end_month=None)
         add_company(session, "AAPL", "Apple Inc.", 320193, fiscal_year_end_month=None)
         finnhub = {"source": "finnhub", "period": None, "fiscal": (2025, 4), "count": None}
@@ -243,8 +243,8 @@ def test_a_quarter_only_one_vendor_lists_stays_one_event_however_far_its_date_mo
     assert date(2025, 2, 26) in events.values() and date(2025, 1, 30) in events.values()
 
 
-def test_a_row_of_another_fiscal_quarter_never_joins_an_event_by_its_date(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_a_row_of_another_fiscal_quarter_never_joins_an_event_by_its_date(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session, fiscal_year_end_month=None)
         apply_calendar_rows(session, [
             calendar_row(day=date(2025, 2, 26), estimates=(eps("0.84"),)),
@@ -258,8 +258,8 @@ def test_a_row_of_another_fiscal_quarter_never_joins_an_event_by_its_date(engine
         assert [r.value for r in q4] == [Decimal("0.84")]
 
 
-def test_the_fiscal_year_end_is_learned_from_two_vendors_rows_for_one_report(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_the_fiscal_year_end_is_learned_from_two_vendors_rows_for_one_report(db: Engine) -> None:
+    with Session(db) as session:
         company = add_company(session, fiscal_year_end_month=None)
         apply_calendar_rows(session, [
             calendar_row(day=date(2025, 2, 26)),  # Nasdaq: quarter ending Jan/2025
@@ -271,8 +271,8 @@ def test_the_fiscal_year_end_is_learned_from_two_vendors_rows_for_one_report(eng
         assert session.exec(select(EarningsEvent)).one().period_label == "Q4 FY2025"
 
 
-def test_an_alert_written_under_an_older_key_scheme_is_not_sent_again(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_an_alert_written_under_an_older_key_scheme_is_not_sent_again(db: Engine) -> None:
+    with Session(db) as session:
         add_company(session)
         watching_chat(session, 42, "NVDA")
         apply_calendar_rows(session, [calendar_row(estimates=(eps("0.84"),))], now=NOW - timedelta(days=1))

@@ -39,52 +39,52 @@ def sec(handler_calls: list[httpx.Request], status: int = 200) -> httpx.AsyncCli
     return make_client(transport=httpx.MockTransport(handler))
 
 
-async def test_refresh_stores_companies_once_a_day_with_the_user_agent(engine: Engine) -> None:
+async def test_refresh_stores_companies_once_a_day_with_the_user_agent(db: Engine) -> None:
     calls: list[httpx.Request] = []
     settings = Settings(sec_user_agent=AGENT, _env_file=None)  # type: ignore[call-arg]
     async with sec(calls) as client:
-        stored = await refresh_universe(engine, client, settings, lambda: NOW, limiter=RateLimiter(1000))
-        again = await refresh_universe(engine, client, settings, lambda: NOW + timedelta(hours=2), limiter=RateLimiter(1000))
-        later = await refresh_universe(engine, client, settings, lambda: NOW + timedelta(days=1, hours=1), limiter=RateLimiter(1000))
+        stored = await refresh_universe(db, client, settings, lambda: NOW, limiter=RateLimiter(1000))
+        again = await refresh_universe(db, client, settings, lambda: NOW + timedelta(hours=2), limiter=RateLimiter(1000))
+        later = await refresh_universe(db, client, settings, lambda: NOW + timedelta(days=1, hours=1), limiter=RateLimiter(1000))
     assert stored and stored > 5
     assert again is None and later == 0
     assert len(calls) == 2
     assert all(r.headers["User-Agent"] == AGENT for r in calls)
     assert calls[0].url.path == "/files/company_tickers.json"
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         tickers = set(session.exec(select(Company.ticker)).all())
     assert {"NVDA", "BRK-B"} <= tickers
 
 
-async def test_without_a_user_agent_sec_is_never_asked(engine: Engine) -> None:
+async def test_without_a_user_agent_sec_is_never_asked(db: Engine) -> None:
     calls: list[httpx.Request] = []
     async with sec(calls) as client:
-        result = await refresh_universe(engine, client, Settings(_env_file=None), lambda: NOW, limiter=RateLimiter(1000))  # type: ignore[call-arg]
+        result = await refresh_universe(db, client, Settings(_env_file=None), lambda: NOW, limiter=RateLimiter(1000))  # type: ignore[call-arg]
     assert result is None and calls == []
 
 
-async def test_a_refusal_is_recorded_and_backs_off(engine: Engine) -> None:
+async def test_a_refusal_is_recorded_and_backs_off(db: Engine) -> None:
     calls: list[httpx.Request] = []
     settings = Settings(sec_user_agent=AGENT, _env_file=None)  # type: ignore[call-arg]
     async with sec(calls, status=403) as client:
-        assert await refresh_universe(engine, client, settings, lambda: NOW, limiter=RateLimiter(1000)) is None
-        assert await refresh_universe(engine, client, settings, lambda: NOW + timedelta(minutes=5), limiter=RateLimiter(1000)) is None
+        assert await refresh_universe(db, client, settings, lambda: NOW, limiter=RateLimiter(1000)) is None
+        assert await refresh_universe(db, client, settings, lambda: NOW + timedelta(minutes=5), limiter=RateLimiter(1000)) is None
     assert len(calls) == 1
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         state = session.exec(select(SourceState).where(SourceState.key == "sec_tickers")).one()
         assert state.backoff_until is not None and state.backoff_until >= NOW + timedelta(minutes=10)
         assert "403" in (state.last_error or "")
 
 
-async def test_consecutive_failures_of_the_company_list_back_off_longer_each_time(engine: Engine) -> None:
+async def test_consecutive_failures_of_the_company_list_back_off_longer_each_time(db: Engine) -> None:
     clock = Clock(NOW)
     gaps: list[float] = []
     async with LoopbackEdgar(refuse_with=503) as edgar, make_client() as client:
         settings = Settings(sec_user_agent=AGENT, sec_www_url=edgar.url, _env_file=None)  # type: ignore[call-arg]
         for _ in range(6):
-            assert await refresh_universe(engine, client, settings, clock, limiter=RateLimiter(1000)) is None
-            assert await refresh_universe(engine, client, settings, clock, limiter=RateLimiter(1000)) is None  # backing off: not asked
-            with session_scope(engine) as session:
+            assert await refresh_universe(db, client, settings, clock, limiter=RateLimiter(1000)) is None
+            assert await refresh_universe(db, client, settings, clock, limiter=RateLimiter(1000)) is None  # backing off: not asked
+            with session_scope(db) as session:
                 state = session.exec(select(SourceState).where(SourceState.key == "sec_tickers")).one()
             assert state.backoff_until is not None
             until = state.backoff_until.replace(tzinfo=UTC)
@@ -94,7 +94,7 @@ async def test_consecutive_failures_of_the_company_list_back_off_longer_each_tim
         assert all(later > earlier for earlier, later in zip(gaps, gaps[1:], strict=False)), gaps
         edgar.refuse_with = None
         edgar.company_tickers = [("NVDA", 1045810, "NVIDIA CORP")]
-        assert await refresh_universe(engine, client, settings, clock, limiter=RateLimiter(1000)) == 1
-    with session_scope(engine) as session:
+        assert await refresh_universe(db, client, settings, clock, limiter=RateLimiter(1000)) == 1
+    with session_scope(db) as session:
         state = session.exec(select(SourceState).where(SourceState.key == "sec_tickers")).one()
     assert (state.failures, state.backoff_until) == (0, None)

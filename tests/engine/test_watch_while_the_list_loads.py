@@ -19,34 +19,34 @@ CHAT = 7_300_000_001
 NVIDIA = TickerEntry(ticker="NVDA", cik=1045810, name="NVIDIA CORP")
 
 
-def watch(engine: Engine, tickers: list[str]) -> subscriptions.WatchResult:
-    with session_scope(engine) as session:
+def watch(db: Engine, tickers: list[str]) -> subscriptions.WatchResult:
+    with session_scope(db) as session:
         return subscriptions.watch(session, CHAT, tickers, now=NOW)
 
 
-def watched(engine: Engine) -> list[str]:
-    with session_scope(engine) as session:
+def watched(db: Engine) -> list[str]:
+    with session_scope(db) as session:
         return list(session.exec(select(Company.ticker).join(Watch, Watch.company_id == Company.id)).all())
 
 
-def test_tickers_typed_before_the_list_landed_are_not_looked_up_and_a_retry_adds_them(engine: Engine) -> None:
-    first = watch(engine, ["NVDA", "ZZZZ"])
+def test_tickers_typed_before_the_list_landed_are_not_looked_up_and_a_retry_adds_them(db: Engine) -> None:
+    first = watch(db, ["NVDA", "ZZZZ"])
     assert first.not_looked_up == ["NVDA", "ZZZZ"] and first.catalog_empty
-    assert first.added == [] and first.unknown == [] and watched(engine) == []
+    assert first.added == [] and first.unknown == [] and watched(db) == []
 
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         upsert_companies(session, [NVIDIA], NOW)
-    result = first.merged(watch(engine, first.not_looked_up))
+    result = first.merged(watch(db, first.not_looked_up))
     assert result.added == ["NVDA"] and result.already == []
     assert [typed for typed, _ in result.unknown] == ["ZZZZ"]
     assert not result.catalog_empty
-    assert watched(engine) == ["NVDA"]
+    assert watched(db) == ["NVDA"]
 
 
-def test_a_ticker_found_while_the_list_lands_is_watched_not_left_for_a_retry(engine: Engine) -> None:
-    with session_scope(engine) as session:
+def test_a_ticker_found_while_the_list_lands_is_watched_not_left_for_a_retry(db: Engine) -> None:
+    with session_scope(db) as session:
         upsert_companies(session, [NVIDIA], NOW)  # the first rows of the list are in
-    result = watch(engine, ["NVDA"])
+    result = watch(db, ["NVDA"])
     assert result.added == ["NVDA"] and result.not_looked_up == [] and not result.catalog_empty
 
 

@@ -77,11 +77,11 @@ def test_the_sec_limiter_refuses_more_than_sec_allows() -> None:
     assert sec_rate_limiter(10).interval == pytest.approx(0.1)
 
 
-async def test_the_application_gives_the_edgar_client_the_shared_sec_limiter(engine: Engine) -> None:
+async def test_the_application_gives_the_edgar_client_the_shared_sec_limiter(db: Engine) -> None:
     settings = Settings(telegram_bot_token="123456:" + "A" * 35, sec_user_agent=USER_AGENT,
                         sec_rate_per_second=4, _env_file=None)  # type: ignore[call-arg]
     async with make_client() as http:
-        _application, services = build_application(settings, db=engine, http=http, sources=[],
+        _application, services = build_application(settings, db=db, http=http, sources=[],
                                                    with_jobs=False)
         assert services.detector is not None
         assert services.detector.client.limiter is services.sec_limiter

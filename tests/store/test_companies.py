@@ -31,8 +31,8 @@ def fixture_entries() -> list[TickerEntry]:
     return parse_company_tickers(json.loads(path.read_text(encoding="utf-8")))
 
 
-def load_fixture(engine: Engine) -> None:
-    with session_scope(engine) as session:
+def load_fixture(db: Engine) -> None:
+    with session_scope(db) as session:
         upsert_companies(session, fixture_entries(), NOW)
 
 
@@ -40,11 +40,11 @@ def tickers(companies: list[Company]) -> list[str]:
     return [company.ticker for company in companies]
 
 
-def test_a_first_load_inserts_every_ticker_with_its_cik(engine: Engine) -> None:
-    with session_scope(engine) as session:
+def test_a_first_load_inserts_every_ticker_with_its_cik(db: Engine) -> None:
+    with session_scope(db) as session:
         assert upsert_companies(session, fixture_entries(), NOW) == 17
 
-    with Session(engine) as session:
+    with Session(db) as session:
         rows = {c.ticker: c for c in session.exec(select(Company)).all()}
     assert len(rows) == 17
     assert (rows["GOOG"].cik, rows["GOOGL"].cik) == (1652044, 1652044)
@@ -53,8 +53,8 @@ def test_a_first_load_inserts_every_ticker_with_its_cik(engine: Engine) -> None:
     assert rows["NVDA"].currency == "USD"
 
 
-def test_a_reload_changes_only_what_changed_and_deletes_nothing(engine: Engine) -> None:
-    load_fixture(engine)
+def test_a_reload_changes_only_what_changed_and_deletes_nothing(db: Engine) -> None:
+    load_fixture(db)
     later = NOW + timedelta(days=1)
     renamed = [
         TickerEntry("NVDA", 1045810, "NVIDIA CORP"),  # unchanged
@@ -63,12 +63,12 @@ def test_a_reload_changes_only_what_changed_and_deletes_nothing(engine: Engine) 
         TickerEntry("ARM", 1973239, "Arm Holdings plc"),  # new
         TickerEntry("arm", 1, "Arm again (repeat ignored)"),
     ]
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         assert upsert_companies(session, renamed, later) == 3
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         assert upsert_companies(session, renamed, later) == 0
 
-    with Session(engine) as session:
+    with Session(db) as session:
         rows = {c.ticker: c for c in session.exec(select(Company)).all()}
     assert len(rows) == 18  # the 14 tickers absent from the second list are kept
     assert (rows["META"].name, rows["META"].updated_at) == ("Meta Platforms Inc", later)
@@ -78,9 +78,9 @@ def test_a_reload_changes_only_what_changed_and_deletes_nothing(engine: Engine) 
     assert rows["MSFT"].name == "MICROSOFT CORP"
 
 
-def test_find_company_accepts_any_spelling(engine: Engine) -> None:
-    load_fixture(engine)
-    with Session(engine) as session:
+def test_find_company_accepts_any_spelling(db: Engine) -> None:
+    load_fixture(db)
+    with Session(db) as session:
         for raw in ("BRK-B", "brk.b", "BRK/B", "$brk-b", " brk b "):
             company = find_company(session, raw)
             assert company is not None and company.ticker == "BRK-B", raw
@@ -88,9 +88,9 @@ def test_find_company_accepts_any_spelling(engine: Engine) -> None:
         assert find_company(session, "  ") is None
 
 
-def test_suggestions_for_typos_prefixes_and_names(engine: Engine) -> None:
-    load_fixture(engine)
-    with Session(engine) as session:
+def test_suggestions_for_typos_prefixes_and_names(db: Engine) -> None:
+    load_fixture(db)
+    with Session(db) as session:
         assert tickers(suggest_tickers(session, "APPL"))[0] == "AAPL"
         assert tickers(suggest_tickers(session, "NVIDIA")) == ["NVDA"]
         assert tickers(suggest_tickers(session, "nvidia corp")) == ["NVDA"]
@@ -104,9 +104,9 @@ def test_suggestions_for_typos_prefixes_and_names(engine: Engine) -> None:
         assert suggest_tickers(session, "") == []
 
 
-def test_suggestions_respect_the_limit(engine: Engine) -> None:
-    load_fixture(engine)
-    with Session(engine) as session:
+def test_suggestions_respect_the_limit(db: Engine) -> None:
+    load_fixture(db)
+    with Session(db) as session:
         assert tickers(suggest_tickers(session, "APPLE", limit=9)) == ["AAPL", "APLE", "APPN", "APP"]
         assert tickers(suggest_tickers(session, "APPL", limit=9)) == ["AAPL", "APPN", "APP"]
         assert len(suggest_tickers(session, "APPLE")) == 3
@@ -122,21 +122,21 @@ def test_edit_distance() -> None:
     assert edit_distance("A", "ABCD", 2) is None
 
 
-def test_the_ticker_list_is_due_daily_and_not_while_backing_off(engine: Engine) -> None:
-    with session_scope(engine) as session:
+def test_the_ticker_list_is_due_daily_and_not_while_backing_off(db: Engine) -> None:
+    with session_scope(db) as session:
         assert company_tickers_due(session, NOW)
         record_source_success(session, SEC_TICKERS_KEY, NOW)
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         assert not company_tickers_due(session, NOW + timedelta(hours=23))
         assert company_tickers_due(session, NOW + timedelta(hours=24))
         blocked = SourceUnavailable("sec: HTTP 403", retry_after=900)
         record_source_error(session, SEC_TICKERS_KEY, NOW + timedelta(hours=25), blocked)
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         assert not company_tickers_due(session, NOW + timedelta(hours=25, minutes=14))
         assert company_tickers_due(session, NOW + timedelta(hours=25, minutes=15))
 
 
-def test_ten_thousand_companies_load_reload_and_suggest(engine: Engine) -> None:
+def test_ten_thousand_companies_load_reload_and_suggest(db: Engine) -> None:
     letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     entries = [
         TickerEntry(a + b + c + d, 100000 + i, f"Company {a}{b}{c}{d} Holdings")
@@ -147,9 +147,9 @@ def test_ten_thousand_companies_load_reload_and_suggest(engine: Engine) -> None:
     ]
     assert len(entries) == 10_000
 
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         assert upsert_companies(session, entries, NOW) == 10_000
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         assert upsert_companies(session, entries, NOW) == 0
         suggestions = suggest_tickers(session, "ABCK")
         count = session.execute(select(func.count()).select_from(Company)).scalar_one()
@@ -158,12 +158,12 @@ def test_ten_thousand_companies_load_reload_and_suggest(engine: Engine) -> None:
     assert tickers(suggestions) == ["ABCA", "ABCB", "ABCC"]
 
 
-def test_the_real_sec_list_loads_and_answers_typos(engine: Engine) -> None:
+def test_the_real_sec_list_loads_and_answers_typos(db: Engine) -> None:
     path = shared_path("fixtures", "sec", "sec_company_tickers.json")
     entries = parse_company_tickers(json.loads(path.read_text(encoding="utf-8")))
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         assert upsert_companies(session, entries, NOW) == len(entries)
-    with Session(engine) as session:
+    with Session(db) as session:
         assert tickers(suggest_tickers(session, "APPL"))[0] == "AAPL"
         assert tickers(suggest_tickers(session, "NVIDIA"))[0] == "NVDA"
         assert tickers(suggest_tickers(session, "alibaba"))[0] == "BABA"

@@ -10,24 +10,24 @@ from sqlmodel import SQLModel
 from bot.store.db import schema_status
 
 
-def test_upgrade_head_leaves_no_drift_against_the_models(engine: Engine) -> None:
-    with engine.connect() as connection:
+def test_upgrade_head_leaves_no_drift_against_the_models(db: Engine) -> None:
+    with db.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         diff = compare_metadata(context, SQLModel.metadata)
     assert diff == []
 
 
-def test_upgrade_head_creates_every_table_and_records_the_head(engine: Engine) -> None:
-    tables = set(inspect(engine).get_table_names())
+def test_upgrade_head_creates_every_table_and_records_the_head(db: Engine) -> None:
+    tables = set(inspect(db).get_table_names())
     expected = {
         "company", "earnings_event", "expectation", "reported_figure", "filing",
         "chat", "watch", "alert", "delivery", "source_state",
     }
     assert expected <= tables
-    current, head = schema_status(engine)
+    current, head = schema_status(db)
     assert current == head != ""
 
 
-def test_chat_ids_are_64_bit(engine: Engine) -> None:
-    columns = {c["name"]: c for c in inspect(engine).get_columns("chat")}
+def test_chat_ids_are_64_bit(db: Engine) -> None:
+    columns = {c["name"]: c for c in inspect(db).get_columns("chat")}
     assert "BIGINT" in str(columns["chat_id"]["type"]).upper()

@@ -40,7 +40,7 @@ class RunningBot:
     api: LoopbackBotApi
     application: Application
     runtime: Runtime
-    engine: Engine
+    db: Engine
 
     async def say(self, chat_id: int, text: str, *, wait: int = 1, **kwargs: Any) -> list[str]:
         """Send text as a user; return the visible texts of the replies that arrive."""
@@ -50,14 +50,14 @@ class RunningBot:
         return [m.visible_text for m in messages[before:]]
 
 
-def seed_universe(engine: Engine, entries: Sequence[TickerEntry] = UNIVERSE) -> None:
-    with session_scope(engine) as session:
+def seed_universe(db: Engine, entries: Sequence[TickerEntry] = UNIVERSE) -> None:
+    with session_scope(db) as session:
         upsert_companies(session, entries, utc_now())
 
 
 @asynccontextmanager
 async def running_bot(
-    engine: Engine, database_url: str, *, api: LoopbackBotApi | None = None,
+    db: Engine, database_url: str, *, api: LoopbackBotApi | None = None,
     sources: Sequence[CalendarSource] = (), clock: Callable[[], datetime] = utc_now,
     with_jobs: bool = False, **settings: Any,
 ) -> AsyncIterator[RunningBot]:
@@ -73,7 +73,7 @@ async def running_bot(
             telegram_bot_token=SecretStr(TOKEN), telegram_api_url=server.base_url,
             database_url=database_url, _env_file=None, **settings,  # type: ignore[call-arg]
         ).model_copy(update=fast)
-        application, runtime = build_application(config, db=engine, clock=clock, sources=list(sources),
+        application, runtime = build_application(config, db=db, clock=clock, sources=list(sources),
                                                    with_jobs=with_jobs)
         async with application:
             assert application.updater is not None
@@ -83,7 +83,7 @@ async def running_bot(
             assert application.post_init is not None and application.post_shutdown is not None
             await application.post_init(application)
             try:
-                yield RunningBot(server, application, runtime, engine)
+                yield RunningBot(server, application, runtime, db)
             finally:
                 await application.updater.stop()
                 await application.stop()

@@ -47,8 +47,8 @@ def beat_alerts(api: LoopbackBotApi, chat_id: int) -> list[str]:
     return [m.visible_text for m in api.messages_to(chat_id) if "NVDA beat" in m.visible_text]
 
 
-async def test_watch_report_alert_once_across_a_restart(engine: Engine, database_url: str) -> None:
-    seed_universe(engine)
+async def test_watch_report_alert_once_across_a_restart(db: Engine, database_url: str) -> None:
+    seed_universe(db)
     today = new_york_date(utc_now())
     async with FakeCalendars(FINNHUB_KEY) as fake, LoopbackBotApi(TOKEN, flood=FloodLimits(), spec_path=BOT_API_SPEC) as api:
         fake.nasdaq_rows[today] = [nasdaq_row("NVDA", eps="$0.84", estimates="14", name="NVIDIA Corporation")]
@@ -59,12 +59,12 @@ async def test_watch_report_alert_once_across_a_restart(engine: Engine, database
         sources = [NasdaqCalendar(client, fake.url, limiter=fast),
                    FinnhubCalendar(client, fake.url + "/api/v1", FINNHUB_KEY, limiter=fast)]
 
-        async with running_bot(engine, database_url, api=api, sources=sources, with_jobs=True, **settings) as bot:
+        async with running_bot(db, database_url, api=api, sources=sources, with_jobs=True, **settings) as bot:
             await bot.say(ALICE, "/start")
             await bot.say(BOB, "/start")
             assert "Watching NVDA" in (await bot.say(ALICE, "/watch NVDA"))[0]
             await bot.say(BOB, "/watch NVDA")
-            await eventually(lambda: _event_scheduled(engine))
+            await eventually(lambda: _event_scheduled(db))
             [watchlist] = await bot.say(ALICE, "/watchlist")
             assert f"{today:%a %b %d, %Y}, after the close" in watchlist
             api.block(BOB)
@@ -72,7 +72,7 @@ async def test_watch_report_alert_once_across_a_restart(engine: Engine, database
             fake.finnhub_rows = [finnhub_row("NVDA", today, eps=0.8512, revenue=37720000000,
                                              eps_actual=0.89, revenue_actual=39331000000)]
             await eventually(lambda: len(beat_alerts(api, ALICE)) == 1)
-            await eventually(lambda: _chat_status(engine, BOB) == ChatStatus.BLOCKED)
+            await eventually(lambda: _chat_status(db, BOB) == ChatStatus.BLOCKED)
 
         [alert] = beat_alerts(api, ALICE)
         assert alert.startswith("🟢 NVDA beat: Q4 FY2025")
@@ -83,13 +83,13 @@ async def test_watch_report_alert_once_across_a_restart(engine: Engine, database
 
         # a restart: polls run again over the same data, nothing is sent twice
         sent_before = len(api.messages_to(ALICE))
-        async with running_bot(engine, database_url, api=api, sources=sources, with_jobs=True, **settings):
+        async with running_bot(db, database_url, api=api, sources=sources, with_jobs=True, **settings):
             await asyncio.sleep(1.5)
         assert len(api.messages_to(ALICE)) == sent_before
         assert len(beat_alerts(api, ALICE)) == 1
         await client.aclose()
 
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         statuses = sorted(d.status for d in session.exec(select(Delivery)).all())
         assert statuses == [DeliveryStatus.CANCELLED, DeliveryStatus.SENT]
     assert not any(FINNHUB_KEY in str(query) for _, query, _ in fake.requests)
@@ -98,13 +98,13 @@ async def test_watch_report_alert_once_across_a_restart(engine: Engine, database
         assert spec_problems(api.calls, spec) == []
 
 
-def _event_scheduled(engine: Engine) -> bool:
-    with session_scope(engine) as session:
+def _event_scheduled(db: Engine) -> bool:
+    with session_scope(db) as session:
         return session.exec(select(EarningsEvent)).first() is not None
 
 
-def _chat_status(engine: Engine, chat_id: int) -> str | None:
-    with session_scope(engine) as session:
+def _chat_status(db: Engine, chat_id: int) -> str | None:
+    with session_scope(db) as session:
         chat = session.exec(select(Chat).where(Chat.chat_id == chat_id)).first()
         return chat.status if chat else None
 
@@ -114,9 +114,9 @@ def date_alerts(api: LoopbackBotApi, chat_id: int) -> list[str]:
 
 
 async def test_a_moved_report_reaches_the_watcher_once_and_a_disagreeing_vendor_moves_nothing(
-    engine: Engine, database_url: str
+    db: Engine, database_url: str
 ) -> None:
-    seed_universe(engine)
+    seed_universe(db)
     today = new_york_date(utc_now())
     first, disputed, moved = today + timedelta(days=7), today + timedelta(days=8), today + timedelta(days=9)
     async with FakeCalendars(FINNHUB_KEY) as fake, LoopbackBotApi(TOKEN, flood=FloodLimits(), spec_path=BOT_API_SPEC) as api:
@@ -128,10 +128,10 @@ async def test_a_moved_report_reaches_the_watcher_once_and_a_disagreeing_vendor_
                    FinnhubCalendar(client, fake.url + "/api/v1", FINNHUB_KEY, limiter=fast)]
         settings = provider_settings(fake)
 
-        async with running_bot(engine, database_url, api=api, sources=sources, with_jobs=True, **settings) as bot:
+        async with running_bot(db, database_url, api=api, sources=sources, with_jobs=True, **settings) as bot:
             await bot.say(ALICE, "/start")
             await bot.say(ALICE, "/watch NVDA")
-            await eventually(lambda: _event_scheduled(engine))
+            await eventually(lambda: _event_scheduled(db))
             await eventually(lambda: sum(1 for path, _q, _b in fake.requests if "v1" in path) >= 3)
             [watchlist] = await bot.say(ALICE, "/watchlist")
             assert f"{first:%a %b %d, %Y}, after the close" in watchlist

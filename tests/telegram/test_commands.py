@@ -22,17 +22,17 @@ GROUP = -1_001_234_567_890_123
 
 
 @pytest.fixture
-async def bot(engine: Engine, database_url: str) -> AsyncIterator[RunningBot]:
-    seed_universe(engine)
-    async with running_bot(engine, database_url) as running:
+async def bot(db: Engine, database_url: str) -> AsyncIterator[RunningBot]:
+    seed_universe(db)
+    async with running_bot(db, database_url) as running:
         yield running
     spec = SHARED / "telegram-bot-api" / "api.json"
     if spec.exists():
         assert spec_problems(running.api.calls, spec) == []
 
 
-def watched(engine: Engine, chat_id: int) -> list[str]:
-    with session_scope(engine) as session:
+def watched(db: Engine, chat_id: int) -> list[str]:
+    with session_scope(db) as session:
         return sorted(
             c.ticker for c in session.exec(
                 select(Company).join(Watch, Watch.company_id == Company.id).join(Chat, Chat.id == Watch.chat_pk)
@@ -41,44 +41,44 @@ def watched(engine: Engine, chat_id: int) -> list[str]:
         )
 
 
-def chat_status(engine: Engine, chat_id: int) -> str | None:
-    with session_scope(engine) as session:
+def chat_status(db: Engine, chat_id: int) -> str | None:
+    with session_scope(db) as session:
         chat = session.exec(select(Chat).where(Chat.chat_id == chat_id)).first()
         return chat.status if chat else None
 
 
-async def test_start_registers_the_chat_and_explains(bot: RunningBot, engine: Engine) -> None:
+async def test_start_registers_the_chat_and_explains(bot: RunningBot, db: Engine) -> None:
     [reply] = await bot.say(ALICE, "/start")
     assert "Earnings alerts" in reply
     assert "/watch NVDA MSFT" in reply
-    assert chat_status(engine, ALICE) == ChatStatus.ACTIVE
+    assert chat_status(db, ALICE) == ChatStatus.ACTIVE
     menu = [c for c in bot.api.calls if c.method == "setMyCommands"]
     assert menu and {"watch", "unwatch", "watchlist", "stop", "help", "start"} <= {
         c["command"] for c in menu[0].params["commands"]
     }
 
 
-async def test_watch_and_unwatch_change_the_watchlist(bot: RunningBot, engine: Engine) -> None:
+async def test_watch_and_unwatch_change_the_watchlist(bot: RunningBot, db: Engine) -> None:
     await bot.say(ALICE, "/start")
     [reply] = await bot.say(ALICE, "/watch NVDA msft, brk.b")
     assert "Watching NVDA, MSFT, BRK-B" in reply
-    assert watched(engine, ALICE) == ["BRK-B", "MSFT", "NVDA"]
+    assert watched(db, ALICE) == ["BRK-B", "MSFT", "NVDA"]
     [reply] = await bot.say(ALICE, "/watch NVDA")
     assert "Already watching NVDA" in reply
     [reply] = await bot.say(ALICE, "/unwatch BRK/B NVDA AAPL")
     assert "Stopped watching BRK-B, NVDA" in reply
     assert "You weren't watching AAPL" in reply
-    assert watched(engine, ALICE) == ["MSFT"]
+    assert watched(db, ALICE) == ["MSFT"]
 
 
-async def test_unknown_ticker_gets_close_matches(bot: RunningBot, engine: Engine) -> None:
+async def test_unknown_ticker_gets_close_matches(bot: RunningBot, db: Engine) -> None:
     [reply] = await bot.say(ALICE, "/watch NVDIA APPL")
     assert "I don't know the ticker NVDIA. Did you mean NVDA" in reply
     assert "I don't know the ticker APPL. Did you mean AAPL" in reply
-    assert watched(engine, ALICE) == []
+    assert watched(db, ALICE) == []
 
 
-async def test_garbage_arguments_get_clear_replies(bot: RunningBot, engine: Engine) -> None:
+async def test_garbage_arguments_get_clear_replies(bot: RunningBot, db: Engine) -> None:
     [reply] = await bot.say(ALICE, "/watch")
     assert "/watch NVDA MSFT BABA" in reply
     [reply] = await bot.say(ALICE, "/watch 123 $$$ <script>")
@@ -93,12 +93,12 @@ async def test_garbage_arguments_get_clear_replies(bot: RunningBot, engine: Engi
     assert "/help" in reply
     [reply] = await bot.say(ALICE, "hello there")
     assert "/help" in reply
-    assert watched(engine, ALICE) == []
+    assert watched(db, ALICE) == []
 
 
-async def test_watchlist_shows_next_report_date_and_escapes_names(bot: RunningBot, engine: Engine) -> None:
+async def test_watchlist_shows_next_report_date_and_escapes_names(bot: RunningBot, db: Engine) -> None:
     today = new_york_date(utc_now())
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         nvda = session.exec(select(Company).where(Company.ticker == "NVDA")).one()
         session.add(EarningsEvent(company_id=nvda.id, fiscal_period="2025-01", period_label="Q4 FY2025",
                                   report_date=today + timedelta(days=2), timing="amc"))
@@ -118,15 +118,15 @@ async def test_empty_watchlist_says_how_to_start(bot: RunningBot) -> None:
     assert "Your watchlist is empty" in reply
 
 
-async def test_watchlist_holds_at_most_200_companies(bot: RunningBot, engine: Engine) -> None:
+async def test_watchlist_holds_at_most_200_companies(bot: RunningBot, db: Engine) -> None:
     from bot.sources.sec_tickers import TickerEntry
 
-    seed_universe(engine, [TickerEntry(f"T{i:03d}", 900000 + i, f"Test {i}") for i in range(205)])
+    seed_universe(db, [TickerEntry(f"T{i:03d}", 900000 + i, f"Test {i}") for i in range(205)])
     for start in range(0, 200, 50):
         await bot.say(ALICE, "/watch " + " ".join(f"T{i:03d}" for i in range(start, start + 50)))
     [reply] = await bot.say(ALICE, "/watch T200 T201")
     assert "Your watchlist is full (200 companies); not added: T200, T201" in reply
-    assert len(watched(engine, ALICE)) == 200
+    assert len(watched(db, ALICE)) == 200
     before = len(bot.api.messages_to(ALICE))
     bot.api.user_sends(ALICE, "/watchlist")
     parts = await wait_for_quiet_then_help(bot, ALICE, since=before)
@@ -137,7 +137,7 @@ async def test_watchlist_holds_at_most_200_companies(bot: RunningBot, engine: En
     assert all(f"T{i:03d} Test {i}\n" in listed + "\n" for i in range(200))
 
 
-async def test_one_company_typed_several_ways_is_one_company(bot: RunningBot, engine: Engine) -> None:
+async def test_one_company_typed_several_ways_is_one_company(bot: RunningBot, db: Engine) -> None:
     [reply] = await bot.say(ALICE, "/watch brk.b BRK-B brk/b $BRK.B")
     assert reply.startswith("✅ Watching BRK-B")
     assert "Already" not in reply
@@ -145,14 +145,14 @@ async def test_one_company_typed_several_ways_is_one_company(bot: RunningBot, en
     assert reply == "Stopped watching BRK-B"
 
 
-async def test_unwatch_says_when_it_read_only_the_first_50(bot: RunningBot, engine: Engine) -> None:
+async def test_unwatch_says_when_it_read_only_the_first_50(bot: RunningBot, db: Engine) -> None:
     await bot.say(ALICE, "/watch NVDA")
     [reply] = await bot.say(ALICE, "/unwatch " + " ".join(f"Q{i}" for i in range(80)))
     assert "Only the first 50 tickers of one command are read." in reply
 
 
 async def test_watching_while_stopped_says_alerts_are_paused_and_a_blocked_chat_comes_back(
-    bot: RunningBot, engine: Engine
+    bot: RunningBot, db: Engine
 ) -> None:
     await bot.say(ALICE, "/start")
     await bot.say(ALICE, "/stop")
@@ -160,32 +160,32 @@ async def test_watching_while_stopped_says_alerts_are_paused_and_a_blocked_chat_
     assert "Watching NVDA" in reply
     assert "Alerts are paused for this chat since /stop; /start turns them back on." in reply
     assert "I'll alert you" not in reply
-    assert chat_status(engine, ALICE) == ChatStatus.STOPPED
+    assert chat_status(db, ALICE) == ChatStatus.STOPPED
 
-    with session_scope(engine) as session:  # the sender found the bot blocked; the user unblocks it
+    with session_scope(db) as session:  # the sender found the bot blocked; the user unblocks it
         chat = session.exec(select(Chat).where(Chat.chat_id == ALICE)).one()
         chat.status = ChatStatus.BLOCKED
     [reply] = await bot.say(ALICE, "/watch MSFT")
     assert "I'll alert you when they report" in reply
-    assert chat_status(engine, ALICE) == ChatStatus.ACTIVE
+    assert chat_status(db, ALICE) == ChatStatus.ACTIVE
 
 
-async def test_stop_silences_the_chat_and_start_brings_it_back(bot: RunningBot, engine: Engine) -> None:
+async def test_stop_silences_the_chat_and_start_brings_it_back(bot: RunningBot, db: Engine) -> None:
     await bot.say(ALICE, "/start")
     await bot.say(ALICE, "/watch NVDA")
     [reply] = await bot.say(ALICE, "/stop")
     assert "Alerts are off" in reply
-    assert chat_status(engine, ALICE) == ChatStatus.STOPPED
-    assert watched(engine, ALICE) == ["NVDA"]
+    assert chat_status(db, ALICE) == ChatStatus.STOPPED
+    assert watched(db, ALICE) == ["NVDA"]
     [reply] = await bot.say(ALICE, "/start")
     assert "Welcome back" in reply
-    assert chat_status(engine, ALICE) == ChatStatus.ACTIVE
+    assert chat_status(db, ALICE) == ChatStatus.ACTIVE
 
 
-async def test_group_chats_work_with_their_64_bit_ids(bot: RunningBot, engine: Engine) -> None:
+async def test_group_chats_work_with_their_64_bit_ids(bot: RunningBot, db: Engine) -> None:
     [reply] = await bot.say(GROUP, "/watch@earnings_demo_bot NVDA", chat_type="supergroup", title="Desk")
     assert "Watching NVDA" in reply
-    assert watched(engine, GROUP) == ["NVDA"]
+    assert watched(db, GROUP) == ["NVDA"]
 
 
 async def test_admin_commands_refuse_everyone_else(bot: RunningBot) -> None:
@@ -208,11 +208,11 @@ async def test_help_lists_commands(bot: RunningBot) -> None:
     assert "/broadcast" not in reply
 
 
-def test_reports_in_the_past_are_not_next(engine: Engine) -> None:
+def test_reports_in_the_past_are_not_next(db: Engine) -> None:
     # the watchlist's "next report" ignores reported events even when they are recent
     from bot.engine.subscriptions import next_events
 
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         company = Company(ticker="ZZZ", name="Z", updated_at=utc_now())
         session.add(company)
         session.flush()
@@ -222,7 +222,7 @@ def test_reports_in_the_past_are_not_next(engine: Engine) -> None:
         assert next_events(session, [company.id], today=date(2025, 2, 26)) == {}
 
 
-async def test_settings_switch_announcement_kinds_by_word_and_by_button(bot: RunningBot, engine: Engine) -> None:
+async def test_settings_switch_announcement_kinds_by_word_and_by_button(bot: RunningBot, db: Engine) -> None:
     from bot.engine.preferences import announcement_kinds_of
 
     [reply] = await bot.say(ALICE, "/settings")
@@ -238,7 +238,7 @@ async def test_settings_switch_announcement_kinds_by_word_and_by_button(bot: Run
         await asyncio.sleep(0.05)
     edited = bot.api.messages_to(ALICE)[-1]
     assert edited.edited and "✅ Officers and directors (8-K 5.02)" in edited.visible_text
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         assert announcement_kinds_of(session, ALICE) == {"insiders", "officers"}
     [reply] = await bot.say(ALICE, "/settings all off")
     assert "✅ Insider" not in reply
@@ -262,17 +262,17 @@ async def wait_for_quiet_then_help(
         await asyncio.sleep(0.02)
 
 
-async def test_an_edited_command_does_not_run_again(bot: RunningBot, engine: Engine) -> None:
+async def test_an_edited_command_does_not_run_again(bot: RunningBot, db: Engine) -> None:
     await bot.say(ALICE, "/start")
     await bot.say(ALICE, "/watch NVDA")
     sent = bot.api.messages_to(ALICE)[-1].message_id - 1  # the user's /watch came just before the reply
     bot.api.user_edits(ALICE, sent, "/watch MSFT")
     bot.api.user_edits(ALICE, sent, "hello")
     assert await wait_for_quiet_then_help(bot, ALICE) == []
-    assert watched(engine, ALICE) == ["NVDA"]
+    assert watched(db, ALICE) == ["NVDA"]
 
 
-async def test_commands_for_other_bots_and_channel_posts_get_no_answer(bot: RunningBot, engine: Engine) -> None:
+async def test_commands_for_other_bots_and_channel_posts_get_no_answer(bot: RunningBot, db: Engine) -> None:
     await bot.say(GROUP, "/start", chat_type="supergroup", title="Desk")
     bot.api.user_sends(GROUP, "/roll", chat_type="supergroup", title="Desk")
     bot.api.user_sends(GROUP, "/start@some_other_bot", chat_type="supergroup", title="Desk")
@@ -285,7 +285,7 @@ async def test_commands_for_other_bots_and_channel_posts_get_no_answer(bot: Runn
     bot.api.channel_posts(channel, "/rockets")
     await bot.say(ALICE, "/help")
     assert bot.api.messages_to(channel) == []
-    assert chat_status(engine, channel) is None
+    assert chat_status(db, channel) is None
 
 
 async def test_a_sticker_and_an_unknown_button_are_answered(bot: RunningBot) -> None:

@@ -82,12 +82,12 @@ async def test_first_zero_does_not_run_at_once_in_python_telegram_bot() -> None:
 
 
 async def test_an_empty_database_loads_the_company_list_at_start_and_watch_says_it_is_loading(
-    engine: Engine, database_url: str,
+    db: Engine, database_url: str,
 ) -> None:
     async with LoopbackEdgar(refuse_with=503) as edgar, FakeCalendars() as fake:
         edgar.company_tickers = [("NVDA", 1045810, "NVIDIA CORP"), ("MSFT", 789019, "MICROSOFT CORP")]
         started = time.monotonic()
-        async with running_bot(engine, database_url, with_jobs=True, sec_user_agent=AGENT,
+        async with running_bot(db, database_url, with_jobs=True, sec_user_agent=AGENT,
                                sec_www_url=edgar.url, sec_data_url=edgar.url, nasdaq_api_url=fake.url,
                                poll_active_seconds=1, poll_idle_seconds=60) as bot:
             await eventually(lambda: edgar.requests["company_tickers"] >= 1, timeout=5)
@@ -118,9 +118,9 @@ async def test_an_empty_database_loads_the_company_list_at_start_and_watch_says_
 
 
 async def test_a_new_watch_gets_its_next_report_in_seconds_while_a_window_read_runs(
-    engine: Engine, database_url: str, caplog: pytest.LogCaptureFixture,
+    db: Engine, database_url: str, caplog: pytest.LogCaptureFixture,
 ) -> None:
-    seed_universe(engine)
+    seed_universe(db)
     today = new_york_date(utc_now())
     nvda_day, msft_day = today + timedelta(days=20), today + timedelta(days=6)
     caplog.set_level(logging.INFO)
@@ -132,7 +132,7 @@ async def test_a_new_watch_gets_its_next_report_in_seconds_while_a_window_read_r
         # Nasdaq's real pace: a window read takes 32 requests at one a second.
         sources = [NasdaqCalendar(client, fake.url, limiter=RateLimiter(1.0)),
                    FinnhubCalendar(client, fake.url + "/api/v1", FINNHUB_KEY, limiter=RateLimiter(1.0))]
-        async with running_bot(engine, database_url, api=api, sources=sources, with_jobs=True,
+        async with running_bot(db, database_url, api=api, sources=sources, with_jobs=True,
                                nasdaq_api_url=fake.url, finnhub_api_url=fake.url + "/api/v1",
                                finnhub_api_key=FINNHUB_KEY, poll_active_seconds=0.5,
                                poll_idle_seconds=0.5) as bot:
