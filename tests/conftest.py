@@ -24,6 +24,8 @@ SHARED = ROOT.parent / "shared"
 _API_JSON = SHARED / "telegram-bot-api" / "api.json"
 BOT_API_SPEC = _API_JSON if _API_JSON.exists() else None
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# The newest schema revision: the last migration file's number.
+NEWEST_SCHEMA = sorted(p.name.split("_")[0] for p in (ROOT / "alembic" / "versions").glob("[0-9]*.py"))[-1]
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 

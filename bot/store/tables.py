@@ -96,9 +96,27 @@ class EarningsEvent(_Table, table=True):
     date_status: str = Field(default=DateStatus.ESTIMATED, max_length=12)
     # The calendar source whose date and timing the event shows; a less trusted source can't move them.
     date_source: str = Field(default="", max_length=32)
+    # The exact moment of the report when a source gives one (a date announcement, an IR event feed).
+    report_time: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     state: str = Field(default=EventState.SCHEDULED, max_length=12, index=True)
     reported_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     updated_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
+
+
+class EventDate(_Table, table=True):
+    """What one source says of an event's date: its status (confirmed or estimated) as of when."""
+
+    __tablename__ = "event_date"
+    __table_args__ = (UniqueConstraint("event_id", "source"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(sa_column=_fk("earnings_event.id", index=False))
+    source: str = Field(max_length=32)
+    report_date: date
+    timing: str = Field(default="unknown", max_length=8)
+    date_status: str = Field(default=DateStatus.ESTIMATED, max_length=12)
+    report_time: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    as_of: datetime = Field(sa_column=_timestamp())
 
 
 class ExpectationRow(_Table, table=True):
@@ -204,6 +222,12 @@ class Chat(_Table, table=True):
     timezone: str = Field(default="America/New_York", max_length=64)
     status: str = Field(default=ChatStatus.ACTIVE, max_length=12, index=True)
     announcement_kinds: str = Field(default="", max_length=200)  # comma-separated AnnouncementKind keys
+    reminders: bool = True  # Tomorrow and Today reminders before each watched report
+    preview: bool = True  # the weekly preview, Sunday 18:00 local
+    revisions: bool = False  # an alert when a watched report's consensus moves (opt-in)
+    quiet_start: str | None = Field(default=None, max_length=5)  # "22:00" local; None: no quiet hours
+    quiet_end: str | None = Field(default=None, max_length=5)  # "07:00" local
+    quiet_all: bool = False  # results wait out quiet hours too
     created_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
     updated_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
 
@@ -226,6 +250,7 @@ class AlertKind(StrEnum):
     ANNOUNCEMENT = "announcement"
     CORRECTION = "correction"
     DATE_CHANGE = "date_change"
+    REVISION = "revision"  # a watched report's consensus moved
     REMINDER = "reminder"
     DIGEST = "digest"
     BROADCAST = "broadcast"
@@ -238,6 +263,7 @@ ALERT_PRIORITY = {
     AlertKind.FILING: 1,
     AlertKind.ANNOUNCEMENT: 2,
     AlertKind.DATE_CHANGE: 3,
+    AlertKind.REVISION: 3,
     AlertKind.BROADCAST: 3,
     AlertKind.REMINDER: 4,
     AlertKind.DIGEST: 5,
@@ -261,6 +287,8 @@ class Alert(_Table, table=True):
     )
     priority: int = 5
     text: str = Field(sa_column=Column(Text, nullable=False))
+    # Past this moment the alert is worth nothing (a reminder after its report): never sent then.
+    expires_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     created_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
 
 

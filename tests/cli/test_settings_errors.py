@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings, SettingsError, load_settings
+from tests.conftest import NEWEST_SCHEMA
 
 SECRET = "987654321:AAH-very-secret-token_value"
 ROOT = Path(__file__).resolve().parents[2]
@@ -185,7 +186,7 @@ def test_alembic_says_nothing_at_the_default_log_level(tmp_path: Path) -> None:
     for result in (upgraded, status):
         assert result.returncode == 0, result.stderr
         assert result.stderr == ""
-        assert result.stdout.strip().splitlines() == ["database schema: 0003 (newest: 0003)"]
+        assert result.stdout.strip().splitlines() == [f"database schema: {NEWEST_SCHEMA} (newest: {NEWEST_SCHEMA})"]
     debug = run_cli("db", "upgrade", DATABASE_URL=f"sqlite:///{tmp_path}/other.sqlite3", LOG_LEVEL="DEBUG")
     assert debug.returncode == 0, debug.stderr
     assert "Running upgrade" in debug.stderr

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import NEWEST_SCHEMA
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -51,11 +53,11 @@ def test_the_installed_wheel_creates_its_database_from_an_empty_folder(installed
     env = _env(DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3")
     upgraded = _run(installed, "db", "upgrade", cwd=empty, env=env)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert upgraded.stdout.strip() == "database schema: 0003 (newest: 0003)"
+    assert upgraded.stdout.strip() == f"database schema: {NEWEST_SCHEMA} (newest: {NEWEST_SCHEMA})"
     assert "Traceback" not in upgraded.stderr
     status = _run(installed, "db", "status", cwd=empty, env=env)
     assert status.returncode == 0, status.stderr
-    assert status.stdout.strip() == "database schema: 0003 (newest: 0003)"
+    assert status.stdout.strip() == f"database schema: {NEWEST_SCHEMA} (newest: {NEWEST_SCHEMA})"
     assert (tmp_path / "x.sqlite3").exists()
     assert list(empty.iterdir()) == []
 

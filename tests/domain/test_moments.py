@@ -1,0 +1,59 @@
+"""A report's moment and how each chat reads it, across both 2026 daylight-saving changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.market_time import Timing
+from bot.domain.moments import ReportMoment, describe_instant, describe_moment, zone_of
+
+NEW_YORK = ZoneInfo("America/New_York")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def test_estimated_moments_follow_the_timing_in_new_york_time() -> None:
+    day = date(2026, 2, 25)
+    assert ReportMoment.of(day, "amc").moment == datetime(2026, 2, 25, 21, 5, tzinfo=UTC)
+    assert ReportMoment.of(day, "bmo").moment == datetime(2026, 2, 25, 13, 0, tzinfo=UTC)
+    assert ReportMoment.of(day, "dmh").moment == datetime(2026, 2, 25, 17, 0, tzinfo=UTC)
+    unknown = ReportMoment.of(day, "unknown")
+    assert unknown.moment is None and unknown.local_date(SHANGHAI) == day
+    assert ReportMoment.of(day, "garbage").timing is Timing.UNKNOWN
+
+
+def test_the_clock_moves_with_daylight_saving_in_march_and_november() -> None:
+    # Monday 2026-03-09 is the first weekday of EDT (UTC-4); Monday 2026-11-02 the first of EST (UTC-5).
+    assert ReportMoment.of(date(2026, 3, 9), "amc").moment == datetime(2026, 3, 9, 20, 5, tzinfo=UTC)
+    assert ReportMoment.of(date(2026, 3, 6), "amc").moment == datetime(2026, 3, 6, 21, 5, tzinfo=UTC)
+    assert ReportMoment.of(date(2026, 11, 2), "bmo").moment == datetime(2026, 11, 2, 13, 0, tzinfo=UTC)
+    assert ReportMoment.of(date(2026, 10, 30), "bmo").moment == datetime(2026, 10, 30, 12, 0, tzinfo=UTC)
+
+
+def test_an_exact_time_wins_over_the_timing() -> None:
+    exact = datetime(2026, 2, 25, 21, 20, tzinfo=UTC)
+    report = ReportMoment.of(date(2026, 2, 25), "amc", exact)
+    assert report.moment == exact and report.exact
+
+
+def test_after_the_close_in_new_york_is_the_next_morning_in_shanghai() -> None:
+    report = ReportMoment.of(date(2026, 2, 25), "amc", datetime(2026, 2, 25, 21, 20, tzinfo=UTC))
+    assert report.local_date(SHANGHAI) == date(2026, 2, 26)
+    assert describe_moment(report, SHANGHAI) == "Thu Feb 26, 05:20 your time (Wed Feb 25, 16:20 ET, after the close)"
+    assert describe_moment(report, NEW_YORK) == "Wed Feb 25, 16:20 ET, after the close"
+
+
+def test_estimated_times_are_marked_and_unknown_timing_shows_only_the_date() -> None:
+    estimated = ReportMoment.of(date(2026, 2, 25), "amc")
+    assert describe_moment(estimated, SHANGHAI) == "Thu Feb 26, ~05:05 your time (Wed Feb 25, after the close)"
+    assert describe_moment(estimated, NEW_YORK, year=True) == "Wed Feb 25, 2026, after the close"
+    unknown = ReportMoment.of(date(2026, 2, 28), "unknown")  # a Saturday report is allowed
+    assert describe_moment(unknown, SHANGHAI) == "Sat Feb 28, time not announced"
+
+
+def test_instants_and_bad_zone_names() -> None:
+    filed = datetime(2026, 2, 25, 21, 20, tzinfo=UTC)
+    assert describe_instant(filed, NEW_YORK) == "Wed Feb 25, 16:20 ET"
+    assert describe_instant(filed, SHANGHAI) == "Thu Feb 26, 05:20 your time (Wed 16:20 ET)"
+    assert zone_of("Mars/Olympus").key == "America/New_York" and zone_of(None).key == "America/New_York"
+    assert zone_of("Asia/Shanghai") == SHANGHAI
