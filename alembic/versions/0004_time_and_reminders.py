@@ -1,5 +1,5 @@
 """Time: per-chat reminder, preview and revision switches and quiet hours; each source's date of an
-event with its status and as-of time; an exact report time; alerts that expire
+event with its status and as-of time; an exact report time; alerts that expire; a chat's own text
 
 Revision ID: 0004
 Revises: 0003
@@ -30,6 +30,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('report_time', bot.store.types.UtcDateTime(timezone=True), nullable=True))
     with op.batch_alter_table('alert', schema=None) as batch_op:
         batch_op.add_column(sa.Column('expires_at', bot.store.types.UtcDateTime(timezone=True), nullable=True))
+    with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('text', sa.Text(), nullable=True))
     op.create_table(
         'event_date',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -48,6 +50,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('event_date')
+    with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.drop_column('text')
     with op.batch_alter_table('alert', schema=None) as batch_op:
         batch_op.drop_column('expires_at')
     with op.batch_alter_table('earnings_event', schema=None) as batch_op:

@@ -318,6 +318,8 @@ class Delivery(_Table, table=True):
     next_attempt_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
     message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     message_parts: int = 1  # a long message went out split; message_id is its first part
+    # This chat's own rendering when it differs from the alert's (its time zone, its own numbers).
+    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     sent_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     edited_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     in_doubt: bool = False  # was on the wire when a process died: never retried after a second crash
