@@ -40,7 +40,7 @@ from bot.sources.edgar.client import EdgarClient, sec_rate_limiter
 from bot.sources.finnhub import FinnhubCalendar
 from bot.sources.http import RateLimiter, make_client
 from bot.sources.nasdaq import NasdaqCalendar
-from bot.store.db import make_engine, session_scope
+from bot.store.db import ThreadedTransactions, make_engine, session_scope
 from bot.store.source_state import seconds_until_retry
 from bot.telegram import register
 from bot.telegram.admin_commands import AdminCommands
@@ -74,6 +74,11 @@ class Runtime:
     sender_task: asyncio.Task[None] | None = None  # started in post_init
     company_list_loaded: asyncio.Event = field(default_factory=asyncio.Event)  # the first load ended
     handle_signals: bool = False
+
+    @property
+    def transactions(self) -> ThreadedTransactions:
+        """Each background step in a transaction of its own, in a worker thread."""
+        return ThreadedTransactions(self.db)
 
     def wake_sender(self) -> None:
         """Tell the sender that new deliveries are waiting."""
@@ -109,7 +114,7 @@ def scheduled_work(runtime: Runtime) -> list[Every]:
         plan += [
             Every("poll-edgar", lambda: poll_edgar(detector), settings.poll_active_seconds, first=1),
             Every("confirm-xbrl", lambda: confirm_reported_events(
-                runtime.db, detector.client, outbox=OUTBOX, clock=runtime.clock, on_alerts=runtime.wake_sender,
+                runtime.transactions, detector.client, outbox=OUTBOX, clock=runtime.clock, on_alerts=runtime.wake_sender,
             ), max(settings.poll_idle_seconds, 600), first=60),
         ]
     return plan
@@ -121,7 +126,7 @@ async def refresh_company_list(runtime: Runtime) -> float:
     if not runtime.settings.sec_user_agent:
         return UNIVERSE_CHECK_SECONDS
     try:
-        await refresh_universe(runtime.db, runtime.http, runtime.settings, runtime.clock, limiter=runtime.sec_limiter)
+        await refresh_universe(runtime.transactions, runtime.http, runtime.settings, runtime.clock, limiter=runtime.sec_limiter)
     finally:
         runtime.company_list_loaded.set()  # a /watch waiting for the list answers now, either way
 
@@ -176,7 +181,7 @@ def edgar_detector(
                        "e-mail, e.g. 'Jane Doe jane@example.com'")
         return None
     client = EdgarClient(http, settings.sec_www_url, settings.sec_data_url, settings.sec_user_agent, sec_limiter)
-    return EdgarDetector(db, client, outbox=OUTBOX, active_seconds=settings.poll_active_seconds,
+    return EdgarDetector(ThreadedTransactions(db), client, outbox=OUTBOX, active_seconds=settings.poll_active_seconds,
                          idle_seconds=settings.poll_idle_seconds, clock=clock, on_alerts=on_alerts)
 
 
@@ -199,7 +204,7 @@ def build_application(
     http = http or make_client()
     sec_limiter = sec_rate_limiter(settings.sec_rate_per_second)
     wake = asyncio.Event()
-    poller = CalendarPoller(db, list(sources) if sources is not None else calendar_sources(settings, http),
+    poller = CalendarPoller(ThreadedTransactions(db), list(sources) if sources is not None else calendar_sources(settings, http),
                             outbox=OUTBOX, clock=clock, on_alerts=wake.set)
     # Alerts go out on their own Bot over aiohttp: httpx's pool costs too much CPU per request
     # for the 1000 messages a second paid broadcast allows (docs/performance.md).

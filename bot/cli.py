@@ -285,13 +285,14 @@ async def _sync(settings: Settings, days: int) -> int:
     from bot.engine.universe import refresh_universe
     from bot.sources.edgar.client import sec_rate_limiter
     from bot.sources.http import make_client
-    from bot.store.db import session_scope
+    from bot.store.db import ThreadedTransactions, session_scope
 
     db = _prepare_database(settings)
+    transactions = ThreadedTransactions(db)
     sec_limiter = sec_rate_limiter(settings.sec_rate_per_second)
     async with make_client() as client:
-        await refresh_universe(db, client, settings, utc_now, limiter=sec_limiter)
-        poller = CalendarPoller(db, calendar_sources(settings, client), outbox=OutboxPublisher())
+        await refresh_universe(transactions, client, settings, utc_now, limiter=sec_limiter)
+        poller = CalendarPoller(transactions, calendar_sources(settings, client), outbox=OutboxPublisher())
         with session_scope(db) as session:
             tickers = sorted(c.ticker for c in watched_companies(session))
         today = new_york_date(utc_now())

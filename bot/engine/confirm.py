@@ -5,24 +5,21 @@ so they fill in what a release did not state and leave a record to check the rel
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.domain.figures import Basis, Figure, Metric, Unit
 from bot.domain.periods import period_key_for
 from bot.engine.evaluate import evaluate_event
-from bot.engine.ports import Outbox
+from bot.engine.ports import Outbox, Transactions
 from bot.engine.releases import event_for_release, rekey_event
 from bot.engine.sync import has_period_key
 from bot.errors import SourceError
 from bot.sources.edgar.client import EdgarClient
 from bot.sources.edgar.companyfacts import QuarterFact, quarterly_eps, quarterly_revenue
-from bot.store.db import session_scope
 from bot.store.figures import record_reported
 from bot.store.source_state import backing_off, record_source_error, record_source_success
 from bot.store.tables import (
@@ -53,30 +50,30 @@ def _figure(fact: QuarterFact) -> Figure | None:
 
 
 async def confirm_reported_events(
-    db: Engine, client: EdgarClient, *, outbox: Outbox, clock: Callable[[], datetime],
+    transactions: Transactions, client: EdgarClient, *, outbox: Outbox, clock: Callable[[], datetime],
     on_alerts: Callable[[], None] | None = None,
 ) -> int:
     """Fetch companyfacts for recently reported events not yet confirmed; return figures stored.
 
-    Every database step runs in a worker thread, in a transaction of its own.
+    Every database step runs in a transaction of its own, off the event loop.
     """
     now = clock()
     stored = 0
-    for event, company in await asyncio.to_thread(_events_to_confirm, db, now):
+    for event, company in await transactions.run(_events_to_confirm, now):
         try:
             facts = await client.companyfacts(company.cik)  # type: ignore[arg-type]
         except SourceError as exc:
             logger.info("companyfacts unavailable for %s: %s", company.ticker, exc)
-            await asyncio.to_thread(_record_source, db, clock(), exc)
+            await transactions.run(_record_source, clock(), exc)
             return stored
-        await asyncio.to_thread(_record_source, db, clock(), None)
+        await transactions.run(_record_source, clock(), None)
         quarter_facts = quarterly_revenue(facts) + quarterly_eps(facts) if facts else []
         key = event.fiscal_period if has_period_key(event) else _reported_quarter(quarter_facts, event)
         pairs = [(fact, figure) for fact in quarter_facts
                  if period_key_for(fact.end) == key and (figure := _figure(fact)) is not None]
         if not pairs or key is None:
             continue
-        added, alerted = await asyncio.to_thread(_store_facts, db, event, key, pairs, outbox, now)
+        added, alerted = await transactions.run(_store_facts, event, key, pairs, outbox, now)
         stored += added
         if alerted and on_alerts is not None:
             on_alerts()
@@ -84,48 +81,44 @@ async def confirm_reported_events(
     return stored
 
 
-def _events_to_confirm(db: Engine, now: datetime) -> list[tuple[EarningsEvent, Company]]:
+def _events_to_confirm(session: Session, now: datetime) -> list[tuple[EarningsEvent, Company]]:
     """Return recently reported (or filed without figures) events of domestic filers with no XBRL yet."""
-    with session_scope(db) as session:
-        if backing_off(session, SOURCE_KEY, now):
-            return []
-        confirmed = select(ReportedFigure.event_id).where(ReportedFigure.source == SOURCE)
-        events = list(session.exec(
-            select(EarningsEvent).where(
-                EarningsEvent.state == EventState.REPORTED,
-                col(EarningsEvent.reported_at) >= now - CONFIRM_FOR,
-                col(EarningsEvent.id).not_in(confirmed),
-            )
-        ).all())
-        events += _filed_without_figures(session, now, {e.id for e in events})
-        found = [(event, session.get(Company, event.company_id)) for event in events]
+    if backing_off(session, SOURCE_KEY, now):
+        return []
+    confirmed = select(ReportedFigure.event_id).where(ReportedFigure.source == SOURCE)
+    events = list(session.exec(
+        select(EarningsEvent).where(
+            EarningsEvent.state == EventState.REPORTED,
+            col(EarningsEvent.reported_at) >= now - CONFIRM_FOR,
+            col(EarningsEvent.id).not_in(confirmed),
+        )
+    ).all())
+    events += _filed_without_figures(session, now, {e.id for e in events})
+    found = [(event, session.get(Company, event.company_id)) for event in events]
     return [(event, company) for event, company in found
             if company is not None and company.cik is not None and company.filer_kind != FilerKind.FOREIGN]
 
 
-def _record_source(db: Engine, now: datetime, error: SourceError | None) -> None:
-    with session_scope(db) as session:
-        if error is None:
-            record_source_success(session, SOURCE_KEY, now)
-        else:
-            record_source_error(session, SOURCE_KEY, now, error=error)
+def _record_source(session: Session, now: datetime, error: SourceError | None) -> None:
+    if error is None:
+        record_source_success(session, SOURCE_KEY, now)
+    else:
+        record_source_error(session, SOURCE_KEY, now, error=error)
 
 
 def _store_facts(
-    db: Engine, event: EarningsEvent, key: str, pairs: list[tuple[QuarterFact, Figure]], outbox: Outbox,
+    session: Session, event: EarningsEvent, key: str, pairs: list[tuple[QuarterFact, Figure]], outbox: Outbox,
     now: datetime,
 ) -> tuple[int, bool]:
     """Store the quarter's facts on the event and evaluate it; return (figures stored, alert written)."""
-    stored = 0
-    with session_scope(db) as session:
-        row = session.get(EarningsEvent, event.id)
-        if row is None:
-            return 0, False
-        if key != row.fiscal_period:
-            rekey_event(session, row, key)  # an event made from a filing that named no quarter
-        for fact, figure in pairs:
-            stored += record_reported(session, row, figure, source=SOURCE, reported_at=now, accession=fact.accn)
-        evaluation = evaluate_event(session, row, outbox=outbox, now=now)
+    row = session.get(EarningsEvent, event.id)
+    if row is None:
+        return 0, False
+    if key != row.fiscal_period:
+        rekey_event(session, row, key)  # an event made from a filing that named no quarter
+    stored = sum(record_reported(session, row, figure, source=SOURCE, reported_at=now, accession=fact.accn)
+                 for fact, figure in pairs)
+    evaluation = evaluate_event(session, row, outbox=outbox, now=now)
     return stored, evaluation.alert is not None
 
 

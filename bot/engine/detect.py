@@ -13,14 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.catalog import catalog
 from bot.domain.market_time import as_utc, new_york_date, utc_now
 from bot.engine.alerts import FilingAlert, FilingNotice
 from bot.engine.poll import due_events
-from bot.engine.ports import Outbox
+from bot.engine.ports import Outbox, Transactions
 from bot.engine.preferences import (
     announcement_audience,
     announcement_kinds,
@@ -34,7 +33,6 @@ from bot.sources.edgar.feed import FeedEntry, is_earnings_release
 from bot.sources.edgar.filing_index import exhibit_99_1, is_results_6k
 from bot.sources.edgar.press_release import ExtractedRelease, extract_figures
 from bot.store.companies import share_class_ids
-from bot.store.db import session_scope
 from bot.store.source_state import (
     backing_off,
     get_source_state,
@@ -78,10 +76,10 @@ class EdgarDetector:
     """Polls EDGAR's current-filings feed for the companies chats watch."""
 
     def __init__(
-        self, db: Engine, client: EdgarClient, *, outbox: Outbox, active_seconds: float,
+        self, transactions: Transactions, client: EdgarClient, *, outbox: Outbox, active_seconds: float,
         idle_seconds: float, clock: Callable[[], datetime] = utc_now, on_alerts: Callable[[], None] | None = None,
     ) -> None:
-        self.db = db
+        self.transactions = transactions
         self.client = client
         self.outbox = outbox
         self.active_seconds = active_seconds
@@ -90,17 +88,16 @@ class EdgarDetector:
         self.on_alerts = on_alerts
         self._last_poll: datetime | None = None
 
-    def interval(self) -> float:
+    def interval(self, session: Session) -> float:
         """Return the polling interval now: active while a watched report is due."""
-        with session_scope(self.db) as session:
-            due = due_events(session, new_york_date(self.clock()))
+        due = due_events(session, new_york_date(self.clock()))
         return self.active_seconds if due else self.idle_seconds
 
     async def tick(self) -> DetectOutcome:
         """Poll if the interval for the current mode has passed (called every active interval)."""
         now = self.clock()
-        if self._last_poll is not None and (now - self._last_poll).total_seconds() + 0.5 < await asyncio.to_thread(
-                self.interval):
+        if self._last_poll is not None and (
+                (now - self._last_poll).total_seconds() + 0.5 < await self.transactions.run(self.interval)):
             return DetectOutcome(skipped=True)
         self._last_poll = now
         return await self.poll()
@@ -108,7 +105,7 @@ class EdgarDetector:
     async def poll(self) -> DetectOutcome:
         """Read the feed once, record new filings of watched companies, finish pending ones."""
         outcome = DetectOutcome()
-        plan = await asyncio.to_thread(self._plan)
+        plan = await self.transactions.run(self._plan)
         if plan is None:
             outcome.skipped = True
             return outcome
@@ -128,14 +125,13 @@ class EdgarDetector:
             self._wake()
         return outcome
 
-    def _plan(self) -> tuple[dict[int, list[Company]], list[str], datetime | None] | None:
+    def _plan(self, session: Session) -> tuple[dict[int, list[Company]], list[str], datetime | None] | None:
         """Return what to read (watched companies by CIK, forms, the previous read), or None while backing off."""
-        with session_scope(self.db) as session:
-            if backing_off(session, SOURCE_KEY, self.clock()):
-                return None
-            state = get_source_state(session, SOURCE_KEY)
-            return (_watched_by_cik(session), ["8-K", "6-K"] + _announcement_forms(session),
-                    state.last_success_at if state else None)
+        if backing_off(session, SOURCE_KEY, self.clock()):
+            return None
+        state = get_source_state(session, SOURCE_KEY)
+        return (_watched_by_cik(session), ["8-K", "6-K"] + _announcement_forms(session),
+                state.last_success_at if state else None)
 
     def _wake(self) -> None:
         if self.on_alerts is not None:
@@ -154,23 +150,24 @@ class EdgarDetector:
                         or min(e.accepted_at for e in batch) < since):
                     break
         except SourceError as exc:
-            await asyncio.to_thread(self._failed, exc, outcome)
+            await self.transactions.run(self._failed, exc, outcome)
             return False
-        await asyncio.to_thread(self._record_entries, entries, watched, outcome)
+        await self.transactions.run(self._record_entries, entries, watched, outcome)
         return True
 
-    def _record_entries(self, entries: list[FeedEntry], watched: dict[int, list[Company]], outcome: DetectOutcome) -> None:
-        with session_scope(self.db) as session:
-            record_source_success(session, SOURCE_KEY, self.clock())
-            known = set(session.exec(select(Filing.accession).where(
-                col(Filing.accession).in_([e.accession for e in entries]))).all())
-            for entry in entries:
-                cik = next((c for c in (entry.cik, *entry.ciks) if c in watched), None)
-                if entry.accession in known or cik is None:
-                    continue
-                known.add(entry.accession)
-                company = watched[cik][0]  # GOOG and GOOGL share a CIK: one filing, one alert
-                outcome.alerts += self._record(session, company, entry, outcome)
+    def _record_entries(
+        self, session: Session, entries: list[FeedEntry], watched: dict[int, list[Company]], outcome: DetectOutcome,
+    ) -> None:
+        record_source_success(session, SOURCE_KEY, self.clock())
+        known = set(session.exec(select(Filing.accession).where(
+            col(Filing.accession).in_([e.accession for e in entries]))).all())
+        for entry in entries:
+            cik = next((c for c in (entry.cik, *entry.ciks) if c in watched), None)
+            if entry.accession in known or cik is None:
+                continue
+            known.add(entry.accession)
+            company = watched[cik][0]  # GOOG and GOOGL share a CIK: one filing, one alert
+            outcome.alerts += self._record(session, company, entry, outcome)
 
     def _record(self, session: Session, company: Company, entry: FeedEntry, outcome: DetectOutcome) -> int:
         now = self.clock()
@@ -209,108 +206,102 @@ class EdgarDetector:
 
     async def _finish_pending(self, outcome: DetectOutcome) -> None:
         """Read the exhibit of every filing not finished yet: figures for results, kind for 6-Ks."""
-        for filing in await asyncio.to_thread(self._pending):
+        for filing in await self.transactions.run(self._pending):
             try:
                 await self._finish(filing, outcome)
             except SourceUnavailable as exc:
-                await asyncio.to_thread(self._gave_up_once, filing, exc, outcome, limit=MAX_UNAVAILABLE_ATTEMPTS)
-                await asyncio.to_thread(self._failed, exc, outcome)
+                await self.transactions.run(self._gave_up_once, filing, exc, outcome, limit=MAX_UNAVAILABLE_ATTEMPTS)
+                await self.transactions.run(self._failed, exc, outcome)
                 return
             except SourceError as exc:
-                await asyncio.to_thread(self._gave_up_once, filing, exc, outcome)
+                await self.transactions.run(self._gave_up_once, filing, exc, outcome)
             except Exception as exc:  # noqa: BLE001 - an exhibit we can't read must not stop the others
                 logger.exception("could not read the exhibit of accession=%s", filing.accession)
                 unreadable = SourceError(f"unreadable exhibit ({type(exc).__name__})")
-                await asyncio.to_thread(self._gave_up_once, filing, unreadable, outcome)
+                await self.transactions.run(self._gave_up_once, filing, unreadable, outcome)
 
-    def _pending(self) -> list[Filing]:
-        with session_scope(self.db) as session:
-            # Filings that failed before go last, so one that keeps failing never holds up new ones.
-            return list(session.exec(
-                select(Filing).where(Filing.state == FilingState.SEEN)
-                .order_by(col(Filing.attempts), col(Filing.accepted_at))
-            ).all())
+    def _pending(self, session: Session) -> list[Filing]:
+        # Filings that failed before go last, so one that keeps failing never holds up new ones.
+        return list(session.exec(
+            select(Filing).where(Filing.state == FilingState.SEEN)
+            .order_by(col(Filing.attempts), col(Filing.accepted_at))
+        ).all())
 
     async def _finish(self, filing: Filing, outcome: DetectOutcome) -> None:
         index = await self.client.filing_index(filing.cik, filing.accession)
         outcome.requests += 1
         exhibit = exhibit_99_1(index)
         if exhibit is None:
-            await asyncio.to_thread(self._mark, filing, FilingState.DONE, "no EX-99.1 exhibit")
+            await self.transactions.run(self._mark, filing, FilingState.DONE, "no EX-99.1 exhibit")
             if filing.kind == FilingKind.EARNINGS_RELEASE:
-                await asyncio.to_thread(self._without_release, filing)  # XBRL gives the figures later
+                await self.transactions.run(self._without_release, filing)  # XBRL gives the figures later
             return
         content = await self.client.document(exhibit.url)
         outcome.requests += 1
         release = await asyncio.to_thread(extract_figures, content)  # a long exhibit must not stall the bot
-        await asyncio.to_thread(self._apply_release, filing, release, content, outcome)
+        await self.transactions.run(self._apply_release, filing, release, content, outcome)
 
-    def _apply_release(self, filing: Filing, release: ExtractedRelease, content: bytes, outcome: DetectOutcome) -> None:
+    def _apply_release(self, session: Session, filing: Filing, release: ExtractedRelease, content: bytes, outcome: DetectOutcome) -> None:
         """Classify a 6-K by its exhibit, then store the release's figures and evaluate them."""
         now = self.clock()
-        with session_scope(self.db) as session:
-            row = session.get(Filing, filing.id)
-            company = session.get(Company, row.company_id) if row and row.company_id else None
-            if row is None or company is None:
-                return
-            if row.kind == FilingKind.OTHER:
-                title = release.title or ""
-                if not (is_results_6k(title) or is_results_6k(content)):
-                    row.state = FilingState.DONE
-                    session.add(row)
-                    return
-                row.kind = FilingKind.EARNINGS_RELEASE
+        row = session.get(Filing, filing.id)
+        company = session.get(Company, row.company_id) if row and row.company_id else None
+        if row is None or company is None:
+            return
+        if row.kind == FilingKind.OTHER:
+            title = release.title or ""
+            if not (is_results_6k(title) or is_results_6k(content)):
+                row.state = FilingState.DONE
                 session.add(row)
-                company.filer_kind = FilerKind.FOREIGN  # reports on 6-K: no 10-Q to confirm from
-                session.add(company)
-                _f, alert = record_filing(session, company, _seen_from_row(row, title), outbox=self.outbox, now=now)
-                outcome.alerts += alert is not None
-            figures = [f.as_figure() for f in release.figures]
-            outcome.figures_read += len(figures)
-            evaluations = apply_release_figures(session, row, figures, outbox=self.outbox, now=now,
-                                                period_end=release.period_end)
-            outcome.alerts += sum(e.alert is not None for e in evaluations)
-
-    def _without_release(self, filing: Filing) -> None:
-        with session_scope(self.db) as session:
-            row = session.get(Filing, filing.id)
-            if row is not None:
-                apply_release_figures(session, row, [], outbox=self.outbox, now=self.clock())
-
-    def _mark(self, filing: Filing, state: FilingState, error: str | None) -> None:
-        with session_scope(self.db) as session:
-            row = session.get(Filing, filing.id)
-            if row is not None:
-                row.state = state
-                row.last_error = error
-                session.add(row)
-
-    def _gave_up_once(
-        self, filing: Filing, exc: SourceError, outcome: DetectOutcome, *, limit: int = MAX_FIGURE_ATTEMPTS
-    ) -> None:
-        outcome.errors.append(f"{filing.accession}: {exc}")
-        with session_scope(self.db) as session:
-            row = session.get(Filing, filing.id)
-            if row is None:
                 return
-            row.attempts += 1
-            row.last_error = str(exc)[:500]
-            if row.attempts >= limit:
-                row.state = FilingState.FAILED
-                logger.warning("giving up on the figures of accession=%s: %s", row.accession, exc)
+            row.kind = FilingKind.EARNINGS_RELEASE
+            session.add(row)
+            company.filer_kind = FilerKind.FOREIGN  # reports on 6-K: no 10-Q to confirm from
+            session.add(company)
+            _f, alert = record_filing(session, company, _seen_from_row(row, title), outbox=self.outbox, now=now)
+            outcome.alerts += alert is not None
+        figures = [f.as_figure() for f in release.figures]
+        outcome.figures_read += len(figures)
+        evaluations = apply_release_figures(session, row, figures, outbox=self.outbox, now=now,
+                                            period_end=release.period_end)
+        outcome.alerts += sum(e.alert is not None for e in evaluations)
+
+    def _without_release(self, session: Session, filing: Filing) -> None:
+        row = session.get(Filing, filing.id)
+        if row is not None:
+            apply_release_figures(session, row, [], outbox=self.outbox, now=self.clock())
+
+    def _mark(self, session: Session, filing: Filing, state: FilingState, error: str | None) -> None:
+        row = session.get(Filing, filing.id)
+        if row is not None:
+            row.state = state
+            row.last_error = error
             session.add(row)
 
-    def _failed(self, exc: SourceError, outcome: DetectOutcome) -> None:
+    def _gave_up_once(
+        self, session: Session, filing: Filing, exc: SourceError, outcome: DetectOutcome, *, limit: int = MAX_FIGURE_ATTEMPTS
+    ) -> None:
+        outcome.errors.append(f"{filing.accession}: {exc}")
+        row = session.get(Filing, filing.id)
+        if row is None:
+            return
+        row.attempts += 1
+        row.last_error = str(exc)[:500]
+        if row.attempts >= limit:
+            row.state = FilingState.FAILED
+            logger.warning("giving up on the figures of accession=%s: %s", row.accession, exc)
+        session.add(row)
+
+    def _failed(self, session: Session, exc: SourceError, outcome: DetectOutcome) -> None:
         outcome.errors.append(str(exc))
         retry_after = getattr(exc, "retry_after", None)
         if retry_after and retry_after >= 600:
             logger.warning("SEC refused our requests: backing off for %d minutes (%s)", retry_after // 60, exc)
         else:
             logger.warning("SEC EDGAR failed: %s", exc)
-        with session_scope(self.db) as session:
-            # Each failure in a row waits longer (from twice the active interval), whatever the
-            # error; SEC's retry_after (a 403 block: 15 minutes) wins when it is longer.
-            record_source_error(session, SOURCE_KEY, self.clock(), error=exc, base=2 * self.active_seconds)
+        # Each failure in a row waits longer (from twice the active interval), whatever the
+        # error; SEC's retry_after (a 403 block: 15 minutes) wins when it is longer.
+        record_source_error(session, SOURCE_KEY, self.clock(), error=exc, base=2 * self.active_seconds)
 
 
 def _watched_by_cik(session: Session) -> dict[int, list[Company]]:

@@ -10,25 +10,23 @@ the database before the next reads it.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Engine, or_
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.domain.market_time import new_york_date, utc_now
 from bot.engine.date_changes import alert_date_changes
 from bot.engine.evaluate import evaluate_event
-from bot.engine.ports import Outbox
+from bot.engine.ports import Outbox, Transactions
 from bot.engine.sync import SyncReport, apply_calendar_rows
 from bot.errors import SourceError
 from bot.sources.calendar import CalendarRow, CalendarSource
 from bot.store.companies import find_company, share_class_ids
-from bot.store.db import session_scope
 from bot.store.source_state import backing_off, record_source_error, record_source_success
 from bot.store.tables import Chat, ChatStatus, Company, EarningsEvent, EventState, Watch
 
@@ -98,32 +96,35 @@ class CalendarPoller:
     """Polls the calendar sources and turns what they say into events, figures and alerts."""
 
     def __init__(
-        self, db: Engine, sources: Sequence[CalendarSource], *, outbox: Outbox,
+        self, transactions: Transactions, sources: Sequence[CalendarSource], *, outbox: Outbox,
         clock: Callable[[], datetime] = utc_now, on_alerts: Callable[[], None] | None = None,
     ) -> None:
-        self.db = db
+        self.transactions = transactions
         self.sources = list(sources)
         self.outbox = outbox
         self.clock = clock
         self.on_alerts = on_alerts
 
-    def _watched(self) -> tuple[list[str], list[date], date]:
+    async def _watched(self) -> tuple[list[str], list[date], date]:
         today = new_york_date(self.clock())
-        with session_scope(self.db) as session:
+
+        def read(session: Session) -> tuple[list[str], list[date], date]:
             tickers = sorted(c.ticker for c in watched_companies(session))
             due_dates = sorted({e.report_date for e in due_events(session, today) if e.report_date})
-        return tickers, due_dates, today
+            return tickers, due_dates, today
+
+        return await self.transactions.run(read)
 
     async def poll_due(self) -> PollOutcome:
         """Poll the days of watched reports that are due (today or overdue, not yet reported)."""
-        tickers, due_dates, today = await asyncio.to_thread(self._watched)
+        tickers, due_dates, today = await self._watched()
         if not tickers or not due_dates:
             return PollOutcome("idle")
         return await self.poll(due_dates[0], today, tickers, mode="active")
 
     async def sync_window(self) -> PollOutcome:
         """Refresh the whole calendar window (a few days back, four weeks ahead) for watched companies."""
-        tickers, _due, today = await asyncio.to_thread(self._watched)
+        tickers, _due, today = await self._watched()
         if not tickers:
             return PollOutcome("idle")
         return await self.poll(today - timedelta(days=OVERDUE_DAYS), today + timedelta(days=LOOKAHEAD_DAYS),
@@ -140,7 +141,7 @@ class CalendarPoller:
             return PollOutcome("idle")
         today = new_york_date(self.clock())
         start = today - timedelta(days=OVERDUE_DAYS)
-        wanted = await asyncio.to_thread(self._with_share_classes, tickers)
+        wanted = await self.transactions.run(with_share_classes, tickers)
 
         def ask(source: CalendarSource) -> Awaitable[list[CalendarRow]]:
             fetch_next: Callable[..., Awaitable[list[CalendarRow]]] | None = getattr(source, "fetch_next", None)
@@ -156,47 +157,37 @@ class CalendarPoller:
         outcome = PollOutcome(mode)
         rows: list[CalendarRow] = []
         for source in self.sources:
-            if await asyncio.to_thread(self._backing_off, source.name):
+            if await self.transactions.run(backing_off, source.name, self.clock()):
                 continue
             try:
                 fetched = await ask(source)
             except SourceError as exc:
                 logger.warning("calendar source failed source=%s error=%s", source.name, exc)
                 outcome.errors.append(f"{source.name}: {exc}")
-                await asyncio.to_thread(self._record_outcome, source.name, exc)
+                await self.transactions.run(self._record_outcome, source.name, exc)
                 continue
             rows.extend(fetched)
-            await asyncio.to_thread(self._record_outcome, source.name, None)
+            await self.transactions.run(self._record_outcome, source.name, None)
         outcome.rows = len(rows)
-        outcome.alerts, outcome.sync = await asyncio.to_thread(self.store, rows)
+        outcome.alerts, outcome.sync = await self.transactions.run(self.store, rows)
         if outcome.alerts and self.on_alerts is not None:
             self.on_alerts()  # on the event loop: the sender's wake-up event is not thread-safe
         return outcome
 
-    def _backing_off(self, source: str) -> bool:
-        with session_scope(self.db) as session:
-            return backing_off(session, source, self.clock())
+    def _record_outcome(self, session: Session, source: str, error: SourceError | None) -> None:
+        if error is None:
+            record_source_success(session, source, self.clock())
+        else:
+            record_source_error(session, source, self.clock(), error=error)
 
-    def _record_outcome(self, source: str, error: SourceError | None) -> None:
-        with session_scope(self.db) as session:
-            if error is None:
-                record_source_success(session, source, self.clock())
-            else:
-                record_source_error(session, source, self.clock(), error=error)
-
-    def _with_share_classes(self, tickers: Sequence[str]) -> list[str]:
-        with session_scope(self.db) as session:
-            return with_share_classes(session, tickers)
-
-    def store(self, rows: list[CalendarRow]) -> tuple[int, SyncReport]:
-        """(In a worker thread, like every database call of the poller.) Apply rows and evaluate every event that got new reported figures; return alerts written."""
+    def store(self, session: Session, rows: list[CalendarRow]) -> tuple[int, SyncReport]:
+        """Apply rows and evaluate every event that got new reported figures; return alerts written."""
         now = self.clock()
         alerts = 0
-        with session_scope(self.db) as session:
-            report = apply_calendar_rows(session, rows, now=now, precedence=[s.name for s in self.sources])
-            alerts += alert_date_changes(session, report.date_changes, outbox=self.outbox, now=now)
-            for event_id in sorted(report.reported_events):
-                event = session.get(EarningsEvent, event_id)
-                if event is not None and evaluate_event(session, event, outbox=self.outbox, now=now).alert is not None:
-                    alerts += 1
+        report = apply_calendar_rows(session, rows, now=now, precedence=[s.name for s in self.sources])
+        alerts += alert_date_changes(session, report.date_changes, outbox=self.outbox, now=now)
+        for event_id in sorted(report.reported_events):
+            event = session.get(EarningsEvent, event_id)
+            if event is not None and evaluate_event(session, event, outbox=self.outbox, now=now).alert is not None:
+                alerts += 1
         return alerts, report

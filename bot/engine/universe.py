@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
 import httpx
-from sqlalchemy import Engine
+from sqlmodel import Session
 
+from bot.engine.ports import Transactions
 from bot.errors import SourceError
 from bot.sources.http import RateLimiter
 from bot.sources.sec_tickers import TickerEntry, fetch_company_tickers
 from bot.store.companies import company_tickers_due, upsert_companies
-from bot.store.db import session_scope
 from bot.store.source_state import record_source_error, record_source_success
 
 logger = logging.getLogger(__name__)
@@ -33,7 +32,7 @@ class SecAccess(Protocol):
 
 
 async def refresh_universe(
-    db: Engine, client: httpx.AsyncClient, settings: SecAccess, clock: Callable[[], datetime],
+    transactions: Transactions, client: httpx.AsyncClient, settings: SecAccess, clock: Callable[[], datetime],
     *, limiter: RateLimiter, force: bool = False,
 ) -> int | None:
     """Download company_tickers.json when a day has passed; return how many companies were stored.
@@ -42,32 +41,21 @@ async def refresh_universe(
     if not settings.sec_user_agent:
         logger.warning("SEC_USER_AGENT is not set: the company list can't be refreshed from SEC")
         return None
-    if not force and not await asyncio.to_thread(_due, db, clock()):
+    if not force and not await transactions.run(company_tickers_due, clock()):
         return None
     try:
         entries = await fetch_company_tickers(client, settings.sec_www_url, settings.sec_user_agent, limiter)
     except SourceError as exc:
         logger.warning("company list refresh failed: %s", exc)
-        await asyncio.to_thread(_record_failure, db, clock(), exc)
+        await transactions.run(record_source_error, SOURCE_KEY, clock(), error=exc)
         return None
-    count = await asyncio.to_thread(_store, db, entries, clock())
+    count = await transactions.run(_store, entries, clock())
     logger.info("company list refreshed: %d companies", count)
     return count
 
 
-def _due(db: Engine, now: datetime) -> bool:
-    with session_scope(db) as session:
-        return company_tickers_due(session, now)
-
-
-def _record_failure(db: Engine, now: datetime, error: SourceError) -> None:
-    with session_scope(db) as session:
-        record_source_error(session, SOURCE_KEY, now, error=error)
-
-
-def _store(db: Engine, entries: list[TickerEntry], now: datetime) -> int:
-    """Store the list and its success in one transaction (in a worker thread: it is thousands of rows)."""
-    with session_scope(db) as session:
-        count = upsert_companies(session, entries, now)
-        record_source_success(session, SOURCE_KEY, now)
+def _store(session: Session, entries: list[TickerEntry], now: datetime) -> int:
+    """Store the list and its success in one transaction (thousands of rows: never on the event loop)."""
+    count = upsert_companies(session, entries, now)
+    record_source_success(session, SOURCE_KEY, now)
     return count

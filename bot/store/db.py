@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -19,8 +21,8 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 logger = logging.getLogger(__name__)
-
-
+T = TypeVar("T")
+P = ParamSpec("P")
 
 def _migrations_dir() -> Path:
     """The migrations shipped inside the package (an installed wheel: bot/migrations), else the
@@ -90,6 +92,21 @@ def session_scope(db: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+class ThreadedTransactions:
+    """Each step in its own session_scope, in a worker thread (the engine's Transactions port)."""
+
+    def __init__(self, db: Engine) -> None:
+        self.db = db
+
+    async def run(self, step: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        return await asyncio.to_thread(functools.partial(self.run_now, step, *args, **kwargs))
+
+    def run_now(self, step: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """The same step on the calling thread (for synchronous callers: the CLI, tests)."""
+        with session_scope(self.db) as session:
+            return step(session, *args, **kwargs)
 
 
 def alembic_config(url: str) -> Config:

@@ -18,7 +18,7 @@ from bot.engine.sync import apply_calendar_rows
 from bot.sandbox.edgar import LoopbackEdgar, PublishedFiling
 from bot.sources.edgar.client import EdgarClient
 from bot.sources.http import RateLimiter, make_client
-from bot.store.db import session_scope
+from bot.store.db import ThreadedTransactions, session_scope
 from bot.store.tables import (
     Alert,
     Chat,
@@ -59,7 +59,7 @@ async def setup(db: Engine) -> AsyncIterator[Setup]:
     clock = Clock(ACCEPTED + timedelta(seconds=20))
     async with LoopbackEdgar() as edgar, make_client() as http:
         client = EdgarClient(http, edgar.url, edgar.url, AGENT, RateLimiter(10))
-        yield Setup(edgar, EdgarDetector(db, client, outbox=OUTBOX, active_seconds=15, idle_seconds=300, clock=clock), clock)
+        yield Setup(edgar, EdgarDetector(ThreadedTransactions(db), client, outbox=OUTBOX, active_seconds=15, idle_seconds=300, clock=clock), clock)
 
 
 def nvda_filing(accession: str = "0001045810-25-000021", items: tuple[str, ...] = ("2.02", "9.01")) -> PublishedFiling:
@@ -228,14 +228,14 @@ async def test_xbrl_fills_in_what_the_release_did_not_state(db: Engine, setup: S
         session.commit()
         assert first.alert is not None and "Revenue" not in first.alert.text
     setup.edgar.companyfacts[1045810] = (FIXTURES / "edgar" / "companyfacts_CIK0001045810_q4_derivation.json").read_bytes()
-    stored = await confirm_reported_events(db, setup.detector.client, outbox=OUTBOX, clock=setup.clock)
+    stored = await confirm_reported_events(ThreadedTransactions(db), setup.detector.client, outbox=OUTBOX, clock=setup.clock)
     assert stored == 1
     with session_scope(db) as session:
         xbrl = session.exec(select(ReportedFigure).where(ReportedFigure.source == "xbrl")).one()
         assert (xbrl.metric, xbrl.value) == ("revenue", 39331000000)
         correction = session.exec(select(Alert).order_by(Alert.id.desc())).first()  # type: ignore[union-attr]
         assert correction is not None and "Revenue $39.33B vs $37.72B est. (+4.3%)" in correction.text
-    assert await confirm_reported_events(db, setup.detector.client, outbox=OUTBOX, clock=setup.clock) == 0
+    assert await confirm_reported_events(ThreadedTransactions(db), setup.detector.client, outbox=OUTBOX, clock=setup.clock) == 0
 
 
 async def test_a_filing_reaches_the_watchers_of_every_share_class_once(db: Engine, setup: Setup) -> None:
@@ -337,7 +337,7 @@ async def test_xbrl_gives_the_first_figures_when_the_release_gave_none(db: Engin
         assert session.exec(select(EarningsEvent)).one().state == "scheduled"
     setup.edgar.companyfacts[1045810] = (FIXTURES / "edgar" / "companyfacts_CIK0001045810_q4_derivation.json").read_bytes()
 
-    assert await confirm_reported_events(db, setup.detector.client, outbox=OUTBOX, clock=setup.clock) == 1
+    assert await confirm_reported_events(ThreadedTransactions(db), setup.detector.client, outbox=OUTBOX, clock=setup.clock) == 1
 
     with session_scope(db) as session:
         assert session.exec(select(EarningsEvent)).one().state == "reported"
@@ -396,7 +396,7 @@ async def test_an_estimate_rolled_after_a_release_without_figures_does_not_move_
     setup.edgar.companyfacts[1045810] = (FIXTURES / "edgar" / "companyfacts_CIK0001045810_q4_derivation.json").read_bytes()
     setup.clock.now = ACCEPTED + timedelta(days=20)
 
-    await confirm_reported_events(db, setup.detector.client, outbox=OUTBOX, clock=setup.clock)
+    await confirm_reported_events(ThreadedTransactions(db), setup.detector.client, outbox=OUTBOX, clock=setup.clock)
 
     with session_scope(db) as session:
         result = session.exec(select(Alert).where(Alert.dedup_key.startswith("result"))).one()  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from bot.engine.poll import CalendarPoller
 from bot.errors import SourceUnavailable
 from bot.sources.calendar import CalendarRow
-from bot.store.db import session_scope
+from bot.store.db import ThreadedTransactions, session_scope
 from bot.store.tables import Alert, SourceState
 from tests.engine.helpers import OUTBOX, add_company, calendar_row, eps, watching_chat
 
@@ -37,7 +37,7 @@ class RecordingCalendar:
 
 
 def poller(db: Engine, source: RecordingCalendar, now: datetime = SATURDAY) -> CalendarPoller:
-    return CalendarPoller(db, [source], outbox=OUTBOX, clock=lambda: now)
+    return CalendarPoller(ThreadedTransactions(db), [source], outbox=OUTBOX, clock=lambda: now)
 
 
 async def test_nothing_watched_asks_nothing(db: Engine) -> None:
@@ -119,7 +119,7 @@ async def test_consecutive_calendar_failures_back_off_longer_each_time_until_a_s
     clock = Clock(SATURDAY)
     async with FakeCalendars() as fake, make_client() as client:
         fake.fail_with = 503
-        poll = CalendarPoller(db, [NasdaqCalendar(client, fake.url, limiter=RateLimiter(1000))], outbox=OUTBOX, clock=clock)
+        poll = CalendarPoller(ThreadedTransactions(db), [NasdaqCalendar(client, fake.url, limiter=RateLimiter(1000))], outbox=OUTBOX, clock=clock)
         gaps: list[float] = []
         for _ in range(6):
             day = clock.now.date()

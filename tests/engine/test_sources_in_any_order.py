@@ -29,7 +29,7 @@ from bot.sandbox.edgar import LoopbackEdgar, PublishedFiling
 from bot.sources.edgar.client import EdgarClient
 from bot.sources.finnhub import FinnhubCalendar
 from bot.sources.http import RateLimiter, make_client
-from bot.store.db import session_scope
+from bot.store.db import ThreadedTransactions, session_scope
 from bot.store.tables import EarningsEvent
 from tests.conftest import BOT_API_SPEC, FIXTURES
 from tests.engine.helpers import OUTBOX, Clock, add_company, watching_chat
@@ -70,7 +70,7 @@ class World:
     async def xbrl(self, *, after_days: float) -> None:
         self.clock.now = ACCEPTED + timedelta(days=after_days)
         self.edgar.companyfacts[1045810] = COMPANYFACTS.read_bytes()
-        await confirm_reported_events(self.db, self.detector.client, outbox=OUTBOX, clock=self.clock)
+        await confirm_reported_events(ThreadedTransactions(self.db), self.detector.client, outbox=OUTBOX, clock=self.clock)
         await self.sender.drain_once()
 
     def phone(self, chat_id: int) -> list[str]:
@@ -100,9 +100,9 @@ async def world(db: Engine) -> AsyncIterator[World]:
         request = HTTPXRequest(read_timeout=2.0, httpx_kwargs={"trust_env": False})
         async with Bot(api.token, base_url=api.bot_base_url, request=request) as bot:
             fast = RateLimiter(1000)
-            poller = CalendarPoller(db, [FinnhubCalendar(http, calendars.url + "/api/v1", KEY, limiter=fast)],
+            poller = CalendarPoller(ThreadedTransactions(db), [FinnhubCalendar(http, calendars.url + "/api/v1", KEY, limiter=fast)],
                                     outbox=OUTBOX, clock=clock)
-            detector = EdgarDetector(db, EdgarClient(http, edgar.url, edgar.url, AGENT, RateLimiter(10)),
+            detector = EdgarDetector(ThreadedTransactions(db), EdgarClient(http, edgar.url, edgar.url, AGENT, RateLimiter(10)),
                                      outbox=OUTBOX,
                                      active_seconds=15, idle_seconds=300, clock=clock)
             yield World(db, clock, edgar, calendars, api, poller, detector,

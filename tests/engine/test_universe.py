@@ -13,7 +13,7 @@ from bot.engine.universe import refresh_universe
 from bot.sandbox.edgar import LoopbackEdgar
 from bot.settings import Settings
 from bot.sources.http import RateLimiter, make_client
-from bot.store.db import session_scope
+from bot.store.db import ThreadedTransactions, session_scope
 from bot.store.tables import Company, SourceState
 from tests.conftest import FIXTURES
 
@@ -43,9 +43,9 @@ async def test_refresh_stores_companies_once_a_day_with_the_user_agent(db: Engin
     calls: list[httpx.Request] = []
     settings = Settings(sec_user_agent=AGENT, _env_file=None)  # type: ignore[call-arg]
     async with sec(calls) as client:
-        stored = await refresh_universe(db, client, settings, lambda: NOW, limiter=RateLimiter(1000))
-        again = await refresh_universe(db, client, settings, lambda: NOW + timedelta(hours=2), limiter=RateLimiter(1000))
-        later = await refresh_universe(db, client, settings, lambda: NOW + timedelta(days=1, hours=1), limiter=RateLimiter(1000))
+        stored = await refresh_universe(ThreadedTransactions(db), client, settings, lambda: NOW, limiter=RateLimiter(1000))
+        again = await refresh_universe(ThreadedTransactions(db), client, settings, lambda: NOW + timedelta(hours=2), limiter=RateLimiter(1000))
+        later = await refresh_universe(ThreadedTransactions(db), client, settings, lambda: NOW + timedelta(days=1, hours=1), limiter=RateLimiter(1000))
     assert stored and stored > 5
     assert again is None and later == 0
     assert len(calls) == 2
@@ -59,7 +59,7 @@ async def test_refresh_stores_companies_once_a_day_with_the_user_agent(db: Engin
 async def test_without_a_user_agent_sec_is_never_asked(db: Engine) -> None:
     calls: list[httpx.Request] = []
     async with sec(calls) as client:
-        result = await refresh_universe(db, client, Settings(_env_file=None), lambda: NOW, limiter=RateLimiter(1000))  # type: ignore[call-arg]
+        result = await refresh_universe(ThreadedTransactions(db), client, Settings(_env_file=None), lambda: NOW, limiter=RateLimiter(1000))  # type: ignore[call-arg]
     assert result is None and calls == []
 
 
@@ -67,8 +67,8 @@ async def test_a_refusal_is_recorded_and_backs_off(db: Engine) -> None:
     calls: list[httpx.Request] = []
     settings = Settings(sec_user_agent=AGENT, _env_file=None)  # type: ignore[call-arg]
     async with sec(calls, status=403) as client:
-        assert await refresh_universe(db, client, settings, lambda: NOW, limiter=RateLimiter(1000)) is None
-        assert await refresh_universe(db, client, settings, lambda: NOW + timedelta(minutes=5), limiter=RateLimiter(1000)) is None
+        assert await refresh_universe(ThreadedTransactions(db), client, settings, lambda: NOW, limiter=RateLimiter(1000)) is None
+        assert await refresh_universe(ThreadedTransactions(db), client, settings, lambda: NOW + timedelta(minutes=5), limiter=RateLimiter(1000)) is None
     assert len(calls) == 1
     with session_scope(db) as session:
         state = session.exec(select(SourceState).where(SourceState.key == "sec_tickers")).one()
@@ -82,8 +82,8 @@ async def test_consecutive_failures_of_the_company_list_back_off_longer_each_tim
     async with LoopbackEdgar(refuse_with=503) as edgar, make_client() as client:
         settings = Settings(sec_user_agent=AGENT, sec_www_url=edgar.url, _env_file=None)  # type: ignore[call-arg]
         for _ in range(6):
-            assert await refresh_universe(db, client, settings, clock, limiter=RateLimiter(1000)) is None
-            assert await refresh_universe(db, client, settings, clock, limiter=RateLimiter(1000)) is None  # backing off: not asked
+            assert await refresh_universe(ThreadedTransactions(db), client, settings, clock, limiter=RateLimiter(1000)) is None
+            assert await refresh_universe(ThreadedTransactions(db), client, settings, clock, limiter=RateLimiter(1000)) is None  # backing off: not asked
             with session_scope(db) as session:
                 state = session.exec(select(SourceState).where(SourceState.key == "sec_tickers")).one()
             assert state.backoff_until is not None
@@ -94,7 +94,7 @@ async def test_consecutive_failures_of_the_company_list_back_off_longer_each_tim
         assert all(later > earlier for earlier, later in zip(gaps, gaps[1:], strict=False)), gaps
         edgar.refuse_with = None
         edgar.company_tickers = [("NVDA", 1045810, "NVIDIA CORP")]
-        assert await refresh_universe(db, client, settings, clock, limiter=RateLimiter(1000)) == 1
+        assert await refresh_universe(ThreadedTransactions(db), client, settings, clock, limiter=RateLimiter(1000)) == 1
     with session_scope(db) as session:
         state = session.exec(select(SourceState).where(SourceState.key == "sec_tickers")).one()
     assert (state.failures, state.backoff_until) == (0, None)
