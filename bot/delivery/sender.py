@@ -89,6 +89,7 @@ class Sender:
         rate_ceiling: float | None = None,
         max_in_flight: int = MAX_IN_FLIGHT,
         shared_outbox: bool = False,
+        spacing: ChatSpacing | None = None,
     ) -> None:
         rate_per_second = _capped_rate(rate_per_second, paid_broadcast, rate_ceiling)
         self.db = db
@@ -100,7 +101,9 @@ class Sender:
         self.stop_grace = stop_grace
         self.shared_outbox = shared_outbox
         self.pacer = GlobalPacer(rate_per_second, headroom=headroom)
-        self.spacing = ChatSpacing(chat_interval=chat_interval, group_per_minute=group_per_minute)
+        # spacing, when given, replaces chat_interval and group_per_minute (a test watches its waits)
+        self.spacing = spacing if spacing is not None else ChatSpacing(
+            chat_interval=chat_interval, group_per_minute=group_per_minute)
         self.window = max(1, min(MAX_WINDOW, math.floor(rate_per_second * CLAIM_HORIZON)))
         self._requests = asyncio.Semaphore(max_in_flight)
         self.messages_sent = 0
@@ -112,6 +115,7 @@ class Sender:
         self._stop: asyncio.Event | None = None  # set by run(): once set, nothing new goes on the wire
 
     # -- public ---------------------------------------------------------------------------------
+
 
     def recover_in_flight(self) -> int:
         """Queue again rows a dead process left 'sending'; each gets one more try at most.

@@ -72,6 +72,7 @@ class LoopbackBotApi(LoopbackChats):
         self.calls: list[RecordedCall] = []
         self.spec_violations: list[str] = []
         self.sends_ok = self.sends_429 = self.sends_refused = 0
+        self.in_flight = 0  # requests being answered (a cancelled one, its client gone, counts out)
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.my_commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self._allowed_updates: set[str] | None = None
@@ -130,6 +131,13 @@ class LoopbackBotApi(LoopbackChats):
     # -- HTTP -----------------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
+        self.in_flight += 1
+        try:
+            return await self._answer(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, request: web.Request) -> web.Response:
         arrived = self.clock()
         match = _PATH.fullmatch(request.path)
         name = match["method"] if match else request.path

@@ -17,6 +17,7 @@ from telegram.request import HTTPXRequest
 from bot.delivery.outbox import enqueue_broadcast, enqueue_correction
 from bot.delivery.sender import Sender
 from bot.delivery.split import visible_text
+from bot.delivery.throttle import ChatSpacing
 from bot.domain.market_time import utc_now
 from bot.engine.subscriptions import reactivate_chat
 from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
@@ -105,12 +106,22 @@ async def test_a_group_gets_no_more_than_its_per_minute_allowance(
         async with group_bot:
             pks = add_chats(db, [-100])
             alert(db, "digest", digest(195), kind=AlertKind.DIGEST, chat_pks=[pks[-100]])
-            worker = sender(db, group_bot, group_per_minute=2)
+            delays: list[float] = []
+            holding = asyncio.Event()
+
+            async def sleep(seconds: float) -> None:  # the spacing's waits, seen from outside
+                delays.append(seconds)
+                if seconds > 2:  # longer than a chat's 1 s spacing: the group's minute
+                    holding.set()
+                await asyncio.sleep(seconds)
+
+            worker = sender(db, group_bot, spacing=ChatSpacing(group_per_minute=2, sleep=sleep))
             async with running(worker):
                 await api.wait_for_messages(-100, 2)
-                await asyncio.sleep(1.5)
+                await asyncio.wait_for(holding.wait(), timeout=5)
+                assert max(delays) > 55  # the third part waits for the minute to pass
 
-    assert len(api.messages_to(-100)) == 2  # the third part waits for the minute to pass
+    assert len(api.messages_to(-100)) == 2
     assert api.sends_429 == 0
     [row] = deliveries(db)
     assert row.status == DeliveryStatus.PENDING
@@ -490,9 +501,15 @@ async def test_stopping_between_two_messages_of_a_job_does_not_send_the_first_ag
     second = "<b>B</b> " + "y " * 1500  # together over 4096: two messages, a minute apart in a group
     alert(db, "a", first, chat_pks=[pks[-100]])
     alert(db, "b", second, chat_pks=[pks[-100]])
-    async with running(sender(db, bot, group_per_minute=1)):
+    between = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:  # the second message waits out the group's minute
+        between.set()
+        await asyncio.sleep(seconds)
+
+    async with running(sender(db, bot, spacing=ChatSpacing(group_per_minute=1, sleep=sleep))):
         await api.wait_for_messages(-100, 1)
-        await asyncio.sleep(0.3)
+        await asyncio.wait_for(between.wait(), timeout=5)
 
     restarted = sender(db, bot, group_per_minute=100)
     restarted.recover_in_flight()
@@ -513,7 +530,9 @@ async def test_an_original_that_failed_after_its_correction_came_is_never_shown(
             correct(db, "result:A:1", "result:A:2", "AAPL EPS $1.10 (revised)")
             wake.set()
             await eventually(lambda: len(api.messages_to(1)) == 1)
-            await asyncio.sleep(1.5)
+            # settled: the hung request is over (its client gave up) and no delivery waits or flies
+            await eventually(lambda: api.in_flight == 0 and all(
+                row.status not in (DeliveryStatus.PENDING, DeliveryStatus.SENDING) for row in deliveries(db)))
 
     assert [m.text for m in api.messages_to(1)] == ["AAPL EPS $1.10 (revised)"]
 

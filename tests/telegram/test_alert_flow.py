@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.domain.market_time import new_york_date, utc_now
 from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
@@ -83,8 +83,12 @@ async def test_watch_report_alert_once_across_a_restart(db: Engine, database_url
 
         # a restart: polls run again over the same data, nothing is sent twice
         sent_before = len(api.messages_to(ALICE))
+        asked_before = len(fake.requests)
         async with running_bot(db, database_url, api=api, sources=sources, with_jobs=True, **settings):
-            await asyncio.sleep(1.5)
+            # two more polls have asked the calendar (so the first one's answer is stored) and
+            # nothing waits to be sent
+            await eventually(lambda: len(fake.requests) >= asked_before + 4)
+            await eventually(lambda: not _unsent(db))
         assert len(api.messages_to(ALICE)) == sent_before
         assert len(beat_alerts(api, ALICE)) == 1
         await client.aclose()
@@ -101,6 +105,13 @@ async def test_watch_report_alert_once_across_a_restart(db: Engine, database_url
 def _event_scheduled(db: Engine) -> bool:
     with session_scope(db) as session:
         return session.exec(select(EarningsEvent)).first() is not None
+
+
+def _unsent(db: Engine) -> list[Delivery]:
+    """Deliveries still waiting or on the wire."""
+    with session_scope(db) as session:
+        return list(session.exec(select(Delivery).where(
+            col(Delivery.status).in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]))).all())
 
 
 def _chat_status(db: Engine, chat_id: int) -> str | None:
