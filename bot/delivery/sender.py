@@ -72,24 +72,11 @@ class Sender:
     """Drain the outbox; see the module docstring."""
 
     def __init__(
-        self,
-        db: Engine,
-        bot: Bot,
-        *,
-        rate_per_second: float,
-        paid_broadcast: bool = False,
-        clock: Callable[[], datetime] = utc_now,
-        max_attempts: int = 12,
-        backoff_seconds: float = 2.0,
-        max_backoff_seconds: float = 300.0,
-        chat_interval: float = 1.0,
-        group_per_minute: int = 20,
-        headroom: float = 0.02,
-        stop_grace: float = STOP_GRACE,
-        rate_ceiling: float | None = None,
-        max_in_flight: int = MAX_IN_FLIGHT,
-        shared_outbox: bool = False,
-        spacing: ChatSpacing | None = None,
+        self, db: Engine, bot: Bot, *, rate_per_second: float, paid_broadcast: bool = False,
+        clock: Callable[[], datetime] = utc_now, max_attempts: int = 12, backoff_seconds: float = 2.0,
+        max_backoff_seconds: float = 300.0, chat_interval: float = 1.0, group_per_minute: int = 20,
+        headroom: float = 0.02, stop_grace: float = STOP_GRACE, rate_ceiling: float | None = None,
+        max_in_flight: int = MAX_IN_FLIGHT, shared_outbox: bool = False, spacing: ChatSpacing | None = None,
     ) -> None:
         rate_per_second = _capped_rate(rate_per_second, paid_broadcast, rate_ceiling)
         self.db = db

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -148,20 +149,16 @@ def watch(session: Session, chat_id: int, raw_tickers: list[str], *, now: dateti
         raw_tickers = raw_tickers[:MAX_TICKERS_PER_COMMAND]
         result.truncated = True
     count = _watch_count(session, chat)
-    catalog_empty: bool | None = None  # asked only on a miss: the list may land between two lookups
+    empty: list[bool] = []  # asked only on a miss: the list may land between two lookups
+
+    def catalog_empty() -> bool:
+        if not empty:
+            empty.append(session.exec(select(Company.id).limit(1)).first() is None)
+        return empty[0]
+
     for raw in raw_tickers:
-        symbol = normalize_ticker(raw)
-        if not is_valid_ticker(symbol):
-            result.invalid.append(raw[:20])
-            continue
-        company = find_company(session, symbol)
+        company = _look_up(session, raw, result, catalog_empty)
         if company is None:
-            if catalog_empty is None:
-                catalog_empty = session.exec(select(Company.id).limit(1)).first() is None
-            if catalog_empty:
-                result.not_looked_up.append(raw)
-            else:
-                result.unknown.append((symbol, [c.ticker for c in suggest_tickers(session, symbol)]))
             continue
         existing = session.exec(
             select(Watch).where(Watch.chat_pk == chat.id, Watch.company_id == company.id)
@@ -179,6 +176,22 @@ def watch(session: Session, chat_id: int, raw_tickers: list[str], *, now: dateti
             result.unscheduled.append(company.ticker)
     session.flush()
     return result
+
+
+def _look_up(session: Session, raw: str, result: WatchResult, catalog_empty: Callable[[], bool]) -> Company | None:
+    """Return the company typed, or note on result why there is none (not a ticker, unknown, or not
+    looked up because no company is known yet)."""
+    symbol = normalize_ticker(raw)
+    if not is_valid_ticker(symbol):
+        result.invalid.append(raw[:20])
+        return None
+    company = find_company(session, symbol)
+    if company is None:
+        if catalog_empty():
+            result.not_looked_up.append(raw)
+        else:
+            result.unknown.append((symbol, [c.ticker for c in suggest_tickers(session, symbol)]))
+    return company
 
 
 def _watch_count(session: Session, chat: Chat) -> int:
