@@ -75,7 +75,7 @@ async def test_telegram_unreachable_at_start_is_retried_one_line_per_attempt_the
     closed = "http://127.0.0.1:9"
     # the real first delay and give-up time are seconds and minutes; the same code, quicker
     script = ("import bot.cli as cli; cli.TELEGRAM_FIRST_RETRY_SECONDS = 0.05; "
-              "cli.TELEGRAM_GIVE_UP_SECONDS = 1.0; raise SystemExit(cli.main(['run']))")
+              "cli.TELEGRAM_GIVE_UP_SECONDS = 3.0; raise SystemExit(cli.main(['run']))")
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SEC_", "FINNHUB_", "DATABASE_",
                                                                     "LOG_"))},
