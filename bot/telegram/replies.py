@@ -19,6 +19,8 @@ COMMANDS = (
     ("watch", "Follow companies: /watch NVDA MSFT"),
     ("unwatch", "Stop following: /unwatch NVDA"),
     ("watchlist", "Your companies and their next report dates"),
+    ("upcoming", "Your companies' reports in the next days: /upcoming 14"),
+    ("next", "Any company's next report: /next NVDA"),
     ("settings", "Which filings besides results to get (officers, insiders...)"),
     ("status", "Data sources and delivery health"),
     ("stop", "Pause all alerts (/start resumes)"),
@@ -136,8 +138,11 @@ INTERNAL_ERROR = "Sorry, something went wrong on my side. Nothing was lost; plea
 ADMIN_ONLY = "Sorry, that command is for the bot's administrators only."
 
 
-def settings_text(chosen: set[str]) -> str:
-    """Return the /settings text: results always on, announcement kinds as chosen."""
+REVISIONS_TITLE = "Estimate revisions (consensus moves over 2%)"
+
+
+def settings_text(chosen: set[str], *, revisions: bool = False) -> str:
+    """Return the /settings text: results always on, announcement kinds and revisions as chosen."""
     from bot.engine.preferences import announcement_kinds
 
     lines = [
@@ -148,7 +153,9 @@ def settings_text(chosen: set[str]) -> str:
         "Other SEC filings (tap to switch):",
     ]
     lines += [f"{'✅' if k.key in chosen else '▫️'} {escape(k.title)}" for k in announcement_kinds()]
-    lines += ["", "Or type e.g. <code>/settings insiders on</code>, <code>/settings all off</code>."]
+    lines += ["", f"{'✅' if revisions else '▫️'} {escape(REVISIONS_TITLE)} in the 30 days before a report"]
+    lines += ["", "Or type e.g. <code>/settings insiders on</code>, <code>/settings all off</code>, "
+              "<code>/settings revisions on</code>."]
     return "\n".join(lines)
 
 
@@ -157,7 +164,8 @@ def settings_usage() -> str:
     from bot.engine.preferences import announcement_kinds
 
     names = ", ".join(k.key for k in announcement_kinds())
-    return f"Use <code>/settings KIND on|off</code> where KIND is one of: {names}, all."
+    return (f"Use <code>/settings KIND on|off</code> where KIND is one of: {names}, all; "
+            "or <code>/settings revisions on|off</code> for estimate revisions.")
 
 
 def status_text(report: StatusReport) -> str:
