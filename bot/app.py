@@ -228,7 +228,8 @@ def build_application(
     )
     admin = AdminCommands(db, outbox=OUTBOX, admin_chat_ids=settings.admin_chat_ids, clock=clock,
                           on_enqueued=runtime.wake_sender)
-    calendar = CalendarCommands(db, clock=clock, ask_calendars=lambda tickers: ask_calendars_now(runtime, tickers))
+    calendar = CalendarCommands(db, clock=clock, ask_calendars=lambda tickers: ask_calendars_now(runtime, tickers),
+                                company_list_loaded=runtime.company_list_loaded if with_jobs else None)
     register.add_handlers(application, commands, admin, calendar)
     _RUNTIMES[application] = runtime
     return application, runtime

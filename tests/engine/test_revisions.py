@@ -13,7 +13,16 @@ from bot.engine.preferences import set_revisions
 from bot.sources.calendar import CalendarRow
 from bot.store.db import session_scope
 from bot.store.tables import Alert, AlertKind, Chat, Delivery, ExpectationRow
-from tests.engine.helpers import NOW, OUTBOX, Clock, add_company, calendar_row, eps, revenue, watching_chat
+from tests.engine.helpers import (
+    NOW,
+    OUTBOX,
+    Clock,
+    add_company,
+    calendar_row,
+    eps,
+    revenue,
+    watching_chat,
+)
 
 FEB_26 = date(2025, 2, 26)  # NOW is Feb 26, 14:00 UTC: the report is due today
 OPTED_IN, NOT_OPTED_IN = 5_000_000_001, -1_001_234_567_890
