@@ -85,10 +85,10 @@ def chat_zone(session: Session, chat_id: int) -> ZoneInfo:
 
 def upcoming(session: Session, chat_id: int, *, now: datetime, days: int) -> Upcoming:
     """Return the chat's watched reports whose local date falls in the next `days` days."""
-    zone = chat_zone(session, chat_id)
+    chat = get_chat(session, chat_id)
+    zone = zone_of(chat.timezone if chat is not None else None)
     today = now.astimezone(zone).date()
     last = today + timedelta(days=days - 1)
-    chat = get_chat(session, chat_id)
     watched = list(session.exec(
         select(Company).join(Watch, col(Watch.company_id) == col(Company.id)).where(Watch.chat_pk == chat.id)
         .order_by(col(Company.ticker))

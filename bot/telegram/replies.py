@@ -33,6 +33,7 @@ WELCOME = (
     "each consensus I track (vendor and basis named: GAAP or adjusted), and when a report moves.\n\n"
     "/watch NVDA MSFT: follow companies\n"
     "/watchlist: your companies and their next report dates\n"
+    "/upcoming: their reports in the next 7 days; /next NVDA: any company's next report\n"
     "/unwatch NVDA: stop following\n"
     "/stop: pause all alerts; /start resumes\n"
     "/help: all commands"
