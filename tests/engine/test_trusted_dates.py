@@ -4,12 +4,13 @@ says so; a date confirmed on the same day moves nothing; a confirmed date that m
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import select
 
 from bot.engine.date_changes import alert_date_changes
+from bot.engine.releases import event_from_release
 from bot.engine.sync import apply_calendar_rows
 from bot.sources.calendar import CalendarRow
 from bot.store.db import session_scope
@@ -118,3 +119,15 @@ def test_a_confirmation_withdrawn_shows_the_date_as_estimated_again(db: Engine) 
     store(db, clock, calendar_row(day=FEB_26))
     assert the_event(db).date_status == "estimated"
     assert date_alerts(db) == []
+
+
+def test_a_date_from_the_company_s_own_filing_is_confirmed(db: Engine) -> None:
+    accepted = datetime(2025, 2, 26, 21, 20, tzinfo=UTC)  # 16:20 in New York
+    with session_scope(db) as session:
+        company = add_company(session)
+        event = event_from_release(session, company, accepted, period_end=date(2025, 1, 26), now=accepted)
+        assert event.date_status == "confirmed"
+    with session_scope(db) as session:
+        [word] = session.exec(select(EventDate)).all()
+        assert (word.source, word.report_date, word.date_status, word.timing) == ("sec", FEB_26, "confirmed", "amc")
+        assert word.report_time is not None and word.report_time.replace(tzinfo=UTC) == accepted
