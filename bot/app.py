@@ -44,6 +44,7 @@ from bot.store.db import ThreadedTransactions, make_engine, session_scope
 from bot.store.source_state import seconds_until_retry
 from bot.telegram import register
 from bot.telegram.admin_commands import AdminCommands
+from bot.telegram.calendar_commands import CalendarCommands
 from bot.telegram.commands import UserCommands
 
 logger = logging.getLogger(__name__)
@@ -159,6 +160,12 @@ def read_next_reports(runtime: Runtime, tickers: Sequence[str]) -> None:
     runtime.work.spawn("read-next-reports", read())
 
 
+def ask_calendars_now(runtime: Runtime, tickers: Sequence[str]) -> asyncio.Task[Any] | None:
+    """Start reading these companies' next reports (/next of a company with no stored date); the
+    task, which the caller may wait for a while (None once the bot is stopping)."""
+    return runtime.work.spawn("next-report-asked", runtime.poller.sync_companies(list(tickers)))
+
+
 def calendar_sources(settings: Settings, client: httpx.AsyncClient) -> list[CalendarSource]:
     """Return the calendar providers the settings allow: Nasdaq always, Finnhub with a key."""
     sources: list[CalendarSource] = [NasdaqCalendar(client, settings.nasdaq_api_url, limiter=RateLimiter(1.0))]
@@ -226,7 +233,9 @@ def build_application(
     )
     admin = AdminCommands(db, outbox=OUTBOX, admin_chat_ids=settings.admin_chat_ids, clock=clock,
                           on_enqueued=runtime.wake_sender)
-    register.add_handlers(application, commands, admin)
+    calendar = CalendarCommands(db, clock=clock, ask_calendars=lambda tickers: ask_calendars_now(runtime, tickers),
+                                company_list_loaded=runtime.company_list_loaded if with_jobs else None)
+    register.add_handlers(application, commands, admin, calendar)
     _RUNTIMES[application] = runtime
     return application, runtime
 

@@ -16,8 +16,15 @@ from html import escape
 from sqlmodel import Session, col, select
 
 from bot.delivery.outbox import enqueue_alert, enqueue_broadcast, enqueue_correction
-from bot.delivery.render import render_date_change, render_filing, render_result
-from bot.engine.alerts import AlertData, BroadcastAlert, DateChangeAlert, FilingAlert, ResultAlert
+from bot.delivery.render import render_date_change, render_filing, render_result, render_revision
+from bot.engine.alerts import (
+    AlertData,
+    BroadcastAlert,
+    DateChangeAlert,
+    FilingAlert,
+    ResultAlert,
+    RevisionAlert,
+)
 from bot.engine.ports import Publication
 from bot.store.tables import Alert, AlertKind
 
@@ -35,6 +42,8 @@ class OutboxPublisher:
             return _publish_filing(session, alert, now)
         if isinstance(alert, DateChangeAlert):
             return _publish_date_change(session, alert, now)
+        if isinstance(alert, RevisionAlert):
+            return _publish_revision(session, alert, now)
         return _publish_broadcast(session, alert, now)
 
 
@@ -83,6 +92,17 @@ def _publish_date_change(session: Session, alert: DateChangeAlert, now: datetime
         session, kind=AlertKind.DATE_CHANGE,
         dedup_key=f"date:{alert.event_id}:{notice.new_date.isoformat()}:{notice.new_timing.value}",
         text=render_date_change(notice), company_id=alert.company_id, event_id=alert.event_id,
+        chat_pks=alert.audience, now=now,
+    )
+    return Publication(written)
+
+
+def _publish_revision(session: Session, alert: RevisionAlert, now: datetime) -> Publication:
+    """One revision alert per report, metric and day, whichever source moved first."""
+    written = enqueue_alert(
+        session, kind=AlertKind.REVISION,
+        dedup_key=f"revision:{alert.event_id}:{alert.notice.figure.metric}:{alert.day.isoformat()}",
+        text=render_revision(alert.notice), company_id=alert.company_id, event_id=alert.event_id,
         chat_pks=alert.audience, now=now,
     )
     return Publication(written)

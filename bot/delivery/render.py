@@ -10,7 +10,7 @@ from bot.catalog import catalog
 from bot.domain.figures import Basis, Figure, Metric, Unit
 from bot.domain.market_time import NEW_YORK, TIMING_LABELS, Timing
 from bot.domain.verdicts import Comparison, EventVerdict, Verdict
-from bot.engine.alerts import DateChangeNotice, FilingNotice, ResultReport
+from bot.engine.alerts import DateChangeNotice, FilingNotice, ResultReport, RevisionNotice
 
 CURRENCY_PREFIX = {"USD": "$", "CNY": "RMB", "RMB": "RMB", "EUR": "€", "GBP": "£", "JPY": "¥", "HKD": "HK$"}
 VERDICT_MARK = {
@@ -198,3 +198,21 @@ def render_date_change(notice: DateChangeNotice) -> str:
         lines.append(f"was {escape(_report_time(notice.old_date, notice.old_timing))}")
     lines.append(f"<i>{escape(notice.company_name)} · date from {escape(source_name(notice.source))}</i>")
     return "\n".join(lines)
+
+
+def render_revision(notice: RevisionNotice) -> str:
+    """Return '📉 NVDA Q4 FY2025 consensus EPS cut to $0.82 from $0.84 (Nasdaq, 18 est.)'."""
+    new = notice.figure
+    raised = new.value > notice.old_value
+    mark, verb = ("📈", "raised to") if raised else ("📉", "cut to")
+    name = "EPS" if new.metric == Metric.EPS else metric_name(new.metric).lower()
+    previous = format_value(Figure(new.metric, new.basis, new.unit, new.currency, notice.old_value))
+    source = source_name(notice.source)
+    if notice.estimates:
+        source += f", {notice.estimates} est."
+    report = f" {notice.period_label}" if notice.period_label else ""
+    return "\n".join([
+        f"{mark} <b>{escape(notice.ticker)}</b>{escape(report)} consensus {escape(name)} {verb} "
+        f"<b>{escape(format_value(new))}</b> from {escape(previous)} ({escape(source)})",
+        f"<i>{escape(notice.company_name)} · report {escape(_report_time(notice.report_date, notice.timing))}</i>",
+    ])

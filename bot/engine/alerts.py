@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
 from bot.domain.figures import Figure
 from bot.domain.market_time import Timing
@@ -62,6 +63,21 @@ class DateChangeNotice:
 
 
 @dataclass(frozen=True)
+class RevisionNotice:
+    """What a revision alert says: a watched report's consensus moved, from which value to which."""
+
+    ticker: str
+    company_name: str
+    period_label: str
+    report_date: date
+    timing: Timing
+    figure: Figure  # the new consensus
+    old_value: Decimal
+    source: str
+    estimates: int | None
+
+
+@dataclass(frozen=True)
 class ResultAlert:
     """A report's figures against every expectation; a later one for the same event revises it."""
 
@@ -95,6 +111,17 @@ class DateChangeAlert:
 
 
 @dataclass(frozen=True)
+class RevisionAlert:
+    """A watched report's consensus EPS or revenue moved; at most one per metric and day."""
+
+    notice: RevisionNotice
+    event_id: int
+    company_id: int
+    day: date  # the exchange's date the move was seen on
+    audience: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class BroadcastAlert:
     """An administrator's message to every active chat."""
 
@@ -102,4 +129,4 @@ class BroadcastAlert:
     admin_chat_id: int
 
 
-AlertData = ResultAlert | FilingAlert | DateChangeAlert | BroadcastAlert
+AlertData = ResultAlert | FilingAlert | DateChangeAlert | RevisionAlert | BroadcastAlert

@@ -23,11 +23,17 @@ from bot.domain.market_time import new_york_date, utc_now
 from bot.engine.date_changes import alert_date_changes
 from bot.engine.evaluate import evaluate_event
 from bot.engine.ports import Outbox, Transactions
+from bot.engine.revisions import alert_revisions
 from bot.engine.sync import SyncReport, apply_calendar_rows
 from bot.errors import SourceError
 from bot.sources.calendar import CalendarRow, CalendarSource
 from bot.store.companies import find_company, share_class_ids
-from bot.store.source_state import backing_off, record_source_error, record_source_success
+from bot.store.source_state import (
+    backing_off,
+    calendar_asked_key,
+    record_source_error,
+    record_source_success,
+)
 from bot.store.tables import Chat, ChatStatus, Company, EarningsEvent, EventState, Watch
 
 logger = logging.getLogger(__name__)
@@ -46,6 +52,7 @@ class PollOutcome:
     alerts: int = 0
     errors: list[str] = field(default_factory=list)
     sync: SyncReport | None = None
+    answered: int = 0  # sources that answered
 
 
 def _watched_ids() -> SelectOfScalar[int | None]:
@@ -149,7 +156,15 @@ class CalendarPoller:
                 return fetch_next(wanted, start, today + timedelta(days=NEXT_REPORT_DAYS))
             return source.fetch(start, today + timedelta(days=LOOKAHEAD_DAYS), wanted)
 
-        return await self._read("companies", ask)
+        outcome = await self._read("companies", ask)
+        if outcome.answered:
+            await self.transactions.run(self._record_asked, wanted)
+        return outcome
+
+    def _record_asked(self, session: Session, tickers: Sequence[str]) -> None:
+        """Note when the calendars were last asked about these companies (/next says so)."""
+        for ticker in tickers:
+            record_source_success(session, calendar_asked_key(ticker), self.clock())
 
     async def _read(
         self, mode: str, ask: Callable[[CalendarSource], Awaitable[list[CalendarRow]]]
@@ -167,6 +182,7 @@ class CalendarPoller:
                 await self.transactions.run(self._record_outcome, source.name, exc)
                 continue
             rows.extend(fetched)
+            outcome.answered += 1
             await self.transactions.run(self._record_outcome, source.name, None)
         outcome.rows = len(rows)
         outcome.alerts, outcome.sync = await self.transactions.run(self.store, rows)
@@ -186,6 +202,7 @@ class CalendarPoller:
         alerts = 0
         report = apply_calendar_rows(session, rows, now=now, precedence=[s.name for s in self.sources])
         alerts += alert_date_changes(session, report.date_changes, outbox=self.outbox, now=now)
+        alerts += alert_revisions(session, report.consensus_changes, outbox=self.outbox, now=now)
         for event_id in sorted(report.reported_events):
             event = session.get(EarningsEvent, event_id)
             if event is not None and evaluate_event(session, event, outbox=self.outbox, now=now).alert is not None:

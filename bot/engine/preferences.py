@@ -80,3 +80,20 @@ def any_chat_wants(session: Session, kind_keys: set[str]) -> bool:
         select(Chat.announcement_kinds).where(Chat.status == ChatStatus.ACTIVE, Chat.announcement_kinds != "")
     ).all()
     return any(set(row.split(",")) & kind_keys for row in rows)
+
+
+def set_revisions(
+    session: Session, chat_id: int, enabled: bool, *, now: datetime, kind: str = "private", title: str | None = None,
+) -> bool:
+    """Turn estimate-revision alerts on or off for the chat; return the setting afterwards."""
+    chat = get_chat(session, chat_id) or register_chat(session, chat_id, kind=kind, title=title, now=now)[0]
+    chat.revisions, chat.updated_at = enabled, now
+    session.add(chat)
+    session.flush()
+    return chat.revisions
+
+
+def revisions_of(session: Session, chat_id: int) -> bool:
+    """Does the chat get estimate-revision alerts (off for an unknown chat)?"""
+    chat = get_chat(session, chat_id)
+    return bool(chat and chat.revisions)

@@ -18,6 +18,7 @@ from bot.engine.evaluate import Evaluation, evaluate_event
 from bot.engine.ports import Outbox
 from bot.engine.sync import has_period_key, label_for_company
 from bot.store.companies import issuer_watchers, share_class_ids
+from bot.store.event_dates import record_event_date
 from bot.store.figures import record_reported
 from bot.store.tables import (
     Alert,
@@ -153,6 +154,9 @@ def event_from_release(
     )
     session.add(event)
     session.flush()
+    # the company's own filing: its day and moment are confirmed
+    record_event_date(session, event, source=SOURCE, report_date=day, timing=event.timing, confirmed=True,
+                      now=now, report_time=as_utc(accepted_at))
     logger.info("event created from a release ticker=%s period=%s", company.ticker, key)
     return event
 

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from bot.store.source_state import CALENDAR_ASKED_PREFIX
 from bot.store.tables import Delivery, DeliveryStatus, SourceState
 
 
@@ -33,7 +34,10 @@ class StatusReport:
 
 def status_report(session: Session, *, now: datetime, sec_configured: bool, finnhub_configured: bool) -> StatusReport:
     """Return each source's last success or error, and the pending deliveries."""
-    states = session.exec(select(SourceState).order_by(SourceState.key)).all()
+    # a company's "calendars last asked" marks are no source of their own
+    states = session.exec(
+        select(SourceState).where(~col(SourceState.key).startswith(CALENDAR_ASKED_PREFIX)).order_by(SourceState.key)
+    ).all()
     pending = session.exec(
         select(func.count()).select_from(Delivery).where(Delivery.status == DeliveryStatus.PENDING)
     ).one()

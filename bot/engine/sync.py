@@ -6,9 +6,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
+from bot.domain.figures import Figure
 from bot.domain.market_time import Timing, new_york_date
 from bot.domain.periods import (
     fiscal_quarter_of,
@@ -19,7 +21,8 @@ from bot.domain.periods import (
 )
 from bot.sources.calendar import CalendarRow
 from bot.store.companies import find_company, share_class_ids
-from bot.store.figures import record_expectation, record_reported
+from bot.store.event_dates import confirmed_by, record_event_date
+from bot.store.figures import latest_expectation, record_expectation, record_reported
 from bot.store.tables import Company, DateStatus, EarningsEvent, EventState, saved_id
 
 logger = logging.getLogger(__name__)
@@ -39,6 +42,17 @@ class DateChange:
     source: str = ""
 
 
+@dataclass(frozen=True)
+class ConsensusChange:
+    """A source's consensus for a scheduled report moved from one value to another."""
+
+    event_id: int
+    figure: Figure  # the new value
+    old_value: Decimal
+    source: str
+    estimates: int | None
+
+
 @dataclass
 class SyncReport:
     """What one sync changed."""
@@ -49,6 +63,7 @@ class SyncReport:
     unknown_tickers: set[str] = field(default_factory=set)
     date_changes: list[DateChange] = field(default_factory=list)
     reported_events: set[int] = field(default_factory=set)
+    consensus_changes: list[ConsensusChange] = field(default_factory=list)
 
 
 def apply_calendar_rows(
@@ -75,20 +90,46 @@ def apply_calendar_rows(
             report.events_updated += 1
         session.add(event)
         session.flush()
-        changed = False
-        for figure in row.estimates:
-            stored = record_expectation(
-                session, event, figure, source=row.source, as_of=now, estimates=row.estimate_count
-            )
-            report.expectations_stored += stored
-            # a vendor's estimate that reaches an event already reported (from its release) may give
-            # the verdict the release alone could not
-            changed |= stored and event.state == EventState.REPORTED
+        _record_date(session, event, row, now=now)
+        changed = _record_estimates(session, event, row, now=now, report=report)
         for figure in row.actuals:
             changed |= record_reported(session, event, figure, source=row.source, reported_at=now)
         if changed:
             report.reported_events.add(saved_id(event))
     return report
+
+
+def _record_date(session: Session, event: EarningsEvent, row: CalendarRow, *, now: datetime) -> None:
+    """Keep the source's word on the date; the event shows "confirmed" only while a source confirms
+    the very day it shows (a vendor's estimate of the same day becoming confirmed moves nothing)."""
+    record_event_date(session, event, source=row.source, report_date=row.report_date, timing=row.timing,
+                      confirmed=row.confirmed, now=now)
+    if event.state == EventState.SCHEDULED:
+        status = DateStatus.CONFIRMED if confirmed_by(session, event) else DateStatus.ESTIMATED
+        if event.date_status != status:
+            event.date_status, event.updated_at = status, now
+            session.add(event)
+
+
+def _record_estimates(session: Session, event: EarningsEvent, row: CalendarRow, *, now: datetime,
+                      report: SyncReport) -> bool:
+    """Store the row's estimates (history kept); note each scheduled consensus that moved. Return True
+    when an estimate reached an event already reported."""
+    changed = False
+    for figure in row.estimates:
+        before = latest_expectation(session, event, figure, source=row.source)
+        stored = record_expectation(
+            session, event, figure, source=row.source, as_of=now, estimates=row.estimate_count
+        )
+        report.expectations_stored += stored
+        # a vendor's estimate that reaches an event already reported (from its release) may give
+        # the verdict the release alone could not
+        changed |= stored and event.state == EventState.REPORTED
+        if stored and before is not None and before.value != figure.value and event.state == EventState.SCHEDULED:
+            report.consensus_changes.append(
+                ConsensusChange(saved_id(event), figure, before.value, row.source, row.estimate_count)
+            )
+    return changed
 
 
 def _learn_fiscal_year_end(session: Session, company: Company, row: CalendarRow) -> None:
@@ -239,9 +280,12 @@ def _update_date_and_timing(
 
 
 def _may_reschedule(event: EarningsEvent, row: CalendarRow, *, today: date, precedence: Sequence[str]) -> bool:
-    """May this row set the event's date and timing?"""
+    """May this row set the event's date and timing? A date a source confirms outranks estimates."""
     if not event.date_source or row.source == event.date_source:
         return True
+    confirmed = event.date_status == DateStatus.CONFIRMED
+    if row.confirmed != confirmed and (event.report_date is None or event.report_date >= today):
+        return row.confirmed
     rank = {name: position for position, name in enumerate(precedence)}
     if rank.get(row.source, len(rank)) < rank.get(event.date_source, len(rank)):
         return True

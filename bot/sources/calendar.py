@@ -33,6 +33,9 @@ class CalendarRow:
     estimate_count: int | None
     actuals: tuple[Figure, ...]
     source: str
+    # The provider says the company itself set this date. Nasdaq's and Finnhub's rows never do
+    # (docs/decisions/010-trusted-dates.md): their dates are estimates until the release.
+    confirmed: bool = False
 
     def estimate(self, metric: str) -> Figure | None:
         """Return the consensus figure for metric, if the provider gave one."""

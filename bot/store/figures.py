@@ -25,18 +25,7 @@ def record_expectation(
     before any calendar knew it) may still give its value; whether it counts is evaluate's rule
     (`latest_expectations`).
     """
-    latest = session.exec(
-        select(ExpectationRow)
-        .where(
-            ExpectationRow.event_id == event.id,
-            ExpectationRow.metric == figure.metric,
-            ExpectationRow.basis == figure.basis,
-            ExpectationRow.unit == figure.unit,
-            ExpectationRow.currency == figure.currency,
-            ExpectationRow.source == source,
-        )
-        .order_by(col(ExpectationRow.as_of).desc(), col(ExpectationRow.id).desc())
-    ).first()
+    latest = latest_expectation(session, event, figure, source=source)
     if latest is not None and latest.value == figure.value and latest.estimates == estimates:
         return False
     if latest is not None and event.state != EventState.SCHEDULED:
@@ -49,6 +38,22 @@ def record_expectation(
         )
     )
     return True
+
+
+def latest_expectation(session: Session, event: EarningsEvent, figure: Figure, *, source: str) -> ExpectationRow | None:
+    """Return the source's newest stored value of this figure (same metric, basis, unit, currency)."""
+    return session.exec(
+        select(ExpectationRow)
+        .where(
+            ExpectationRow.event_id == event.id,
+            ExpectationRow.metric == figure.metric,
+            ExpectationRow.basis == figure.basis,
+            ExpectationRow.unit == figure.unit,
+            ExpectationRow.currency == figure.currency,
+            ExpectationRow.source == source,
+        )
+        .order_by(col(ExpectationRow.as_of).desc(), col(ExpectationRow.id).desc())
+    ).first()
 
 
 def record_reported(

@@ -48,6 +48,14 @@ def backoff_seconds(
     return max(delay, retry_after or 0.0)
 
 
+CALENDAR_ASKED_PREFIX = "calendar-asked:"
+
+
+def calendar_asked_key(ticker: str) -> str:
+    """The bookkeeping key of when the calendars were last asked about one company's next report."""
+    return CALENDAR_ASKED_PREFIX + ticker
+
+
 def get_source_state(session: Session, key: str) -> SourceState | None:
     """Return the bookkeeping row of a source, if it ever ran."""
     return session.exec(select(SourceState).where(SourceState.key == key)).first()

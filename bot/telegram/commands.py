@@ -11,7 +11,14 @@ from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    CallbackQuery,
+    Chat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
@@ -26,6 +33,7 @@ T = TypeVar("T")
 # A /watch that comes before SEC's company list was first loaded waits this long for it (handlers
 # run one at a time, so not longer); after that the reply says the list is loading.
 COMPANY_LIST_WAIT_SECONDS = 8.0
+REVISIONS_BUTTON = "rev:toggle"  # callback data of the estimate-revisions switch
 
 
 class UserCommands:
@@ -155,6 +163,9 @@ class UserCommands:
             return
         args = [a.lower() for a in (context.args or [])]
         now = self.clock()
+        if args and args[0] == "revisions":
+            await self._revisions_setting(message, chat, args)
+            return
         if args:
             keys = [k.key for k in preferences.announcement_kinds()] if args[0] == "all" else [args[0]]
             if len(args) != 2 or args[1] not in {"on", "off"} or not all(preferences.announcement_kind(k) for k in keys):
@@ -171,7 +182,41 @@ class UserCommands:
             chosen = await self._in_session(change)
         else:
             chosen = await self._in_session(lambda s: preferences.announcement_kinds_of(s, chat.id))
-        await message.reply_html(replies.settings_text(chosen), reply_markup=settings_keyboard(chosen))
+        revisions = await self._in_session(lambda s: preferences.revisions_of(s, chat.id))
+        await message.reply_html(replies.settings_text(chosen, revisions=revisions),
+                                 reply_markup=settings_keyboard(chosen, revisions=revisions))
+
+    async def _revisions_setting(self, message: Message, chat: Chat, args: list[str]) -> None:
+        """`/settings revisions on|off`: estimate-revision alerts for the chat's watched reports."""
+        if len(args) != 2 or args[1] not in {"on", "off"}:
+            await message.reply_html(replies.settings_usage())
+            return
+        now = self.clock()
+
+        def change(session: Session) -> tuple[set[str], bool]:
+            on = preferences.set_revisions(session, chat.id, args[1] == "on", now=now, kind=chat.type,
+                                           title=chat.title or chat.username)
+            return preferences.announcement_kinds_of(session, chat.id), on
+
+        chosen, on = await self._in_session(change)
+        await message.reply_html(replies.settings_text(chosen, revisions=on),
+                                 reply_markup=settings_keyboard(chosen, revisions=on))
+
+    async def revisions_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Switch estimate-revision alerts from the /settings keyboard."""
+        query, chat = update.callback_query, update.effective_chat
+        if query is None or chat is None:
+            return
+        now = self.clock()
+
+        def toggle(session: Session) -> tuple[set[str], bool]:
+            on = preferences.set_revisions(session, chat.id, not preferences.revisions_of(session, chat.id),
+                                           now=now, kind=chat.type, title=chat.title or chat.username)
+            return preferences.announcement_kinds_of(session, chat.id), on
+
+        chosen, on = await self._in_session(toggle)
+        await query.answer(f"Estimate revisions: {'on' if on else 'off'}")
+        await _show_settings(query, chosen, on)
 
     async def settings_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Switch one announcement kind from the /settings keyboard."""
@@ -185,18 +230,15 @@ class UserCommands:
             return
         now = self.clock()
 
-        def toggle(session: Session) -> set[str]:
+        def toggle(session: Session) -> tuple[set[str], bool]:
             current = preferences.announcement_kinds_of(session, chat.id)
-            return preferences.set_announcement(session, chat.id, key, key not in current, now=now,
-                                                kind=chat.type, title=chat.title or chat.username)
+            chosen = preferences.set_announcement(session, chat.id, key, key not in current, now=now,
+                                                  kind=chat.type, title=chat.title or chat.username)
+            return chosen, preferences.revisions_of(session, chat.id)
 
-        chosen = await self._in_session(toggle)
+        chosen, revisions = await self._in_session(toggle)
         await query.answer(f"{kind.title}: {'on' if key in chosen else 'off'}")
-        try:
-            await query.edit_message_text(replies.settings_text(chosen), reply_markup=settings_keyboard(chosen))
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():  # an old menu already showing this state
-                raise
+        await _show_settings(query, chosen, revisions)
 
     async def stale_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Answer a button this version of the bot doesn't know, so the client stops waiting."""
@@ -232,12 +274,23 @@ async def reply_long(message: Message, text: str) -> None:
         await message.reply_html(part)
 
 
-def settings_keyboard(chosen: set[str]) -> InlineKeyboardMarkup:
-    """Return one toggle button per announcement kind."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(f"{'✅' if k.key in chosen else '▫️'} {k.title}", callback_data=f"ann:{k.key}")]
-         for k in preferences.announcement_kinds()]
-    )
+def settings_keyboard(chosen: set[str], *, revisions: bool = False) -> InlineKeyboardMarkup:
+    """Return one toggle button per announcement kind, and the estimate-revisions switch."""
+    rows = [[InlineKeyboardButton(f"{'✅' if k.key in chosen else '▫️'} {k.title}", callback_data=f"ann:{k.key}")]
+            for k in preferences.announcement_kinds()]
+    rows.append([InlineKeyboardButton(f"{'✅' if revisions else '▫️'} {replies.REVISIONS_TITLE}",
+                                      callback_data=REVISIONS_BUTTON)])
+    return InlineKeyboardMarkup(rows)
+
+
+async def _show_settings(query: CallbackQuery, chosen: set[str], revisions: bool) -> None:
+    """Redraw the /settings menu a button was tapped in."""
+    try:
+        await query.edit_message_text(replies.settings_text(chosen, revisions=revisions),
+                                      reply_markup=settings_keyboard(chosen, revisions=revisions))
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():  # an old menu already showing this state
+            raise
 
 
 async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.telegram.admin_commands import AdminCommands
-from bot.telegram.commands import UserCommands, error_handler
+from bot.telegram.calendar_commands import CalendarCommands
+from bot.telegram.commands import REVISIONS_BUTTON, UserCommands, error_handler
 from bot.telegram.replies import COMMANDS
 
 COMMAND_MENU = COMMANDS
 
 
-def add_handlers(application: Application, commands: UserCommands, admin: AdminCommands) -> None:
+def add_handlers(application: Application, commands: UserCommands, admin: AdminCommands,
+                 calendar: CalendarCommands) -> None:
     """Register every command; unknown commands last."""
     # Only new messages: an edited /broadcast or /watch must not run again, and channel posts are
     # not conversations with the bot.
@@ -22,6 +24,8 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
         ("watch", commands.watch_command),
         ("unwatch", commands.unwatch_command),
         ("watchlist", commands.watchlist_command),
+        ("upcoming", calendar.upcoming_command),
+        ("next", calendar.next_command),
         ("stop", commands.stop_command),
         ("status", commands.status_command),
         ("settings", commands.settings_command),
@@ -32,6 +36,7 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
         [
             *(CommandHandler(name, callback, filters=new_message) for name, callback in commands_by_name),
             CallbackQueryHandler(commands.settings_button, pattern=r"^ann:"),
+            CallbackQueryHandler(commands.revisions_button, pattern=f"^{REVISIONS_BUTTON}$"),
             CallbackQueryHandler(commands.stale_button),
             # Must stay last: any other /command or message gets a pointer to /help.
             MessageHandler(filters.COMMAND & new_message, commands.unknown_command),

@@ -19,6 +19,8 @@ COMMANDS = (
     ("watch", "Follow companies: /watch NVDA MSFT"),
     ("unwatch", "Stop following: /unwatch NVDA"),
     ("watchlist", "Your companies and their next report dates"),
+    ("upcoming", "Your companies' reports in the next days: /upcoming 14"),
+    ("next", "Any company's next report: /next NVDA"),
     ("settings", "Which filings besides results to get (officers, insiders...)"),
     ("status", "Data sources and delivery health"),
     ("stop", "Pause all alerts (/start resumes)"),
@@ -31,6 +33,7 @@ WELCOME = (
     "each consensus I track (vendor and basis named: GAAP or adjusted), and when a report moves.\n\n"
     "/watch NVDA MSFT: follow companies\n"
     "/watchlist: your companies and their next report dates\n"
+    "/upcoming: their reports in the next 7 days; /next NVDA: any company's next report\n"
     "/unwatch NVDA: stop following\n"
     "/stop: pause all alerts; /start resumes\n"
     "/help: all commands"
@@ -136,8 +139,11 @@ INTERNAL_ERROR = "Sorry, something went wrong on my side. Nothing was lost; plea
 ADMIN_ONLY = "Sorry, that command is for the bot's administrators only."
 
 
-def settings_text(chosen: set[str]) -> str:
-    """Return the /settings text: results always on, announcement kinds as chosen."""
+REVISIONS_TITLE = "Estimate revisions (consensus moves over 2%)"
+
+
+def settings_text(chosen: set[str], *, revisions: bool = False) -> str:
+    """Return the /settings text: results always on, announcement kinds and revisions as chosen."""
     from bot.engine.preferences import announcement_kinds
 
     lines = [
@@ -148,7 +154,9 @@ def settings_text(chosen: set[str]) -> str:
         "Other SEC filings (tap to switch):",
     ]
     lines += [f"{'✅' if k.key in chosen else '▫️'} {escape(k.title)}" for k in announcement_kinds()]
-    lines += ["", "Or type e.g. <code>/settings insiders on</code>, <code>/settings all off</code>."]
+    lines += ["", f"{'✅' if revisions else '▫️'} {escape(REVISIONS_TITLE)} in the 30 days before a report"]
+    lines += ["", "Or type e.g. <code>/settings insiders on</code>, <code>/settings all off</code>, "
+              "<code>/settings revisions on</code>."]
     return "\n".join(lines)
 
 
@@ -157,7 +165,8 @@ def settings_usage() -> str:
     from bot.engine.preferences import announcement_kinds
 
     names = ", ".join(k.key for k in announcement_kinds())
-    return f"Use <code>/settings KIND on|off</code> where KIND is one of: {names}, all."
+    return (f"Use <code>/settings KIND on|off</code> where KIND is one of: {names}, all; "
+            "or <code>/settings revisions on|off</code> for estimate revisions.")
 
 
 def status_text(report: StatusReport) -> str:
