@@ -25,12 +25,13 @@ class Basis(StrEnum):
 
 
 class Unit(StrEnum):
-    """What one unit of value is: money, money per share / per ADS, or a percentage."""
+    """What one unit of value is: money, money per share / per ADS, a percentage, or a count."""
 
     MONEY = "money"
     PER_SHARE = "per_share"
     PER_ADS = "per_ads"
     PERCENT = "percent"
+    COUNT = "count"  # people, devices, subscribers: no currency
 
 
 HEADLINE_METRICS = (Metric.EPS, Metric.REVENUE)

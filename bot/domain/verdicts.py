@@ -118,7 +118,7 @@ def _verdict(unit: Unit, difference: Decimal, surprise: Decimal | None, band: In
     if unit is Unit.PERCENT:
         within = abs(difference) <= band.percent_points
     else:
-        limit = band.money_percent if unit is Unit.MONEY else band.per_share_percent
+        limit = band.money_percent if unit in (Unit.MONEY, Unit.COUNT) else band.per_share_percent
         within = surprise is not None and abs(surprise) <= limit
     if within:
         return Verdict.IN_LINE
