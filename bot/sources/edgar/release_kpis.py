@@ -71,6 +71,8 @@ _GUIDED_PERIOD = re.compile(
     r"(?P<year>20\d\d)\b|\b(?P<lead>20\d\d)\s+(?:capital\s+expenditures|capex|investments?)\b|\bnext\s+quarter\b"
 )
 _NEAR = 160
+_LAST_PART = re.compile(r",|;|\band\b")
+_AND_THEN = re.compile(r"\b(?:and|while)\s*$")  # "up 8% sequentially and 39% year over year"
 
 
 class KpiReader:
@@ -208,25 +210,28 @@ def year_over_year(text: str, start: int, end: int, sentence: str) -> tuple[Deci
     """Return the year-over-year change (in percent, with its step) stated after text[start:end].
 
     Each percentage after the name is looked at in turn: a sequential or constant-currency one is
-    passed over; another metric named in between, or a percentage that is not a change, ends the search.
+    passed over ("up 16% from Q3 and up 93% from a year ago", "8% sequentially and 39% year over
+    year"); another metric named in between, or a percentage that is not a change, ends the search.
     """
     percents = list(_PERCENT.finditer(text, end, end + 2 * _NEAR))
-    previous = end
+    previous, word = end, None
     for index, match in enumerate(percents):
-        if OTHER_METRIC.search(text[previous : match.start()]):
+        between = text[previous : match.start()]
+        if OTHER_METRIC.search(between):
             return None
         change = _CHANGE_BEFORE.search(text[max(start, match.start() - 60) : match.start()])
-        if change is None:
+        if change is None and not (word and len(between) <= 40 and _AND_THEN.search(between)):
             return None
+        word = change["word"].lower() if change else word
         following = text[match.end() : percents[index + 1].start() if index + 1 < len(percents) else match.end() + 60]
-        around = f"{text[previous : match.start()]} {following}"
+        around = f"{_LAST_PART.split(between)[-1]} {following}"
         previous = match.end()
         if _CONSTANT_CURRENCY.search(following) or _SEQUENTIAL.search(around):
             continue
         if not _YEAR_OVER_YEAR.search(around) and _SEQUENTIAL.search(sentence):
             return None  # the sentence speaks of the prior quarter: this rate may be sequential too
         value, step = to_decimal(match["number"])
-        return (-value if change["word"].lower() in _FALLING else value), step
+        return (-value if word in _FALLING else value), step
     return None
 
 
