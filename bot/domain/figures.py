@@ -55,7 +55,10 @@ class Figure:
 
     def comparable_with(self, other: Figure) -> bool:
         """Return True when both values measure the same thing in the same terms."""
-        same_basis = self.basis == other.basis or self.metric in BASIS_NEUTRAL_METRICS
+        # A KPI ("kpi:azure_growth") has one basis, as revenue has: the figure the company states.
+        same_basis = (
+            self.basis == other.basis or self.metric in BASIS_NEUTRAL_METRICS or self.metric.startswith("kpi:")
+        )
         return (
             self.metric == other.metric
             and same_basis

@@ -12,7 +12,7 @@ import pytest
 from bot.domain.figures import Unit
 from bot.domain.kpis import KpiDefinition, KpiUnit
 from bot.kpis import load_kpis
-from bot.sources.edgar.press_release import ExtractedFigure, extract_kpis, extract_figures
+from bot.sources.edgar.press_release import ExtractedFigure, extract_figures, extract_kpis
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "press_releases"
 KPIS = load_kpis()
