@@ -65,8 +65,8 @@ class ExtractedFigure:
     high: Decimal | None = None
 
     def as_figure(self) -> Figure:
-        """Return the domain figure (metric, basis, unit, currency, value)."""
-        return Figure(self.metric, self.basis, self.unit, self.currency, self.value)
+        """Return the domain figure (metric, basis, unit, currency, value); a rate or count has no currency."""
+        return Figure(self.metric, self.basis, self.unit, self.currency or None, self.value)
 
     def to_json(self) -> dict[str, str | None]:
         """Return the figure as JSON-ready strings (values as exact decimals)."""

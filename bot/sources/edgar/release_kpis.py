@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import cache
 
 from bot.domain.figures import Basis, Unit
 from bot.domain.kpis import KpiDefinition, KpiUnit
@@ -169,6 +170,7 @@ def kpi_candidates(
     return KpiReader(definitions, period).blocks(blocks)
 
 
+@cache
 def phrase_pattern(phrase: str) -> re.Pattern[str]:
     """Return the pattern of a definition's phrase: any case and spacing; " ... " a few words."""
     parts = [r"\s+".join(re.escape(word) for word in part.split()) for part in phrase.split("...")]

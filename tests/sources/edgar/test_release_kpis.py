@@ -8,6 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.domain.figures import Unit
 from bot.domain.kpis import KpiDefinition, KpiUnit
@@ -228,3 +230,22 @@ def test_real_releases_give_the_same_segment_revenue_as_the_headline_reader(name
 
 def test_a_company_without_definitions_gets_no_kpis() -> None:
     assert extract_kpis(NVDA, ()) == ()
+
+
+def test_a_growth_rate_and_a_count_have_no_currency() -> None:
+    meta = read("META", META)["kpi:family_daily_active_people"].as_figure()
+    baba = read("BABA", BABA)["kpi:cloud_revenue_growth"].as_figure()
+    assert (meta.unit, meta.currency, baba.unit, baba.currency) == (Unit.COUNT, None, Unit.PERCENT, None)
+
+
+EVERY_KPI = [kpi for kpis in KPIS.by_ticker.values() for kpi in kpis]
+WORDS = ["Data Center revenue", "grew", "up", "13%", "$35.6 billion", "RMB380 billion", "expects", "in 2025",
+         "sequentially", "year-over-year", "(", ")", ",", ".", "Outlook", "capital expenditures", "and", "•"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(WORDS) | st.text(max_size=8), max_size=14), max_size=6))
+def test_any_release_text_gives_figures_or_nothing_never_an_error(paragraphs: list[list[str]]) -> None:
+    html = release("Results", *(" ".join(words).replace("<", " ") for words in paragraphs))
+    for figure in extract_kpis(html, EVERY_KPI):
+        assert figure.metric.startswith("kpi:") and figure.unit in (Unit.MONEY, Unit.PERCENT, Unit.COUNT)
