@@ -239,25 +239,26 @@ def year_over_year(text: str, start: int, end: int, sentence: str) -> tuple[Deci
 
 def _guided(definition: KpiDefinition, sentence: str, phrase: str) -> Candidate | None:
     for match in phrase_pattern(phrase).finditer(sentence):
-        period = _guided_period(sentence, match.start(), match.end())
+        value = _guided_amount(sentence, match.start(), match.end())
+        if value is None:
+            continue
+        amount, low, high = value
+        period = _guided_period(sentence, amount.start, amount.end)
         if period is None:
             return None
-        value = _guided_amount(sentence, match.start(), match.end())
-        if value is not None:
-            amount, low, high = value
-            return Candidate(
-                definition.guidance_metric, Basis.GAAP, definition.figure_unit, amount.currency, amount.value,
-                amount.step, sentence, period, low=low, high=high,
-            )
+        return Candidate(
+            definition.guidance_metric, Basis.GAAP, definition.figure_unit, amount.currency, amount.value,
+            amount.step, sentence, period, low=low, high=high,
+        )
     return None
 
 
 def _guided_period(sentence: str, start: int, end: int) -> str | None:
-    """Return the period a guidance sentence names nearest the phrase: "2025", "next three years"."""
+    """Return the period named nearest the guided amount: "2025", "next three years", a quarter."""
     matches = list(_GUIDED_PERIOD.finditer(sentence))
     if not matches:
         return quarter_phrase(sentence)
-    match = min(matches, key=lambda m: min(abs(m.start() - end), abs(start - m.end())))
+    match = min(matches, key=lambda m: m.start() - end if m.start() >= end else start - m.end() + 1)
     if match["years"]:
         return f"next {match['years'].lower()} years"
     return match["year"] or match["lead"] or "next quarter"
@@ -272,7 +273,8 @@ def _guided_amount(
             factor = SCALES[match["scale"].lower()]
             low, step = to_decimal(match["low"])
             high, _ = to_decimal(match["high"])
-            middle = Amount((low + high) / 2 * factor, step * factor, CURRENCIES[match["currency"]], True, factor)
+            middle = Amount((low + high) / 2 * factor, step * factor, CURRENCIES[match["currency"]], True, factor,
+                            match.start(), match.end(), match.group(0))
             return middle, low * factor, high * factor
     amounts = [a for a in money_amounts(sentence) if a.scaled and _near(a.start, a.end, start, end)]
     if not amounts:

@@ -194,6 +194,14 @@ def test_meta_capex_of_the_quarter_and_its_range_for_the_year_and_daily_people()
     assert (guide.low, guide.high, guide.period) == (60 * B, 65 * B, "2025")
 
 
+def test_a_plan_is_for_the_year_named_next_to_its_amount() -> None:
+    html = release("Alphabet Announces Fourth Quarter 2024 Results",
+                   "After $52.5 billion in 2024, we expect capital expenditures of approximately $75 billion in "
+                   "2025 to meet demand.")
+    guide = read("GOOGL", html)["kpi:capex_guidance"]
+    assert (guide.value, guide.period) == (75 * B, "2025")
+
+
 def test_guidance_without_a_period_is_not_read_and_never_an_actual() -> None:
     html = release("Meta Reports Fourth Quarter 2024 Results",
                    "We expect capital expenditures of approximately $20 billion as we build data centers.")
