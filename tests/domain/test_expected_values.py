@@ -225,3 +225,20 @@ def test_any_text_gets_an_answer_never_an_exception(text: str, kind: ValueKind, 
         assert (reading.currency is None) == (kind in (PERCENT, COUNT))
     elif isinstance(reading, InvalidValue):
         assert reading.message and "\n" not in reading.message
+
+
+@given(money_values)
+def test_every_count_round_trips(value: Decimal) -> None:
+    reading = ExpectedValue(value, Unit.COUNT, None)
+    assert read(format_value(reading), COUNT) == reading
+
+
+@given(st.decimals(min_value=Decimal("-999999.99"), max_value=Decimal("999999.99"), places=2,
+                   allow_nan=False, allow_infinity=False).filter(lambda d: d != 0),
+       st.sampled_from([MONEY, COUNT, PERCENT]), st.sampled_from(["", "¥"]))
+def test_each_reading_offered_is_written_so_that_it_reads_back_alone(number: Decimal, kind: ValueKind, mark: str) -> None:
+    text = f"{mark if kind is MONEY else ''}{format(number, 'f')}"
+    reading = read_value(text, kind, "USD")
+    if isinstance(reading, Ambiguous):
+        for offered in reading.readings:
+            assert read_value(format_value(offered), kind, "USD") == offered
