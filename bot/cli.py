@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 from bot.catalog import CatalogError, catalog
+from bot.kpis import KpiError, load_kpis
 from bot.redaction import redact
 from bot.settings import Settings, SettingsError, load_settings
 from bot.sources.http import quiet_http_logs
@@ -98,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         catalog()  # config/catalog.toml: read and validated before anything runs
         return _dispatch(args)
-    except (SettingsError, CatalogError) as exc:
+    except (SettingsError, CatalogError, KpiError) as exc:
         print(f"earnings-bot: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -214,6 +215,7 @@ def _prepare_database(settings: Settings) -> Engine:
 def _require_run_settings(settings: Settings) -> None:
     """`run` stops at start, before it touches anything, when a setting it needs is missing."""
     settings.bot_token  # noqa: B018 - fail fast with the setting's name
+    load_kpis(settings.kpis_file)  # config/kpis.toml and KPIS_FILE: a mistake is one line at start
     if not settings.sec_user_agent:
         raise SettingsError(
             "SEC_USER_AGENT is not set: `run` needs it to know tickers and filings; put your name and "

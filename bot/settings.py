@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     poll_idle_seconds: float = Field(default=300, ge=POLL_IDLE_RANGE[0], le=POLL_IDLE_RANGE[1], allow_inf_nan=False)
 
     admin_chat_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    # A TOML file of company KPIs added to (and overriding) the shipped config/kpis.toml.
+    kpis_file: Path | None = None
     log_level: str = "INFO"
 
     @field_validator(
@@ -85,6 +87,13 @@ class Settings(BaseSettings):
                 raise ValueError("must be comma-separated integer chat ids") from None
         if isinstance(value, int):
             return frozenset({value})
+        return value
+
+    @field_validator("kpis_file")
+    @classmethod
+    def _readable_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{value} is not a file: name a TOML file of KPI definitions, e.g. ./kpis.toml")
         return value
 
     @field_validator("telegram_bot_token")

@@ -25,12 +25,13 @@ class Basis(StrEnum):
 
 
 class Unit(StrEnum):
-    """What one unit of value is: money, money per share / per ADS, or a percentage."""
+    """What one unit of value is: money, money per share / per ADS, a percentage, or a count."""
 
     MONEY = "money"
     PER_SHARE = "per_share"
     PER_ADS = "per_ads"
     PERCENT = "percent"
+    COUNT = "count"  # people, devices, subscribers: no currency
 
 
 HEADLINE_METRICS = (Metric.EPS, Metric.REVENUE)
@@ -54,7 +55,10 @@ class Figure:
 
     def comparable_with(self, other: Figure) -> bool:
         """Return True when both values measure the same thing in the same terms."""
-        same_basis = self.basis == other.basis or self.metric in BASIS_NEUTRAL_METRICS
+        # A KPI ("kpi:azure_growth") has one basis, as revenue has: the figure the company states.
+        same_basis = (
+            self.basis == other.basis or self.metric in BASIS_NEUTRAL_METRICS or self.metric.startswith("kpi:")
+        )
         return (
             self.metric == other.metric
             and same_basis

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import date
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -63,3 +65,52 @@ def period_label(
     year, month = (int(part) for part in key.split("-"))
     return f"quarter ended {_MONTHS[month - 1]} {year}"
 
+
+
+@dataclass(frozen=True, slots=True)
+class FiscalPeriod:
+    """A fiscal quarter (``quarter`` 1-4) or a whole fiscal year (``quarter`` None) a user names."""
+
+    fiscal_year: int
+    quarter: int | None = None
+
+    @property
+    def is_full_year(self) -> bool:
+        """Return True for a whole fiscal year ("FY2025")."""
+        return self.quarter is None
+
+    @property
+    def label(self) -> str:
+        """Return the canonical spelling: 'Q4 FY2025' or 'FY2025' (parse_period reads it back)."""
+        year = f"FY{self.fiscal_year}"
+        return year if self.quarter is None else f"Q{self.quarter} {year}"
+
+
+# "Q4FY2025", "Q4 FY2025", "Q4 FY25", "Q4'25", "4Q25", "4Q FY2025", "FY2025 Q4", "2025Q4", "FY25"
+_QUARTER_FIRST = re.compile(r"^(?:Q(?P<q1>[1-4])|(?P<q2>[1-4])Q)(?:FY)?'?(?P<year>\d{2}|\d{4})$")
+_YEAR_FIRST = re.compile(r"^(?:FY'?(?P<fy>\d{2}|\d{4})|(?P<year>\d{4}))(?:Q(?P<q>[1-4]))?$")
+_EARLIEST_YEAR, _LATEST_YEAR = 1990, 2100
+
+
+def parse_period(text: str) -> FiscalPeriod | None:
+    """Return the fiscal period a user wrote ("Q4FY2025", "Q4 FY2025", "FY2025", "4Q25"), or None.
+
+    A bare year ("2025") is a fiscal year only when written "FY2025": without FY or a quarter it
+    is not a period.
+    """
+    compact = re.sub(r"[\s\-_/]+", "", text.strip().upper())
+    match = _QUARTER_FIRST.match(compact)
+    if match:
+        quarter = int(match["q1"] or match["q2"])
+        return _period(match["year"], quarter)
+    match = _YEAR_FIRST.match(compact)
+    if match and (match["fy"] or match["q"]):
+        return _period(match["fy"] or match["year"], int(match["q"]) if match["q"] else None)
+    return None
+
+
+def _period(year_text: str, quarter: int | None) -> FiscalPeriod | None:
+    year = int(year_text) + (2000 if len(year_text) == 2 else 0)
+    if not _EARLIEST_YEAR <= year <= _LATEST_YEAR:
+        return None
+    return FiscalPeriod(year, quarter)

@@ -6,7 +6,7 @@ Semantics (docs/decisions/verdicts.md):
 - per-share values are compared at cent precision (half-up), so 0.8449 vs 0.84 is in line;
 - money and percentage values are in line when |surprise| is within the in-line band;
 - figures of different metric, basis, unit or currency are not comparable: no verdict;
-- a figure implausibly far from its estimate (revenue off by half or double, a per-share value 4
+- a figure implausibly far from its estimate (revenue or a KPI amount off by half or double, a per-share value 4
   times the other, 20 times near zero) is far more likely a misread scale, unit or period than a surprise: no verdict,
   both figures shown.
 """
@@ -103,7 +103,7 @@ def compare(actual: Figure, expectation: Expectation, band: InlineBand | None = 
 
 def _implausible(actual: Figure, a: Decimal, e: Decimal) -> bool:
     """Return True when a and e are too far apart to be the same figure read right."""
-    if actual.unit is Unit.MONEY and "revenue" in actual.metric:
+    if actual.unit in (Unit.MONEY, Unit.COUNT) and ("revenue" in actual.metric or actual.metric.startswith("kpi:")):
         low, high = REVENUE_PLAUSIBLE
         return e > 0 and not (e * low <= a <= e * high)
     if actual.unit in (Unit.PER_SHARE, Unit.PER_ADS):
@@ -118,7 +118,7 @@ def _verdict(unit: Unit, difference: Decimal, surprise: Decimal | None, band: In
     if unit is Unit.PERCENT:
         within = abs(difference) <= band.percent_points
     else:
-        limit = band.money_percent if unit is Unit.MONEY else band.per_share_percent
+        limit = band.money_percent if unit in (Unit.MONEY, Unit.COUNT) else band.per_share_percent
         within = surprise is not None and abs(surprise) <= limit
     if within:
         return Verdict.IN_LINE

@@ -295,3 +295,14 @@ def test_demo_reads_no_settings(tmp_path: Path) -> None:
     assert "NVDA beat: Q4 FY2025" in result.stdout
     assert "Demo finished" in result.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == [".env"]
+
+
+def test_a_mistake_in_the_kpis_file_stops_run_with_one_line(tmp_path: Path) -> None:
+    mine = tmp_path / "kpis.toml"
+    mine.write_text('[NVDA.gaming_revenue]\nname = "Gaming"\nunit = "dollars"\nphrases = ["Gaming revenue"]\n',
+                    encoding="utf-8")
+    env = {"TELEGRAM_BOT_TOKEN": SECRET, "SEC_USER_AGENT": AGENT, "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"}
+    line = assert_one_line(run_cli("run", KPIS_FILE=str(mine), **env), str(mine), "NVDA.gaming_revenue.unit")
+    assert "money" in line  # the units it could be
+    assert not (tmp_path / "x.sqlite3").exists()  # stopped before touching anything
+    assert_one_line(run_cli("run", KPIS_FILE=str(tmp_path / "absent.toml"), **env), "KPIS_FILE", "absent.toml")

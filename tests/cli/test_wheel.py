@@ -69,3 +69,17 @@ def test_the_installed_wheel_plays_the_demo_from_an_empty_folder(installed: Path
     assert "NVDA beat: Q4 FY2025" in demo.stdout
     assert "Demo finished" in demo.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_the_installed_wheel_reads_its_own_kpi_definitions(installed: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    script = ("from bot.kpis import load_kpis, shipped_kpi_file; "
+              "print(shipped_kpi_file().name, [k.key for k in load_kpis().for_company('NVDA')])")
+    done = _run(installed.parent / "python", "-c", script, cwd=empty, env=_env())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "kpis.toml ['data_center_revenue']"
+    assert "site-packages" in _run(installed.parent / "python", "-c",
+                                   "from bot.kpis import shipped_kpi_file; print(shipped_kpi_file())",
+                                   cwd=empty, env=_env()).stdout

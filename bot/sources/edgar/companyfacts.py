@@ -13,7 +13,7 @@ tag is the one the company uses now: the tag whose facts reach the latest period
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -72,9 +72,14 @@ def quarterly_facts(payload: Mapping[str, Any]) -> list[QuarterFact]:
 
 def revenue_tag(payload: Mapping[str, Any]) -> str | None:
     """Return the revenue tag the company reports under now (latest period end; ties by list order)."""
+    return current_tag(payload, REVENUE_TAGS)
+
+
+def current_tag(payload: Mapping[str, Any], tags: Sequence[str]) -> str | None:
+    """Return the tag of `tags` whose money facts reach the latest period end (ties by list order)."""
     best: tuple[date, int] | None = None
     chosen = None
-    for order, tag in enumerate(REVENUE_TAGS):
+    for order, tag in enumerate(tags):
         facts = _facts(payload, tag, _money_unit(payload, tag))
         if not facts:
             continue
@@ -82,6 +87,35 @@ def revenue_tag(payload: Mapping[str, Any]) -> str | None:
         if best is None or (latest, -order) > best:
             best, chosen = (latest, -order), tag
     return chosen
+
+
+def quarterly_flow(payload: Mapping[str, Any], tags: Sequence[str], metric: str) -> list[QuarterFact]:
+    """Return each quarter of a cash-flow amount (capex) under the tag in use now, as `metric`.
+
+    Cash-flow statements state the year to date: three, six, nine and twelve months from the same
+    start. A quarter is filed on its own or is the difference of two consecutive year-to-date
+    figures (nine months minus six months is the third quarter), derived as revenue's Q4 is.
+    """
+    tag = current_tag(payload, tags)
+    if tag is None:
+        return []
+    unit = _money_unit(payload, tag) or "USD"
+    facts = _dedup(_facts(payload, tag, unit))
+    quarters = {(f.start, f.end): _quarter(f, metric, unit, tag) for f in facts if f.days in _QUARTER_DAYS}
+    chains: dict[date, list[_Fact]] = {}
+    for fact in facts:
+        chains.setdefault(fact.start, []).append(fact)
+    for chain in chains.values():
+        chain.sort(key=lambda f: f.end)
+        for shorter, longer in zip(chain, chain[1:], strict=False):
+            start = shorter.end + timedelta(days=1)
+            if (start, longer.end) in quarters or (longer.end - start).days not in _QUARTER_DAYS:
+                continue
+            quarters[(start, longer.end)] = QuarterFact(
+                start=start, end=longer.end, metric=metric, value=longer.value - shorter.value,
+                accn=longer.accn, form=longer.form, filed=longer.filed, unit=unit, tag=tag, derived=True,
+            )
+    return sorted(quarters.values(), key=lambda f: f.end)
 
 
 def quarterly_revenue(payload: Mapping[str, Any]) -> list[QuarterFact]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -25,11 +26,13 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.domain.figures import Basis, Figure, Unit
+from bot.domain.kpis import KpiDefinition, is_guidance_metric
 from bot.errors import SourceDataInvalid, SourceUnavailable, UserInputError
 from bot.redaction import redact
 from bot.sources.edgar.amounts import whole
 from bot.sources.edgar.document_text import Table, TextLine, read_document
 from bot.sources.edgar.filing_index import exhibit_99_1, parse_filing_index
+from bot.sources.edgar.release_kpis import kpi_candidates
 from bot.sources.edgar.release_parts import Candidate, quarter_end_date, quarter_phrase
 from bot.sources.edgar.release_tables import table_candidates
 from bot.sources.edgar.release_text import ReleaseTextReader
@@ -62,8 +65,8 @@ class ExtractedFigure:
     high: Decimal | None = None
 
     def as_figure(self) -> Figure:
-        """Return the domain figure (metric, basis, unit, currency, value)."""
-        return Figure(self.metric, self.basis, self.unit, self.currency, self.value)
+        """Return the domain figure (metric, basis, unit, currency, value); a rate or count has no currency."""
+        return Figure(self.metric, self.basis, self.unit, self.currency or None, self.value)
 
     def to_json(self) -> dict[str, str | None]:
         """Return the figure as JSON-ready strings (values as exact decimals)."""
@@ -137,6 +140,26 @@ def extract_figures(content: str | bytes) -> ExtractedRelease:
         title=title, company=_company(title), period=period, period_end=period_end,
         figures=tuple(figures), conflicts=tuple(conflicts),
     )
+
+
+def extract_kpis(content: str | bytes, definitions: Sequence[KpiDefinition]) -> tuple[ExtractedFigure, ...]:
+    """Read a company's KPIs (``kpi:<key>``) and their guidance (``kpi:<key>_guidance``) from a release.
+
+    Readings of one KPI must agree as the headline figures' do; guidance is kept per period it names.
+    """
+    blocks = read_document(content)
+    period, _ = _release_period([block.text for block in blocks if isinstance(block, TextLine)])
+    by_period: dict[str | None, list[Candidate]] = {}
+    for candidate in kpi_candidates(blocks, definitions, period):
+        key = candidate.period if is_guidance_metric(candidate.metric) else None
+        by_period.setdefault(key, []).append(candidate)
+    figures: list[ExtractedFigure] = []
+    for candidates in by_period.values():
+        read, conflicts = reconcile(candidates)
+        figures.extend(read)
+        if conflicts:
+            logger.debug("release KPIs disagree: %s", conflicts)
+    return tuple(figures)
 
 
 async def run_extract(

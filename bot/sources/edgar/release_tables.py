@@ -75,41 +75,82 @@ class _Row:
     text: str
 
 
-def table_candidates(
-    table: Table, context: list[str], *, default_currency: str | None, period: str | None
-) -> list[Candidate]:
-    """Return the figures a table states for the current quarter."""
+@dataclass(slots=True)
+class _Frame:
+    """What a table's header and the lines above it say about its numbers."""
+
+    rows: list[_Row]
+    header_text: str
+    scale: Decimal | None
+    table_currency: str | None
+    column: int
+    column_currency: list[str | None]
+    note_columns: int | None
+    periods: int
+
+
+@dataclass(frozen=True, slots=True)
+class RowValue:
+    """A labelled row's current-quarter amount (whole units) and the heading row it is under."""
+
+    heading: str
+    label: str
+    value: Decimal
+    step: Decimal
+    currency: str
+    text: str
+
+
+def _frame(table: Table, context: list[str]) -> _Frame | None:
+    """Return how to read a table of the current quarter; None for an outlook or a year's table."""
     rows = [_read_row(cells) for cells in table.rows]
     first_data = next(
         (i for i, row in enumerate(rows) if row.label and _numbers(row) and not _is_year_row(row)), None
     )
     if first_data is None:
-        return []
+        return None
     header_rows = rows[:first_data]
     header_text = " ".join(row.text for row in header_rows)
     nearby = " ".join(line for line in context if len(line) <= 200)
     if OUTLOOK_WORD.search(header_text) or any(OUTLOOK_WORD.search(line) for line in context[-2:] if len(line) <= 80):
-        return []
+        return None
     if _annual_first(header_text) or _annual_context(header_text, context):
-        return []
+        return None
     # A share-count scale in the header ("(shares in thousands)") does not let a text line set the scale.
     scale = scale_of(header_text) if SCALE_STATEMENT.search(header_text) else scale_of(nearby)
-    table_currency = statement_currency(header_text) or statement_currency(nearby)
-    column = _current_column(header_rows)
-    column_currency = _column_currencies(header_rows)
-    note_columns = _note_columns(header_rows)
-    periods = len(_period_keys(header_rows))
-    statements = [header_text, *(line for line in context[-2:] if len(line) <= 200)]
+    return _Frame(
+        rows=rows, header_text=header_text, scale=scale,
+        table_currency=statement_currency(header_text) or statement_currency(nearby),
+        column=_current_column(header_rows), column_currency=_column_currencies(header_rows),
+        note_columns=_note_columns(header_rows), periods=len(_period_keys(header_rows)),
+    )
+
+
+def _row_numbers(frame: _Frame, row: _Row) -> list[CellValue]:
+    numbers = _numbers(row)
+    if frame.note_columns is not None and numbers:
+        return _without_note(row, max(frame.note_columns, frame.periods), frame.periods or frame.note_columns)
+    return numbers
+
+
+def table_candidates(
+    table: Table, context: list[str], *, default_currency: str | None, period: str | None
+) -> list[Candidate]:
+    """Return the figures a table states for the current quarter."""
+    frame = _frame(table, context)
+    if frame is None:
+        return []
+    statements = [frame.header_text, *(line for line in context[-2:] if len(line) <= 200)]
     cents = next((match.group(0) for line in statements if (match := _CENTS_STATEMENT.search(line))), "")
     found: list[Candidate] = []
     heading = ""
     basis_heading = Basis.GAAP
-    for row in rows:
+    for row in frame.rows:
         if _is_year_row(row):
             continue
         numbers = _numbers(row)
-        if note_columns is not None and numbers:
-            numbers = _without_note(row, max(note_columns, periods), periods or note_columns)
+        if frame.note_columns is not None and numbers:
+            numbers = _row_numbers(frame, row)
             if not numbers:
                 continue
         if not numbers:
@@ -118,17 +159,40 @@ def table_candidates(
                 if match := _BASIS_HEADING.match(row.label):
                     basis_heading = Basis.GAAP if match["basis"].lower() == "gaap" else Basis.ADJUSTED
             continue
-        if not row.label or column >= len(numbers):
+        if not row.label or frame.column >= len(numbers):
             continue
-        cell = numbers[column]
+        cell = numbers[frame.column]
         if cell.value is None:
             continue
-        currency = cell.currency or _at(column_currency, column) or table_currency or default_currency
+        currency = cell.currency or _at(frame.column_currency, frame.column) or frame.table_currency or default_currency
         if currency is None:
             continue
-        candidate = _row_candidate(row, cell, heading, basis_heading, scale, currency, period, cents=cents)
+        candidate = _row_candidate(row, cell, heading, basis_heading, frame.scale, currency, period, cents=cents)
         if candidate is not None:
             found.append(candidate)
+    return found
+
+
+def current_rows(table: Table, context: list[str], *, default_currency: str | None) -> list[RowValue]:
+    """Return every labelled amount row's current-quarter value in a table with a stated scale."""
+    frame = _frame(table, context)
+    if frame is None or frame.scale is None:
+        return []
+    found: list[RowValue] = []
+    heading = ""
+    for row in frame.rows:
+        numbers = _row_numbers(frame, row)
+        if not _numbers(row):
+            heading = row.label or heading
+            continue
+        cell = numbers[frame.column] if row.label and frame.column < len(numbers) else None
+        if cell is None or cell.value is None or _is_year_row(row):
+            continue
+        currency = cell.currency or _at(frame.column_currency, frame.column) or frame.table_currency or default_currency
+        if currency is not None:
+            found.append(RowValue(
+                heading, row.label, whole(cell.value * frame.scale), cell.step * frame.scale, currency, row.text,
+            ))
     return found
 
 
