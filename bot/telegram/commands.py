@@ -17,7 +17,8 @@ from telegram.ext import ContextTypes
 
 from bot.delivery.split import split_html
 from bot.domain.market_time import new_york_date, utc_now
-from bot.engine import preferences, status, subscriptions
+from bot.domain.moments import zone_of
+from bot.engine import chat_zone, preferences, status, subscriptions
 from bot.store.db import session_scope
 from bot.telegram import replies
 
@@ -125,8 +126,12 @@ class UserCommands:
         if chat is None or message is None:
             return
         today = new_york_date(self.clock())
-        entries = await self._in_session(lambda s: subscriptions.watchlist(s, chat.id, today=today))
-        await reply_long(message, replies.watchlist_reply(entries))
+
+        def work(session: Session) -> tuple[list[subscriptions.WatchlistEntry], str]:
+            return subscriptions.watchlist(session, chat.id, today=today), chat_zone.chat_timezone(session, chat.id)
+
+        entries, zone = await self._in_session(work)
+        await reply_long(message, replies.watchlist_reply(entries, zone_of(zone)))
 
     async def stop_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stop all alerts to this chat."""

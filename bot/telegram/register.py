@@ -7,6 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot.telegram.admin_commands import AdminCommands
 from bot.telegram.commands import UserCommands, error_handler
 from bot.telegram.replies import COMMANDS
+from bot.telegram.time_commands import TimeCommands
 
 COMMAND_MENU = COMMANDS
 
@@ -16,6 +17,7 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
     # Only new messages: an edited /broadcast or /watch must not run again, and channel posts are
     # not conversations with the bot.
     new_message = filters.UpdateType.MESSAGE
+    time = TimeCommands(commands.db, clock=commands.clock)
     commands_by_name = [
         ("start", commands.start_command),
         ("help", commands.help_command),
@@ -25,6 +27,7 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
         ("stop", commands.stop_command),
         ("status", commands.status_command),
         ("settings", commands.settings_command),
+        ("timezone", time.timezone_command),
         ("stats", admin.stats_command),
         ("broadcast", admin.broadcast_command),
     ]

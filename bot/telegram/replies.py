@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from html import escape
+from zoneinfo import ZoneInfo
 
-from bot.domain.market_time import NEW_YORK, TIMING_LABELS, Timing
+from bot.domain.market_time import NEW_YORK
+from bot.domain.moments import ReportMoment, describe_moment, is_exchange_zone
 from bot.engine.status import StatusReport
 from bot.engine.subscriptions import (
     MAX_TICKERS_PER_COMMAND,
@@ -20,6 +22,7 @@ COMMANDS = (
     ("unwatch", "Stop following: /unwatch NVDA"),
     ("watchlist", "Your companies and their next report dates"),
     ("settings", "Which filings besides results to get (officers, insiders...)"),
+    ("timezone", "Your time zone for report times: /timezone Shanghai"),
     ("status", "Data sources and delivery health"),
     ("stop", "Pause all alerts (/start resumes)"),
     ("help", "All commands"),
@@ -103,19 +106,18 @@ def unwatch_reply(result: UnwatchResult) -> str:
     return "\n".join(lines) or unwatch_usage()
 
 
-def watchlist_reply(entries: list[WatchlistEntry]) -> str:
-    """Return the watchlist with each company's next report date and timing."""
+def watchlist_reply(entries: list[WatchlistEntry], zone: ZoneInfo = NEW_YORK) -> str:
+    """Return the watchlist with each company's next report: in the chat's zone, ET beside it."""
     if not entries:
         return "Your watchlist is empty. Add companies with <code>/watch NVDA MSFT</code>"
     lines = [f"<b>Your watchlist</b> ({len(entries)})"]
+    if not is_exchange_zone(zone):
+        lines[0] += f" · times in {escape(zone.key)}"
     for entry in entries:
         line = f"<b>{escape(entry.ticker)}</b> {escape(entry.name)}"
         if entry.report_date is not None:
-            known = entry.timing is not None and entry.timing in Timing._value2member_map_
-            timing = Timing(entry.timing) if known and entry.timing is not None else Timing.UNKNOWN
-            when = f"{entry.report_date:%a %b %d, %Y}"
-            if timing is not Timing.UNKNOWN:
-                when += f", {TIMING_LABELS[timing]}"
+            report = ReportMoment.of(entry.report_date, entry.timing or "unknown", entry.report_time)
+            when = describe_moment(report, zone, year=True, note_closed=True)
             if entry.date_status != "confirmed":
                 when += " (estimated)"
             if entry.period_label:
