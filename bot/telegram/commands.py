@@ -144,14 +144,18 @@ class UserCommands:
 
     async def status_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Show the health of the data sources."""
-        if update.effective_message is None:
+        chat, message = update.effective_chat, update.effective_message
+        if chat is None or message is None:
             return
         sec, finnhub = self.sources_configured
         now = self.clock()
-        report = await self._in_session(
-            lambda session: status.status_report(session, now=now, sec_configured=sec, finnhub_configured=finnhub)
-        )
-        await update.effective_message.reply_html(replies.status_text(report))
+
+        def work(session: Session) -> tuple[status.StatusReport, str]:
+            report = status.status_report(session, now=now, sec_configured=sec, finnhub_configured=finnhub)
+            return report, chat_zone.chat_timezone(session, chat.id)
+
+        report, zone = await self._in_session(work)
+        await message.reply_html(replies.status_text(report, zone_of(zone)))
 
     async def settings_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Show or change which announcement kinds the chat gets."""

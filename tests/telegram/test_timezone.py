@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from bot.store.db import session_scope
-from bot.store.tables import Chat, Company, EarningsEvent
+from bot.store.tables import Chat, Company, EarningsEvent, SourceState
 from tests.engine.helpers import Clock
 from tests.telegram.bot_harness import RunningBot, running_bot, seed_universe
 
@@ -123,3 +123,13 @@ async def test_help_and_the_command_menu_list_timezone(bot: RunningBot) -> None:
     assert "/timezone: Your time zone for report times" in reply
     menu = [c for c in bot.api.calls if c.method == "setMyCommands"]
     assert "timezone" in {c["command"] for c in menu[0].params["commands"]}
+
+
+async def test_status_times_are_in_the_chats_zone(bot: RunningBot, db: Engine) -> None:
+    with session_scope(db) as session:
+        session.add(SourceState(key="nasdaq", last_success_at=datetime(2026, 2, 25, 21, 19, 30, tzinfo=UTC)))
+    [reply] = await bot.say(ALICE, "/status")
+    assert "nasdaq: ok Feb 25 16:19:30 ET" in reply
+    await bot.say(ALICE, "/timezone London")
+    [reply] = await bot.say(ALICE, "/status")
+    assert "nasdaq: ok Wed Feb 25, 21:19 your time (Wed 16:19 ET)" in reply
