@@ -89,11 +89,7 @@ def enqueue_alert(
     zone_texts = _ZoneTexts(text, zone_text)
     if chat_pks is None:
         if company_id is not None:
-            watchers = (
-                select(Watch.chat_pk, Chat.timezone)
-                .join(Chat, col(Chat.id) == Watch.chat_pk)
-                .where(Watch.company_id == company_id, Chat.status == ChatStatus.ACTIVE)
-            )
+            watchers = _watchers(company_id)
             _insert_deliveries(session, alert_id, priority, now, watchers, zone_texts.of(session, watchers))
     else:
         pks = sorted(set(chat_pks))
@@ -102,6 +98,15 @@ def enqueue_alert(
             chosen = select(Chat.id, Chat.timezone).where(col(Chat.id).in_(chunk), Chat.status == ChatStatus.ACTIVE)
             _insert_deliveries(session, alert_id, priority, now, chosen, zone_texts.of(session, chosen))
     return session.get(Alert, alert_id)
+
+
+def _watchers(company_id: int) -> Any:
+    """The active chats watching a company: (chat pk, timezone)."""
+    return (
+        select(Watch.chat_pk, Chat.timezone)
+        .join(Chat, col(Chat.id) == Watch.chat_pk)
+        .where(Watch.company_id == company_id, Chat.status == ChatStatus.ACTIVE)
+    )
 
 
 def enqueue_broadcast(session: Session, *, text: str, now: datetime, admin_chat_id: int) -> Alert:

@@ -92,3 +92,20 @@ def test_a_report_on_a_closed_day_says_so_when_asked() -> None:
     )
     trading_day = ReportMoment.of(date(2026, 11, 25), "amc")
     assert describe_moment(trading_day, NEW_YORK, note_closed=True) == "Wed Nov 25, after the close"
+
+
+def test_the_weeks_when_new_york_and_london_change_on_different_days() -> None:
+    london = ZoneInfo("Europe/London")
+    # New York moves on March 8, London on March 29: for three weeks the gap is 4 hours, not 5.
+    assert describe_moment(ReportMoment.of(date(2026, 3, 6), "amc"), london) == (
+        "Fri Mar 06, ~21:05 your time (Fri Mar 06, after the close)"
+    )
+    assert describe_moment(ReportMoment.of(date(2026, 3, 10), "amc"), london) == (
+        "Tue Mar 10, ~20:05 your time (Tue Mar 10, after the close)"
+    )
+    assert describe_moment(ReportMoment.of(date(2026, 3, 30), "amc"), london) == (
+        "Mon Mar 30, ~21:05 your time (Mon Mar 30, after the close)"
+    )
+    # London moves back on October 25, New York on November 1
+    assert describe_instant(datetime(2026, 10, 27, 20, 0, tzinfo=UTC), london) == "Tue Oct 27, 20:00 your time (Tue 16:00 ET)"
+    assert describe_instant(datetime(2026, 11, 3, 21, 0, tzinfo=UTC), london) == "Tue Nov 03, 21:00 your time (Tue 16:00 ET)"
