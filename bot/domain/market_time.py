@@ -7,8 +7,6 @@ from enum import StrEnum
 from functools import cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 NEW_YORK = ZoneInfo("America/New_York")
 
 
@@ -62,5 +60,10 @@ def market_closed(day: date) -> str | None:
 
 @cache
 def _nyse_holidays(year: int) -> dict[date, str]:
-    """The NYSE's holidays of one year from the maintained `holidays` calendar, as a plain dict."""
+    """The NYSE's holidays of one year from the maintained `holidays` calendar, as a plain dict.
+
+    Imported on first use: the library takes about a second to load, which start-up and every
+    command-line run would otherwise pay."""
+    import holidays
+
     return dict(holidays.financial_holidays("NYSE", years=year).items())
