@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 from zoneinfo import ZoneInfo
@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.catalog import catalog
 from bot.domain.figures import Basis, Figure, Metric, Unit
 from bot.domain.market_time import NEW_YORK, TIMING_LABELS, Timing
-from bot.domain.moments import ReportMoment, describe_instant, describe_moment, reads_as_exchange
+from bot.domain.moments import ReportMoment, describe_moment, describe_time
 from bot.domain.verdicts import Comparison, EventVerdict, Verdict
 from bot.engine.alerts import DateChangeNotice, FilingNotice, ResultReport
 
@@ -127,14 +127,6 @@ def comparison_line(comparison: Comparison) -> str:
     return escape(f"{text} {mark} · {', '.join(details)}")
 
 
-def _instant(moment: datetime, zone: ZoneInfo, exchange_format: str) -> str:
-    """An instant as a chat reads it: "Feb 26 16:21 ET" on New York's clock, elsewhere its own time
-    first, "Thu Feb 27, 05:21 your time (Wed 16:21 ET)"."""
-    if reads_as_exchange(zone, moment):
-        return f"{moment.astimezone(NEW_YORK):{exchange_format}} ET"
-    return describe_instant(moment, zone)
-
-
 def render_result(report: ResultReport, zone: ZoneInfo = NEW_YORK) -> str:
     """Return the HTML of a result alert: headline, headline metrics, other expectations, facts;
     the time of the report in the chat's zone."""
@@ -146,7 +138,7 @@ def render_result(report: ResultReport, zone: ZoneInfo = NEW_YORK) -> str:
     lines = [title]
     subtitle = escape(report.company_name)
     if report.reported_at is not None:
-        subtitle += f" · {escape(_instant(report.reported_at, zone, '%b %d %H:%M'))}"
+        subtitle += f" · {escape(describe_time(report.reported_at, zone))}"
     elif report.timing is not Timing.UNKNOWN:
         subtitle += f" · {escape(TIMING_LABELS[report.timing])}"
     lines.append(f"<i>{subtitle}</i>")
@@ -175,7 +167,7 @@ def _fact_name(figure: Figure) -> str:
 
 def render_filing(notice: FilingNotice, zone: ZoneInfo = NEW_YORK) -> str:
     """Return 'NVDA has just filed its results (8-K Item 2.02)' with the link."""
-    accepted = _instant(notice.accepted_at, zone, "%b %d %H:%M:%S")
+    accepted = describe_time(notice.accepted_at, zone, "%b %d %H:%M:%S")
     what = "its results" if notice.is_results else "an announcement"
     items = ", ".join(f"Item {i}" for i in notice.items)
     form = f"{notice.form} {items}".strip()

@@ -106,3 +106,11 @@ def describe_instant(moment: datetime, zone: ZoneInfo) -> str:
         return f"{exchange:%a %b %d, %H:%M} ET"
     local = as_utc(moment).astimezone(zone)
     return f"{local:%a %b %d, %H:%M} your time ({exchange:%a %H:%M} ET)"
+
+
+def describe_time(moment: datetime, zone: ZoneInfo, exchange_format: str = "%b %d %H:%M") -> str:
+    """An instant where a line keeps its own New York form ("Feb 26 16:21 ET", with exchange_format)
+    for chats on New York's clock; elsewhere describe_instant's "Thu Feb 27, 05:21 your time (Wed 16:21 ET)"."""
+    if reads_as_exchange(zone, moment):
+        return f"{as_utc(moment).astimezone(NEW_YORK):{exchange_format}} ET"
+    return describe_instant(moment, zone)

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.domain.market_time import NEW_YORK
-from bot.domain.moments import (
-    ReportMoment,
-    describe_instant,
-    describe_moment,
-    is_exchange_zone,
-    reads_as_exchange,
-)
+from bot.domain.moments import ReportMoment, describe_moment, describe_time, is_exchange_zone
 from bot.engine.status import StatusReport
 from bot.engine.subscriptions import (
     MAX_TICKERS_PER_COMMAND,
@@ -170,13 +163,6 @@ def settings_usage() -> str:
     return f"Use <code>/settings KIND on|off</code> where KIND is one of: {names}, all."
 
 
-def _clock(moment: datetime, zone: ZoneInfo, exchange_format: str) -> str:
-    """A time in /status: in ET on New York's clock, else the chat's own time with ET beside it."""
-    if reads_as_exchange(zone, moment):
-        return f"{moment.astimezone(NEW_YORK):{exchange_format}} ET"
-    return describe_instant(moment, zone)
-
-
 def status_text(report: StatusReport, zone: ZoneInfo = NEW_YORK) -> str:
     """Return the /status reply: each source's last success or error, and the pending deliveries."""
     lines = ["<b>Status</b>"]
@@ -187,9 +173,9 @@ def status_text(report: StatusReport, zone: ZoneInfo = NEW_YORK) -> str:
     for source in report.sources:
         line = f"{escape(source.key)}: "
         if source.backing_off_until:
-            line += f"⏸ backing off until {escape(_clock(source.backing_off_until, zone, '%H:%M'))}; "
+            line += f"⏸ backing off until {escape(describe_time(source.backing_off_until, zone, '%H:%M'))}; "
         if source.last_success_at:
-            line += f"ok {escape(_clock(source.last_success_at, zone, '%b %d %H:%M:%S'))}"
+            line += f"ok {escape(describe_time(source.last_success_at, zone, '%b %d %H:%M:%S'))}"
         else:
             line += "no success yet"
         if source.last_error:

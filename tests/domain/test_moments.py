@@ -109,3 +109,13 @@ def test_the_weeks_when_new_york_and_london_change_on_different_days() -> None:
     # London moves back on October 25, New York on November 1
     assert describe_instant(datetime(2026, 10, 27, 20, 0, tzinfo=UTC), london) == "Tue Oct 27, 20:00 your time (Tue 16:00 ET)"
     assert describe_instant(datetime(2026, 11, 3, 21, 0, tzinfo=UTC), london) == "Tue Nov 03, 21:00 your time (Tue 16:00 ET)"
+
+
+def test_a_time_keeps_its_own_new_york_form_and_reads_locally_elsewhere() -> None:
+    from bot.domain.moments import describe_time
+
+    filed = datetime(2026, 2, 25, 21, 20, 5, tzinfo=UTC)
+    assert describe_time(filed, NEW_YORK) == "Feb 25 16:20 ET"
+    assert describe_time(filed, TORONTO, "%b %d %H:%M:%S") == "Feb 25 16:20:05 ET"
+    assert describe_time(filed, SHANGHAI) == "Thu Feb 26, 05:20 your time (Wed 16:20 ET)"
+    assert describe_time(filed.replace(tzinfo=None), NEW_YORK) == "Feb 25 16:20 ET"  # naive is UTC
