@@ -48,6 +48,14 @@ ALERT_TEXT = (
     "<b>Data center revenue</b> $35.6B vs your $34.0B: ✅ beat +4.7%\n\n"
     '<a href="https://www.sec.gov/Archives/edgar/data/1045810/">8-K on SEC EDGAR</a> · 21:20 UTC'
 )
+# Subscribers are spread over these zones: all but New York's read the alert in their own time, so
+# three in four deliveries carry their chat's own text (rendered once per zone, not once per chat).
+ZONES = ("America/New_York", "Asia/Shanghai", "Europe/London", "UTC")
+
+
+def zone_text(zone: str) -> str:
+    """The alert as a chat in zone reads it (the real renderer differs in the time of the report)."""
+    return ALERT_TEXT.replace("21:20 UTC", f"21:20 UTC ({zone})")
 
 
 @dataclass
@@ -122,7 +130,7 @@ def seed_subscribers(url: str, count: int) -> int:
         for start in range(0, count, 20_000):
             chunk = range(start, min(count, start + 20_000))
             connection.execute(insert(Chat.__table__), [
-                {"id": i + 1, "chat_id": FIRST_CHAT_ID + i, "kind": "private", "timezone": "UTC",
+                {"id": i + 1, "chat_id": FIRST_CHAT_ID + i, "kind": "private", "timezone": ZONES[i % len(ZONES)],
                  "status": "active", "announcement_kinds": "", "created_at": now, "updated_at": now}
                 for i in chunk
             ])
@@ -170,7 +178,7 @@ async def run_ours(args: argparse.Namespace, *, httpx_transport: bool) -> dict[s
     started = time.perf_counter()
     with session_scope(db) as session:
         enqueue_alert(session, kind=AlertKind.RESULT, dedup_key="result:bench", text=ALERT_TEXT,
-                      company_id=args.company_id, now=utc_now())
+                      company_id=args.company_id, now=utc_now(), zone_text=zone_text)
     enqueue_seconds = time.perf_counter() - started
     request = (HTTPXRequest(connection_pool_size=256, httpx_kwargs={"trust_env": False})
                if httpx_transport else AiohttpRequest(connection_pool_size=128))
@@ -336,7 +344,8 @@ def enqueue_only(args: argparse.Namespace) -> None:
         started = time.perf_counter()
         with session_scope(db) as session:
             created = enqueue_alert(session, kind=AlertKind.RESULT, dedup_key="result:bench",
-                                    text=ALERT_TEXT, company_id=company_id, now=utc_now())
+                                    text=ALERT_TEXT, company_id=company_id, now=utc_now(),
+                                    zone_text=zone_text)
         seconds = time.perf_counter() - started
         with session_scope(db) as session:
             addressed = count_deliveries(session, created.id)  # type: ignore[union-attr]

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
 
-from bot.delivery.corrections import EditPlan, plan_corrections
+from bot.delivery.corrections import EditPlan, plan_corrections, shown_text
 from bot.delivery.notices import folded_into_result, notices_after_their_result, results_told
 from bot.delivery.outcomes import cancel_pending
 from bot.store.tables import Alert, Chat, ChatStatus, Delivery, DeliveryStatus
@@ -141,7 +141,7 @@ def _due_rows(connection: Connection, now: datetime, chat_pks: list[int]) -> Seq
     return connection.execute(
         select(
             _delivery.c.id, _delivery.c.chat_pk, _delivery.c.alert_id, _delivery.c.attempts,
-            _alert.c.text, _alert.c.replaces_alert_id, _alert.c.kind, _alert.c.filing_id,
+            shown_text(), _alert.c.replaces_alert_id, _alert.c.kind, _alert.c.filing_id,
         )
         .join(_alert, _alert.c.id == _delivery.c.alert_id)
         .where(

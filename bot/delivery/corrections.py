@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from bot.delivery.coalesce import join_alerts
 from bot.delivery.notices import folded_into_result, results_told
@@ -17,6 +17,12 @@ from bot.store.tables import Alert, Delivery, DeliveryStatus
 
 _delivery = Delivery.__table__
 _alert = Alert.__table__
+
+
+def shown_text() -> Any:
+    """The text a delivery shows: its chat's own (another zone's rendering) when set, else the
+    alert's. Sends and edits both read it, so a correction edits each chat's message with its own."""
+    return func.coalesce(_delivery.c.text, _alert.c.text).label("text")
 
 
 @dataclass(frozen=True)
@@ -160,7 +166,7 @@ def _apply_earlier_edits(
 def _message_members(connection: Connection, chat_pk: int, message_id: int) -> Sequence[Any]:
     """Return the deliveries a sent message showed, and the edits made to it, in the order composed."""
     return connection.execute(
-        select(_delivery.c.id, _delivery.c.alert_id, _delivery.c.message_parts, _alert.c.text,
+        select(_delivery.c.id, _delivery.c.alert_id, _delivery.c.message_parts, shown_text(),
                _alert.c.kind, _alert.c.filing_id)
         .join(_alert, _alert.c.id == _delivery.c.alert_id)
         .where(

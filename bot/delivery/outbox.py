@@ -8,11 +8,11 @@ so a crash never leaves an alert half-addressed. The sender (bot.delivery.sender
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Update, false, insert, literal, text, update
+from sqlalchemy import Select, Update, case, false, insert, literal, null, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -34,6 +34,30 @@ _CHAT_PK_CHUNK = 5000
 _ANALYZE_AFTER_ROWS = 5000
 # A correction goes to every chat that has (or may have) seen the alert it revises.
 _CORRECTABLE = (DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.SENT)
+_DEFAULT_ZONE = "America/New_York"
+
+ZoneText = Callable[[str], str]  # a zone's IANA name -> the alert's text as that zone reads it
+
+
+class _ZoneTexts:
+    """Each zone's own text, rendered once per distinct zone (never once per chat); a zone that
+    reads like the alert's text gets none, and its deliveries show the alert's."""
+
+    def __init__(self, text: str, render: ZoneText | None) -> None:
+        self.text = text
+        self.render = render
+        self.rendered: dict[str, str | None] = {_DEFAULT_ZONE: None}
+
+    def of(self, session: Session, addressed: Select[Any]) -> dict[str, str]:
+        """Return {zone: text} for the zones of the chats `addressed` (chat pk, timezone) yields."""
+        if self.render is None:
+            return {}
+        zones = session.exec(select(addressed.subquery().c[1]).distinct()).all()  # type: ignore[call-overload]
+        for zone in zones:
+            if zone not in self.rendered:
+                rendering = self.render(zone)
+                self.rendered[zone] = rendering if rendering != self.text else None
+        return {zone: own for zone in zones if (own := self.rendered.get(zone)) is not None}
 
 
 def enqueue_alert(
@@ -47,10 +71,13 @@ def enqueue_alert(
     filing_id: int | None = None,
     chat_pks: Iterable[int] | None = None,
     now: datetime,
+    zone_text: ZoneText | None = None,
 ) -> Alert | None:
     """Write an alert and a pending delivery per active chat; None when dedup_key already exists.
 
-    With chat_pks None, every active chat watching company_id is addressed.
+    With chat_pks None, every active chat watching company_id is addressed. text is what a New York
+    chat reads; with zone_text, a chat in another zone whose rendering differs gets its own text on
+    its delivery (Delivery.text), rendered once for each zone among the chats addressed.
     """
     alert_id = _insert_alert(
         session, kind=kind, dedup_key=dedup_key, text=text, company_id=company_id,
@@ -59,21 +86,27 @@ def enqueue_alert(
     if alert_id is None:
         return None
     priority = ALERT_PRIORITY[kind]
+    zone_texts = _ZoneTexts(text, zone_text)
     if chat_pks is None:
         if company_id is not None:
-            watchers = (
-                select(Watch.chat_pk)
-                .join(Chat, col(Chat.id) == Watch.chat_pk)
-                .where(Watch.company_id == company_id, Chat.status == ChatStatus.ACTIVE)
-            )
-            _insert_deliveries(session, alert_id, priority, now, watchers)
+            watchers = _watchers(company_id)
+            _insert_deliveries(session, alert_id, priority, now, watchers, zone_texts.of(session, watchers))
     else:
         pks = sorted(set(chat_pks))
         for start in range(0, len(pks), _CHAT_PK_CHUNK):
             chunk = pks[start : start + _CHAT_PK_CHUNK]
-            chosen = select(Chat.id).where(col(Chat.id).in_(chunk), Chat.status == ChatStatus.ACTIVE)
-            _insert_deliveries(session, alert_id, priority, now, chosen)
+            chosen = select(Chat.id, Chat.timezone).where(col(Chat.id).in_(chunk), Chat.status == ChatStatus.ACTIVE)
+            _insert_deliveries(session, alert_id, priority, now, chosen, zone_texts.of(session, chosen))
     return session.get(Alert, alert_id)
+
+
+def _watchers(company_id: int) -> Any:
+    """The active chats watching a company: (chat pk, timezone)."""
+    return (
+        select(Watch.chat_pk, Chat.timezone)
+        .join(Chat, col(Chat.id) == Watch.chat_pk)
+        .where(Watch.company_id == company_id, Chat.status == ChatStatus.ACTIVE)
+    )
 
 
 def enqueue_broadcast(session: Session, *, text: str, now: datetime, admin_chat_id: int) -> Alert:
@@ -91,9 +124,11 @@ def enqueue_broadcast(session: Session, *, text: str, now: datetime, admin_chat_
 
 
 def enqueue_correction(
-    session: Session, *, original_dedup_key: str, dedup_key: str, text: str, now: datetime
+    session: Session, *, original_dedup_key: str, dedup_key: str, text: str, now: datetime,
+    zone_text: ZoneText | None = None,
 ) -> Alert | None:
-    """Write revised figures for an alert: sent messages get edited, unsent ones get the new text.
+    """Write revised figures for an alert: sent messages get edited, unsent ones get the new text
+    (each chat its own zone's, as enqueue_alert does).
 
     Returns None when dedup_key already exists or the original alert is unknown.
     """
@@ -110,7 +145,7 @@ def enqueue_correction(
         return None
     family = _alert_family(session, original.id) - {alert_id}
     readers = (
-        select(Delivery.chat_pk)
+        select(Delivery.chat_pk, Chat.timezone)
         .join(Chat, col(Chat.id) == Delivery.chat_pk)
         .where(
             col(Delivery.alert_id).in_(family),
@@ -119,7 +154,8 @@ def enqueue_correction(
         )
         .distinct()
     )
-    _insert_deliveries(session, alert_id, ALERT_PRIORITY[AlertKind.CORRECTION], now, readers)
+    zone_texts = _ZoneTexts(text, zone_text).of(session, readers)
+    _insert_deliveries(session, alert_id, ALERT_PRIORITY[AlertKind.CORRECTION], now, readers, zone_texts)
     session.exec(
         update(Delivery)
         .where(col(Delivery.alert_id).in_(family), Delivery.status == DeliveryStatus.PENDING)
@@ -176,10 +212,13 @@ def _insert_alert(session: Session, *, kind: AlertKind, dedup_key: str, text: st
 
 
 def _insert_deliveries(
-    session: Session, alert_id: int, priority: int, now: datetime, chat_pks: Select[Any]
+    session: Session, alert_id: int, priority: int, now: datetime, chat_pks: Select[Any],
+    zone_texts: dict[str, str] | None = None,
 ) -> None:
-    """INSERT ... SELECT one pending delivery per chat id the subquery yields."""
+    """INSERT ... SELECT one pending delivery per chat id the subquery yields (its first column);
+    with zone_texts, a chat whose zone (the second column) has its own text gets it."""
     chats = chat_pks.subquery()
+    own_text = case(zone_texts, value=chats.c[1], else_=null()) if zone_texts else null()
     rows = select(
         literal(alert_id),
         chats.c[0],
@@ -189,9 +228,10 @@ def _insert_deliveries(
         literal(now, UtcDateTime()),
         literal(1),
         false(),
+        own_text,
     )
     columns = ["alert_id", "chat_pk", "status", "priority", "attempts", "next_attempt_at",
-               "message_parts", "in_doubt"]
+               "message_parts", "in_doubt", "text"]
     statement = insert(Delivery).from_select(columns, rows).execution_options(preserve_rowcount=True)
     result = session.exec(statement)  # type: ignore[call-overload]
     if result.rowcount >= _ANALYZE_AFTER_ROWS and session.get_bind().dialect.name == "postgresql":

@@ -1,5 +1,8 @@
 """The outbox behind the engine's port: render each alert once and queue it for its chats.
 
+Once for New York (the alert's text), and once more for each other zone among its chats whose
+reading differs (the time of a report): those chats' deliveries carry their own text.
+
 A result is one alert per report (dedup key ``result:<event>:<fingerprint of what it says>``).
 When a later evaluation would read differently, a correction replaces the text of the messages
 already sent; one users could not tell apart from the last sends nothing.
@@ -9,14 +12,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from html import escape
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from bot.delivery.outbox import enqueue_alert, enqueue_broadcast, enqueue_correction
 from bot.delivery.render import render_date_change, render_filing, render_result, render_revision
+from bot.domain.moments import zone_of
 from bot.engine.alerts import (
     AlertData,
     BroadcastAlert,
@@ -54,20 +60,23 @@ def _publish_result(session: Session, alert: ResultAlert, now: datetime) -> Publ
     if existing and _says_the_same(existing[-1], says, fingerprint):
         return Publication(None)
     revision = len(existing) + 1
-    text = render_result(replace(alert.report, revision=revision))
+    report = replace(alert.report, revision=revision)
+    text = render_result(report)
+    in_zone = _in_zone(lambda zone: render_result(report, zone))
     ticker = alert.report.ticker
     if existing:
         # Numbered: figures that go back to what an earlier alert said are news again.
         written = enqueue_correction(
             session, original_dedup_key=existing[0].dedup_key,
             dedup_key=f"result:{alert.event_id}:{fingerprint}:{revision}", text=text, now=now,
+            zone_text=in_zone,
         )
         logger.info("result revised ticker=%s event=%s revision=%d", ticker, alert.event_id, revision)
         return Publication(written, is_correction=True)
     written = enqueue_alert(
         session, kind=AlertKind.RESULT, dedup_key=f"result:{alert.event_id}:{fingerprint}", text=text,
         company_id=alert.company_id, event_id=alert.event_id, filing_id=alert.filing_id,
-        chat_pks=alert.audience, now=now,
+        chat_pks=alert.audience, now=now, zone_text=in_zone,
     )
     logger.info("result alert ticker=%s event=%s verdict=%s", ticker, alert.event_id, alert.report.verdict)
     return Publication(written)
@@ -78,7 +87,7 @@ def _publish_filing(session: Session, alert: FilingAlert, now: datetime) -> Publ
     written = enqueue_alert(
         session, kind=kind, dedup_key=f"filing:{alert.accession}", text=render_filing(alert.notice),
         company_id=alert.company_id, filing_id=alert.filing_id, event_id=alert.event_id,
-        chat_pks=alert.audience, now=now,
+        chat_pks=alert.audience, now=now, zone_text=_in_zone(lambda zone: render_filing(alert.notice, zone)),
     )
     if written is not None:
         logger.info("filing alert ticker=%s accession=%s form=%s", alert.notice.ticker, alert.accession,
@@ -92,7 +101,7 @@ def _publish_date_change(session: Session, alert: DateChangeAlert, now: datetime
         session, kind=AlertKind.DATE_CHANGE,
         dedup_key=f"date:{alert.event_id}:{notice.new_date.isoformat()}:{notice.new_timing.value}",
         text=render_date_change(notice), company_id=alert.company_id, event_id=alert.event_id,
-        chat_pks=alert.audience, now=now,
+        chat_pks=alert.audience, now=now, zone_text=_in_zone(lambda zone: render_date_change(notice, zone)),
     )
     return Publication(written)
 
@@ -103,7 +112,7 @@ def _publish_revision(session: Session, alert: RevisionAlert, now: datetime) -> 
         session, kind=AlertKind.REVISION,
         dedup_key=f"revision:{alert.event_id}:{alert.notice.figure.metric}:{alert.day.isoformat()}",
         text=render_revision(alert.notice), company_id=alert.company_id, event_id=alert.event_id,
-        chat_pks=alert.audience, now=now,
+        chat_pks=alert.audience, now=now, zone_text=_in_zone(lambda zone: render_revision(alert.notice, zone)),
     )
     return Publication(written)
 
@@ -112,6 +121,12 @@ def _publish_broadcast(session: Session, alert: BroadcastAlert, now: datetime) -
     written = enqueue_broadcast(session, text=escape(alert.text, quote=False), now=now,
                                 admin_chat_id=alert.admin_chat_id)
     return Publication(written)
+
+
+def _in_zone(render: Callable[[ZoneInfo], str]) -> Callable[[str], str]:
+    """A renderer by zone name, as the outbox asks for each distinct zone of an alert's chats
+    (a name no longer valid reads as New York)."""
+    return lambda name: render(zone_of(name))
 
 
 def _fingerprint(says: str) -> str:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
+from zoneinfo import ZoneInfo
 
 from bot.catalog import catalog
 from bot.domain.figures import Basis, Figure, Metric, Unit
 from bot.domain.market_time import NEW_YORK, TIMING_LABELS, Timing
+from bot.domain.moments import ReportMoment, describe_moment, describe_time
 from bot.domain.verdicts import Comparison, EventVerdict, Verdict
 from bot.engine.alerts import DateChangeNotice, FilingNotice, ResultReport, RevisionNotice
 
@@ -125,8 +127,9 @@ def comparison_line(comparison: Comparison) -> str:
     return escape(f"{text} {mark} · {', '.join(details)}")
 
 
-def render_result(report: ResultReport) -> str:
-    """Return the HTML of a result alert: headline, headline metrics, other expectations, facts."""
+def render_result(report: ResultReport, zone: ZoneInfo = NEW_YORK) -> str:
+    """Return the HTML of a result alert: headline, headline metrics, other expectations, facts;
+    the time of the report in the chat's zone."""
     mark = HEADLINE_MARK[report.verdict]
     verb = "reported" if report.verdict is EventVerdict.REPORTED else report.verdict.value
     title = f"{mark} <b>{escape(report.ticker)} {escape(verb)}: {escape(report.period_label)}</b>"
@@ -135,8 +138,7 @@ def render_result(report: ResultReport) -> str:
     lines = [title]
     subtitle = escape(report.company_name)
     if report.reported_at is not None:
-        local = report.reported_at.astimezone(NEW_YORK)
-        subtitle += f" · {local:%b %d %H:%M} ET"
+        subtitle += f" · {escape(describe_time(report.reported_at, zone))}"
     elif report.timing is not Timing.UNKNOWN:
         subtitle += f" · {escape(TIMING_LABELS[report.timing])}"
     lines.append(f"<i>{subtitle}</i>")
@@ -163,15 +165,15 @@ def _fact_name(figure: Figure) -> str:
     return f"{basis} {name}" if basis else name
 
 
-def render_filing(notice: FilingNotice) -> str:
+def render_filing(notice: FilingNotice, zone: ZoneInfo = NEW_YORK) -> str:
     """Return 'NVDA has just filed its results (8-K Item 2.02)' with the link."""
-    local = notice.accepted_at.astimezone(NEW_YORK)
+    accepted = describe_time(notice.accepted_at, zone, "%b %d %H:%M:%S")
     what = "its results" if notice.is_results else "an announcement"
     items = ", ".join(f"Item {i}" for i in notice.items)
     form = f"{notice.form} {items}".strip()
     lines = [
         f"📄 <b>{escape(notice.ticker)}</b> has just filed {what} ({escape(form)})",
-        f"<i>{escape(notice.company_name)} · accepted {local:%b %d %H:%M:%S} ET</i>",
+        f"<i>{escape(notice.company_name)} · accepted {escape(accepted)}</i>",
     ]
     lines.extend(escape(t) for t in notice.item_titles)
     if notice.is_results:
@@ -180,27 +182,23 @@ def render_filing(notice: FilingNotice) -> str:
     return "\n".join(lines)
 
 
-def _report_time(day: date, timing: Timing) -> str:
-    when = f"{day:%a %b %d, %Y}"
-    if timing is not Timing.UNKNOWN:
-        when += f", {TIMING_LABELS[timing]}"
-    return when
+def _report_time(day: date, timing: Timing, zone: ZoneInfo, *, note_closed: bool = False) -> str:
+    return describe_moment(ReportMoment.of(day, timing), zone, year=True, note_closed=note_closed)
 
 
-def render_date_change(notice: DateChangeNotice) -> str:
-    """Return '📅 NVDA Q4 FY2025 report is now expected Thu Feb 27, 2025, after the close' and what it was."""
+def render_date_change(notice: DateChangeNotice, zone: ZoneInfo = NEW_YORK) -> str:
+    """Return '📅 NVDA Q4 FY2025 report is now expected Thu Feb 27, 2025, after the close' and what it
+    was, in the chat's zone with New York's beside it; a day the market is closed says so."""
     report = f"{notice.period_label} report" if notice.period_label else "next report"
-    lines = [
-        f"📅 <b>{escape(notice.ticker)}</b> {escape(report)} is now expected "
-        f"<b>{escape(_report_time(notice.new_date, notice.new_timing))}</b>"
-    ]
+    new = _report_time(notice.new_date, notice.new_timing, zone, note_closed=True)
+    lines = [f"📅 <b>{escape(notice.ticker)}</b> {escape(report)} is now expected <b>{escape(new)}</b>"]
     if notice.old_date is not None:
-        lines.append(f"was {escape(_report_time(notice.old_date, notice.old_timing))}")
+        lines.append(f"was {escape(_report_time(notice.old_date, notice.old_timing, zone))}")
     lines.append(f"<i>{escape(notice.company_name)} · date from {escape(source_name(notice.source))}</i>")
     return "\n".join(lines)
 
 
-def render_revision(notice: RevisionNotice) -> str:
+def render_revision(notice: RevisionNotice, zone: ZoneInfo = NEW_YORK) -> str:
     """Return '📉 NVDA Q4 FY2025 consensus EPS cut to $0.82 from $0.84 (Nasdaq, 18 est.)'."""
     new = notice.figure
     raised = new.value > notice.old_value
@@ -214,5 +212,5 @@ def render_revision(notice: RevisionNotice) -> str:
     return "\n".join([
         f"{mark} <b>{escape(notice.ticker)}</b>{escape(report)} consensus {escape(name)} {verb} "
         f"<b>{escape(format_value(new))}</b> from {escape(previous)} ({escape(source)})",
-        f"<i>{escape(notice.company_name)} · report {escape(_report_time(notice.report_date, notice.timing))}</i>",
+        f"<i>{escape(notice.company_name)} · report {escape(_report_time(notice.report_date, notice.timing, zone))}</i>",
     ])

@@ -78,6 +78,7 @@ class WatchlistEntry:
     timing: str | None
     date_status: str | None
     period_label: str | None
+    report_time: datetime | None = None  # the exact moment, when a source gave one
 
 
 def register_chat(
@@ -245,6 +246,7 @@ def watchlist(session: Session, chat_id: int, *, today: date) -> list[WatchlistE
                 timing=event.timing if event else None,
                 date_status=event.date_status if event else None,
                 period_label=event.period_label if event else None,
+                report_time=event.report_time if event else None,
             )
         )
     return entries

@@ -24,7 +24,8 @@ from telegram.ext import ContextTypes
 
 from bot.delivery.split import split_html
 from bot.domain.market_time import new_york_date, utc_now
-from bot.engine import preferences, status, subscriptions
+from bot.domain.moments import zone_of
+from bot.engine import chat_zone, preferences, status, subscriptions
 from bot.store.db import session_scope
 from bot.telegram import replies
 
@@ -133,8 +134,12 @@ class UserCommands:
         if chat is None or message is None:
             return
         today = new_york_date(self.clock())
-        entries = await self._in_session(lambda s: subscriptions.watchlist(s, chat.id, today=today))
-        await reply_long(message, replies.watchlist_reply(entries))
+
+        def work(session: Session) -> tuple[list[subscriptions.WatchlistEntry], str]:
+            return subscriptions.watchlist(session, chat.id, today=today), chat_zone.chat_timezone(session, chat.id)
+
+        entries, zone = await self._in_session(work)
+        await reply_long(message, replies.watchlist_reply(entries, zone_of(zone)))
 
     async def stop_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stop all alerts to this chat."""
@@ -147,14 +152,18 @@ class UserCommands:
 
     async def status_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Show the health of the data sources."""
-        if update.effective_message is None:
+        chat, message = update.effective_chat, update.effective_message
+        if chat is None or message is None:
             return
         sec, finnhub = self.sources_configured
         now = self.clock()
-        report = await self._in_session(
-            lambda session: status.status_report(session, now=now, sec_configured=sec, finnhub_configured=finnhub)
-        )
-        await update.effective_message.reply_html(replies.status_text(report))
+
+        def work(session: Session) -> tuple[status.StatusReport, str]:
+            report = status.status_report(session, now=now, sec_configured=sec, finnhub_configured=finnhub)
+            return report, chat_zone.chat_timezone(session, chat.id)
+
+        report, zone = await self._in_session(work)
+        await message.reply_html(replies.status_text(report, zone_of(zone)))
 
     async def settings_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Show or change which announcement kinds the chat gets."""

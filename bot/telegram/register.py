@@ -8,6 +8,7 @@ from bot.telegram.admin_commands import AdminCommands
 from bot.telegram.calendar_commands import CalendarCommands
 from bot.telegram.commands import REVISIONS_BUTTON, UserCommands, error_handler
 from bot.telegram.replies import COMMANDS
+from bot.telegram.time_commands import TimeCommands
 
 COMMAND_MENU = COMMANDS
 
@@ -18,6 +19,7 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
     # Only new messages: an edited /broadcast or /watch must not run again, and channel posts are
     # not conversations with the bot.
     new_message = filters.UpdateType.MESSAGE
+    time = TimeCommands(commands.db, clock=commands.clock)
     commands_by_name = [
         ("start", commands.start_command),
         ("help", commands.help_command),
@@ -29,6 +31,7 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
         ("stop", commands.stop_command),
         ("status", commands.status_command),
         ("settings", commands.settings_command),
+        ("timezone", time.timezone_command),
         ("stats", admin.stats_command),
         ("broadcast", admin.broadcast_command),
     ]

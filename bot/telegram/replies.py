@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from html import escape
+from zoneinfo import ZoneInfo
 
-from bot.domain.market_time import NEW_YORK, TIMING_LABELS, Timing
+from bot.domain.market_time import NEW_YORK
+from bot.domain.moments import ReportMoment, describe_moment, describe_time, is_exchange_zone
 from bot.engine.status import StatusReport
 from bot.engine.subscriptions import (
     MAX_TICKERS_PER_COMMAND,
@@ -22,6 +24,7 @@ COMMANDS = (
     ("upcoming", "Your companies' reports in the next days: /upcoming 14"),
     ("next", "Any company's next report: /next NVDA"),
     ("settings", "Which filings besides results to get (officers, insiders...)"),
+    ("timezone", "Your time zone for report times: /timezone Shanghai"),
     ("status", "Data sources and delivery health"),
     ("stop", "Pause all alerts (/start resumes)"),
     ("help", "All commands"),
@@ -35,6 +38,7 @@ WELCOME = (
     "/watchlist: your companies and their next report dates\n"
     "/upcoming: their reports in the next 7 days; /next NVDA: any company's next report\n"
     "/unwatch NVDA: stop following\n"
+    "/timezone Shanghai: see report times in your time zone (New York's until you set one)\n"
     "/stop: pause all alerts; /start resumes\n"
     "/help: all commands"
 )
@@ -106,19 +110,18 @@ def unwatch_reply(result: UnwatchResult) -> str:
     return "\n".join(lines) or unwatch_usage()
 
 
-def watchlist_reply(entries: list[WatchlistEntry]) -> str:
-    """Return the watchlist with each company's next report date and timing."""
+def watchlist_reply(entries: list[WatchlistEntry], zone: ZoneInfo = NEW_YORK) -> str:
+    """Return the watchlist with each company's next report: in the chat's zone, ET beside it."""
     if not entries:
         return "Your watchlist is empty. Add companies with <code>/watch NVDA MSFT</code>"
     lines = [f"<b>Your watchlist</b> ({len(entries)})"]
+    if not is_exchange_zone(zone):
+        lines[0] += f" · times in {escape(zone.key)}"
     for entry in entries:
         line = f"<b>{escape(entry.ticker)}</b> {escape(entry.name)}"
         if entry.report_date is not None:
-            known = entry.timing is not None and entry.timing in Timing._value2member_map_
-            timing = Timing(entry.timing) if known and entry.timing is not None else Timing.UNKNOWN
-            when = f"{entry.report_date:%a %b %d, %Y}"
-            if timing is not Timing.UNKNOWN:
-                when += f", {TIMING_LABELS[timing]}"
+            report = ReportMoment.of(entry.report_date, entry.timing or "unknown", entry.report_time)
+            when = describe_moment(report, zone, year=True, note_closed=True)
             if entry.date_status != "confirmed":
                 when += " (estimated)"
             if entry.period_label:
@@ -169,7 +172,7 @@ def settings_usage() -> str:
             "or <code>/settings revisions on|off</code> for estimate revisions.")
 
 
-def status_text(report: StatusReport) -> str:
+def status_text(report: StatusReport, zone: ZoneInfo = NEW_YORK) -> str:
     """Return the /status reply: each source's last success or error, and the pending deliveries."""
     lines = ["<b>Status</b>"]
     if not report.sec_configured:
@@ -179,9 +182,9 @@ def status_text(report: StatusReport) -> str:
     for source in report.sources:
         line = f"{escape(source.key)}: "
         if source.backing_off_until:
-            line += f"⏸ backing off until {source.backing_off_until.astimezone(NEW_YORK):%H:%M} ET; "
+            line += f"⏸ backing off until {escape(describe_time(source.backing_off_until, zone, '%H:%M'))}; "
         if source.last_success_at:
-            line += f"ok {source.last_success_at.astimezone(NEW_YORK):%b %d %H:%M:%S} ET"
+            line += f"ok {escape(describe_time(source.last_success_at, zone, '%b %d %H:%M:%S'))}"
         else:
             line += "no success yet"
         if source.last_error:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.domain.market_time import new_york_date, utc_now
+from bot.domain.market_time import market_closed, new_york_date, utc_now
 from bot.store.db import session_scope
 from bot.store.tables import Chat, ChatStatus, Company, EarningsEvent, Watch
 from tests.conftest import SHARED
@@ -98,15 +98,18 @@ async def test_garbage_arguments_get_clear_replies(bot: RunningBot, db: Engine) 
 
 async def test_watchlist_shows_next_report_date_and_escapes_names(bot: RunningBot, db: Engine) -> None:
     today = new_york_date(utc_now())
+    ahead = 2
+    while market_closed(today + timedelta(days=ahead)) is not None:  # a closed day would say so
+        ahead += 1
     with session_scope(db) as session:
         nvda = session.exec(select(Company).where(Company.ticker == "NVDA")).one()
         session.add(EarningsEvent(company_id=nvda.id, fiscal_period="2025-01", period_label="Q4 FY2025",
-                                  report_date=today + timedelta(days=2), timing="amc"))
+                                  report_date=today + timedelta(days=ahead), timing="amc"))
         session.add(EarningsEvent(company_id=nvda.id, fiscal_period="2024-10", period_label="Q3 FY2025",
                                   report_date=today - timedelta(days=60), timing="amc", state="reported"))
     await bot.say(ALICE, "/watch NVDA T")
     [reply] = await bot.say(ALICE, "/watchlist")
-    when = (today + timedelta(days=2)).strftime("%a %b %d, %Y")
+    when = (today + timedelta(days=ahead)).strftime("%a %b %d, %Y")
     assert f"NVDA NVIDIA CORP\n    next report Q4 FY2025: {when}, after the close (estimated)" in reply
     assert "T AT&T <Inc>\n    next report date not known yet" in reply
     sent = bot.api.messages_to(ALICE)[-1].text
