@@ -9,7 +9,14 @@ import pytest
 from bot.errors import SourceDataInvalid
 from bot.sandbox.feeds import atom_feed, businesswire_rss, globenewswire_rss, prnewswire_rss, q4_rss
 from bot.sources.feeds.parse import parse_date, parse_feed, plain_text
-from tests.sources.feeds.samples import AAPL_RESULTS, AMZN_RESULTS, BABA_DATE, META_RESULTS, NVDA_CALL, NVDA_RESULTS
+from tests.sources.feeds.samples import (
+    AAPL_RESULTS,
+    AMZN_RESULTS,
+    BABA_DATE,
+    META_RESULTS,
+    NVDA_CALL,
+    NVDA_RESULTS,
+)
 
 URL = "https://feeds.example/earnings"
 
