@@ -69,3 +69,14 @@ def test_the_installed_wheel_plays_the_demo_from_an_empty_folder(installed: Path
     assert "NVDA beat: Q4 FY2025" in demo.stdout
     assert "Demo finished" in demo.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_the_installed_wheel_carries_its_ir_feeds(installed: Path, tmp_path: Path) -> None:
+    python = installed.parent / "python"
+    code = ("from bot.sources.feeds.ir_feeds import load_ir_feeds, shipped_ir_feeds_path; "
+            "print(shipped_ir_feeds_path().parent.name, sorted(load_ir_feeds(None)))")
+    shown = _run(python, "-c", code, cwd=tmp_path, env=_env())
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("feeds [")  # read from inside the package, not a checkout
+    assert "'NVDA'" in shown.stdout
