@@ -16,8 +16,10 @@ from bot.engine.newswire import (
     decide_item,
     decide_items,
 )
-from bot.sandbox.feeds import atom_feed, globenewswire_rss, prnewswire_rss
+from bot.sandbox.feeds import FakeFeeds, atom_feed, globenewswire_rss, prnewswire_rss
+from bot.sources.feeds.client import FeedReader
 from bot.sources.feeds.parse import FeedItem, parse_feed
+from bot.sources.http import make_client
 from tests.sources.feeds.samples import (
     AAPL_RESULTS,
     BABA_DATE,
@@ -104,10 +106,6 @@ def test_law_firms_unwatched_companies_are_ignored_with_a_reason() -> None:
 
 
 async def test_over_the_loopback_feed_the_first_read_dates_and_a_later_release_reports() -> None:
-    from bot.sandbox.feeds import FakeFeeds
-    from bot.sources.feeds.client import FeedReader
-    from bot.sources.http import make_client
-
     async with FakeFeeds() as fake, make_client() as client:
         reader = FeedReader(client, contact="Jane Doe jane@example.com")
         url = fake.publish("/gnw", globenewswire_rss([NVDA_CALL]))

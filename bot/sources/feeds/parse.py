@@ -39,6 +39,7 @@ _ZONE_NAMES = {  # RFC 822 knows EST/EDT...; feeds also write these
     "MST": "-0700", "MDT": "-0600", "PST": "-0800", "PDT": "-0700",
 }
 _TRAILING_ZONE = re.compile(r"\s([A-Za-z]{1,4})$")
+_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _FEED_ROOTS = frozenset({"rss", "feed", "RDF", "channel"})
 
 
@@ -91,7 +92,8 @@ def parse_feed(body: bytes | str, feed_url: str) -> ParsedFeed:
 
 
 def _root(body: bytes | str, feed_url: str) -> etree._Element:
-    raw = body.encode("utf-8") if isinstance(body, str) else body
+    # Text is already decoded: its XML declaration's encoding no longer applies.
+    raw = _DECLARATION.sub("", body, count=1).encode("utf-8") if isinstance(body, str) else body
     if not raw.strip():
         raise SourceDataInvalid(f"feed {redact(feed_url)}: empty body")
     root: etree._Element | None = None
@@ -150,12 +152,13 @@ def _text(element: etree._Element | None) -> str:
 
 def _link(fields: dict[str, etree._Element]) -> str:
     element = fields.get("link")
-    if element is None:
-        guid = fields.get("guid")
-        permalink = guid is not None and guid.get("isPermaLink", "true") != "false"
-        value = _text(guid) if permalink else ""
-        return value if value.startswith(("http://", "https://")) else ""
-    return (element.get("href") or _text(element)).strip()
+    link = (element.get("href") or _text(element)).strip() if element is not None else ""
+    if link:
+        return link
+    guid = fields.get("guid")
+    permalink = guid is not None and guid.get("isPermaLink", "true") != "false"
+    value = _text(guid) if permalink else ""
+    return value if value.startswith(("http://", "https://")) else ""
 
 
 def _published(fields: dict[str, etree._Element]) -> datetime | None:

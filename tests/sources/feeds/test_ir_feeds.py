@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.sources.feeds.ir_feeds import IrFeedsError, load_ir_feeds, read_ir_feeds, shipped_ir_feeds_path
+from bot.sources.feeds.ir_feeds import (
+    IrFeedsError,
+    load_ir_feeds,
+    read_ir_feeds,
+    shipped_ir_feeds_path,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 SHIPPED = ROOT / "config" / "ir_feeds.toml"

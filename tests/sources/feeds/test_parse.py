@@ -153,3 +153,37 @@ def test_dates(text: str, expected: datetime | None) -> None:
 
 def test_plain_text_collapses_space_and_tags() -> None:
     assert plain_text("  NVIDIA&nbsp;<em>Announces</em>\n Results ") == "NVIDIA Announces Results"
+
+
+def test_an_empty_link_falls_back_to_a_permalink_guid() -> None:
+    body = b"""<rss version="2.0"><channel><item><title>Acme Reports Q4 Results</title><link></link>
+    <guid isPermaLink="true">https://x.example/acme-q4</guid><pubDate>Mon, 27 Jan 2025 11:30:00 GMT</pubDate></item>
+    <item><title>Acme Reports Q3 Results</title><guid isPermaLink="false">acme-q3</guid>
+    <pubDate>Mon, 28 Oct 2024 11:30:00 GMT</pubDate></item></channel></rss>"""
+    first, second = parse_feed(body, URL).items
+    assert (first.link, first.guid) == ("https://x.example/acme-q4", "https://x.example/acme-q4")
+    assert (second.link, second.guid) == ("", "acme-q3")
+
+
+def test_latin_1_bytes_and_already_decoded_text_read_alike() -> None:
+    body = ('<?xml version="1.0" encoding="ISO-8859-1"?><rss version="2.0"><channel><item>'
+            "<title>Soci\u00e9t\u00e9 G\u00e9n\u00e9rale Reports Fourth Quarter Results</title>"
+            "<link>https://x.example/sg</link><pubDate>Thu, 06 Feb 2025 06:00:00 GMT</pubDate></item></channel></rss>")
+    from_bytes = parse_feed(body.encode("iso-8859-1"), URL).items
+    from_text = parse_feed(body, URL).items
+    assert [i.title for i in from_bytes] == [i.title for i in from_text] == [
+        "Soci\u00e9t\u00e9 G\u00e9n\u00e9rale Reports Fourth Quarter Results"]
+
+
+def test_cdata_titles_and_xhtml_atom_content() -> None:
+    body = b"""<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>urn:1</id>
+    <title type="html"><![CDATA[Acme &amp; Sons Reports <i>Record</i> Q4 Results]]></title>
+    <link rel="enclosure" href="https://x.example/photo.jpg"/><link href="https://x.example/release"/>
+    <published>2025-02-26T16:05:00-05:00</published><updated>2025-02-27T09:00:00-05:00</updated>
+    <content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Acme (NYSE: ACME) today reported.</p>
+    <p>More.</p></div></content></entry></feed>"""
+    [item] = parse_feed(body, URL).items
+    assert item.title == "Acme & Sons Reports Record Q4 Results"
+    assert item.link == "https://x.example/release"
+    assert item.published == datetime(2025, 2, 26, 21, 5, tzinfo=UTC)  # published, not updated
+    assert item.summary == "Acme (NYSE: ACME) today reported."
