@@ -4,6 +4,7 @@
     read = await reader.fetch("https://www.globenewswire.com/RssFeed/...")
     if not read.not_modified:
         for item in read.items: ...
+    reads = await reader.fetch_all(urls)           # url -> FeedRead, or the SourceError it raised
 
 The reader remembers each feed's ETag and Last-Modified and sends them back (If-None-Match,
 If-Modified-Since); `validators` exposes them so a caller may keep them across restarts. No wire
@@ -15,16 +16,17 @@ block (at least 15 minutes), 429 and 5xx follow Retry-After or wait a minute, a 
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import httpx
 
-from bot.errors import SourceDataInvalid, SourceUnavailable
+from bot.errors import SourceDataInvalid, SourceError, SourceUnavailable
 from bot.redaction import redact
 from bot.sources.feeds.parse import FeedItem, parse_feed
-from bot.sources.http import RateLimiter, _retry_after, get
+from bot.sources.http import RateLimiter, get, retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +106,19 @@ class FeedReader:
         )
         return FeedRead(url, parsed.items, parsed.skipped)
 
+    async def fetch_all(self, urls: Iterable[str]) -> dict[str, FeedRead | SourceError]:
+        """Read every feed at once; a feed that fails gives its error, the others their items."""
+        wanted = list(dict.fromkeys(urls))
+        answers = await asyncio.gather(*(self._fetch_or_error(url) for url in wanted))
+        return dict(zip(wanted, answers, strict=True))
+
+    async def _fetch_or_error(self, url: str) -> FeedRead | SourceError:
+        try:
+            return await self.fetch(url)
+        except SourceError as exc:
+            logger.info("feeds: %s", exc)
+            return exc
+
 
 async def _get(
     client: httpx.AsyncClient, url: str, headers: Mapping[str, str], limiter: RateLimiter | None,
@@ -122,10 +137,10 @@ def _raise_for_status(response: httpx.Response, url: str) -> None:
         return
     where = redact(url)
     if status in (401, 403):
-        retry_after = max(BLOCKED_RETRY_AFTER, _retry_after(response) or 0.0)
+        retry_after = max(BLOCKED_RETRY_AFTER, retry_after_seconds(response) or 0.0)
         raise SourceUnavailable(f"feeds: HTTP {status} for {where}: refused; backs off", retry_after=retry_after)
     if status in (404, 410):
         raise SourceUnavailable(f"feeds: HTTP {status} for {where}: the feed is gone", retry_after=GONE_RETRY_AFTER)
     raise SourceUnavailable(
-        f"feeds: HTTP {status} for {where}", retry_after=_retry_after(response) or BUSY_RETRY_AFTER,
+        f"feeds: HTTP {status} for {where}", retry_after=retry_after_seconds(response) or BUSY_RETRY_AFTER,
     )

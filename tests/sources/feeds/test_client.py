@@ -130,3 +130,16 @@ def test_the_user_agent_needs_a_contact() -> None:
     assert feed_user_agent("  Jane   Doe jane@example.com ") == "earnings-bot/0.1 (Jane Doe jane@example.com)"
     with pytest.raises(ValueError, match="SEC_USER_AGENT"):
         feed_user_agent("  ")
+
+
+async def test_reading_every_feed_at_once_keeps_each_answer_apart(fake: FakeFeeds, reader: FeedReader) -> None:
+    gnw = fake.publish("/gnw", globenewswire_rss([NVDA_RESULTS]))
+    prn = fake.publish("/prn", prnewswire_rss([META_RESULTS]))
+    blocked = fake.publish("/bw", globenewswire_rss([NVDA_CALL]))
+    fake.fail("/bw", 403)
+    reads = await reader.fetch_all([gnw, prn, blocked, gnw])
+    assert list(reads) == [gnw, prn, blocked]
+    good, other, refused = reads[gnw], reads[prn], reads[blocked]
+    assert not isinstance(good, Exception) and [i.title for i in good.items] == [NVDA_RESULTS.title]
+    assert not isinstance(other, Exception) and [i.title for i in other.items] == [META_RESULTS.title]
+    assert isinstance(refused, SourceUnavailable) and refused.retry_after == BLOCKED_RETRY_AFTER
