@@ -41,10 +41,11 @@ _LEGAL = frozenset({
     "group", "nv", "n v", "sa", "s a", "ag", "se", "llc", "lp", "l p", "the", "class", "a", "b", "c", "adr", "ads",
     "de", "new",
 })
-_VERBS = (
-    r"reports?|reported|announces?|announced|posts?|posted|delivers?|releases?|released|sets?|schedules?|"
-    r"to|will|plans|today|declares?|s"
-)
+_VERBS = frozenset({
+    "report", "reports", "reported", "announce", "announces", "announced", "post", "posts", "posted", "deliver",
+    "delivers", "release", "releases", "released", "set", "sets", "schedule", "schedules", "to", "will", "plans",
+    "today", "declare", "declares", "declared",
+})
 _SPACE = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[^0-9a-z&]+")
 
@@ -85,7 +86,8 @@ def match_company(
             return None
         found.update(symbol for symbol in listed if symbol in by_ticker)
     elif feed_ticker is None:
-        found.update(t for t, c in by_ticker.items() if _named(c.name, title, first_paragraph, organization))
+        texts = _Texts(_words(title).split(), _words(first_paragraph[:600]).split(), core_name(organization))
+        found.update(t for t, c in by_ticker.items() if _named(core_name(c.name), texts))
     return found.pop() if len(found) == 1 else None
 
 
@@ -105,14 +107,32 @@ def _words(text: str) -> str:
     return _SPACE.sub(" ", _NOT_WORD.sub(" ", folded.replace("'s ", " s "))).strip()
 
 
-def _named(name: str, title: str, first_paragraph: str, organization: str) -> bool:
-    core = core_name(name)
+@dataclass(frozen=True, slots=True)
+class _Texts:
+    title: list[str]
+    paragraph: list[str]
+    organization: str
+
+
+def _named(core: str, texts: _Texts) -> bool:
+    """Return True when the organization is the company, or the title (or a sentence of the
+    first paragraph) opens with its name, legal words, and a verb."""
     if len(core) < 3:
         return False
-    if organization and core_name(organization) == core:
+    if texts.organization == core:
         return True
-    legal = "|".join(sorted((re.escape(w) for w in _LEGAL if w != "the"), key=len, reverse=True))
-    issuer = rf"{re.escape(core)}(?: (?:{legal}))* (?:{_VERBS})\b"
-    if re.match(rf"(?:the )?{issuer}", _words(title)):
+    name = core.split()
+    title = texts.title[1:] if texts.title[:1] == ["the"] else texts.title
+    if _opens(title, 0, name):
         return True
-    return re.search(rf"(?:^| ){issuer}", _words(first_paragraph[:600])) is not None
+    starts = (i for i, word in enumerate(texts.paragraph) if word == name[0])
+    return any(_opens(texts.paragraph, i, name) for i in starts)
+
+
+def _opens(words: list[str], at: int, name: list[str]) -> bool:
+    end = at + len(name)
+    if words[at:end] != name:
+        return False
+    while end < len(words) and words[end] in _LEGAL and words[end] != "the":
+        end += 1
+    return end < len(words) and words[end] in _VERBS

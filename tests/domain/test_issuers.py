@@ -80,3 +80,12 @@ def test_no_candidates_matches_nothing() -> None:
 ])
 def test_core_names(name: str, core: str) -> None:
     assert core_name(name) == core
+
+
+def test_a_possessive_is_not_the_issuer() -> None:
+    assert match_company("Apple's supplier reports fourth quarter results", "", WATCHED) is None
+
+
+def test_many_candidates_are_matched_quickly() -> None:
+    many = [Company(f"A{i}", f"Name {i} Inc") for i in range(3000)] + WATCHED
+    assert match_company("Apple reports first quarter results", "Apple today announced", many) == "AAPL"

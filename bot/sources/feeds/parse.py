@@ -75,7 +75,7 @@ def parse_feed(body: bytes | str, feed_url: str) -> ParsedFeed:
     reasons: list[str] = []
     seen: set[str] = set()
     for element in root.iter():
-        if not isinstance(element.tag, str) or etree.QName(element).localname not in ("item", "entry"):
+        if not isinstance(element.tag, str) or _local(element) not in ("item", "entry"):
             continue
         try:
             item = parse_item(element, feed_url)
@@ -107,8 +107,8 @@ def _root(body: bytes | str, feed_url: str) -> etree._Element:
             break
     if root is None or not isinstance(root.tag, str):
         raise SourceDataInvalid(f"feed {redact(feed_url)}: not XML")
-    if etree.QName(root).localname not in _FEED_ROOTS:
-        raise SourceDataInvalid(f"feed {redact(feed_url)}: <{etree.QName(root).localname}> is not RSS or Atom")
+    if _local(root) not in _FEED_ROOTS:
+        raise SourceDataInvalid(f"feed {redact(feed_url)}: <{_local(root)}> is not RSS or Atom")
     return root
 
 
@@ -138,12 +138,21 @@ def _children(element: etree._Element) -> dict[str, etree._Element]:
     fields: dict[str, etree._Element] = {}
     for child in element:
         if isinstance(child.tag, str):
-            fields.setdefault(etree.QName(child).localname, child)
-    links = [c for c in element if isinstance(c.tag, str) and etree.QName(c).localname == "link"]
+            fields.setdefault(_local(child), child)
+    links = [c for c in element if isinstance(c.tag, str) and _local(c) == "link"]
     alternate = next((c for c in links if c.get("rel") in (None, "alternate") and c.get("href")), None)
     if alternate is not None:
         fields["link"] = alternate
     return fields
+
+
+def _local(element: etree._Element) -> str:
+    """Return an element's name without namespace or prefix ("dc:identifier" when a damaged feed
+    lost its namespace declaration); "" for comments and processing instructions."""
+    tag = element.tag
+    if not isinstance(tag, str):
+        return ""
+    return tag.rpartition("}")[2].rpartition(":")[2]
 
 
 def _text(element: etree._Element | None) -> str:
@@ -186,7 +195,7 @@ def _organization(fields: dict[str, etree._Element]) -> str:
         element = fields.get(name)
         if element is None:
             continue
-        named = next((c for c in element if isinstance(c.tag, str) and etree.QName(c).localname == "name"), None)
+        named = next((c for c in element if isinstance(c.tag, str) and _local(c) == "name"), None)
         value = plain_text(_text(named if named is not None else element))
         if value:
             return value
