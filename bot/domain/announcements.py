@@ -31,12 +31,12 @@ _NOISE = re.compile(
     r"\b(?:class action|investigat\w*|lawsuits?|law firm|securities fraud|shareholder alert|investor alert|"
     r"investors? who|deadline|reminds?|legal action|trials?|phase (?:[1-4]|i{1,3}v?)|study|studies|clinical|"
     r"topline|patients|votes?|voting|election|tender offer|offering|auction|drilling|assays?|preview|"
-    r"estimates?|expected to report)\b",
+    r"estimates?|expected to report|monthly|sales results|comparable sales)\b",
     _I,
 )
 # Words that, between a verb and "results", mean the results are announced for later.
 _LATER = (
-    r"conference|call|webcast|dates?|will|schedul\w*|host\w*|plans?|intends?|expects?|timing|"
+    r"conference|call|webcast|(?<!to-)dates?|will|schedul\w*|host\w*|plans?|intends?|expects?|timing|"
     r"to\s+(?:release|report|announce|host|hold|discuss|present|publish)"
 )
 _GAP = rf"(?:(?!\b(?:{_LATER})\b).){{0,160}}?"
@@ -58,11 +58,14 @@ _TITLE_RESULTS = (
 )
 _TITLE_DATE = re.compile(
     r"\b(?:to|will)\s+(?:announce|report|release|host|hold|present|publish|issue|discuss|webcast|broadcast)\b|"
-    r"\bschedul\w*\b|\bsets?\b[^.]{0,60}\b(?:date|call|webcast)\b|\b(?:conference|earnings|investor)\s+call\b|"
+    r"\b(?:re)?schedul\w*\b|\btiming\b|\bsets?\b[^.]{0,60}\b(?:date|call|webcast)\b|\b(?:conference|earnings|investor)\s+call\b|"
     r"\bwebcast\b|\b(?:release|announcement|reporting|report)\s+dates?\b|\bdates?\s+(?:of|for)\b|"
-    r"\bnotice of\b|\binvitation\b|\bupcoming\b",
+    r"\bnotice of\b|\binvitation\b",
     _I,
 )
+# A date announcement is about results: a conference appearance or an annual meeting is not.
+_ABOUT_RESULTS = re.compile(
+    r"\b(?:results|earnings|financial|quarter\w*|q[1-4]|fiscal|fy\s?\d{2,4}|full[- ]year|half[- ]year)\b", _I)
 _TEXT_RESULTS = re.compile(
     rf"\btoday\s+(?:reported|announced|released|posted){_GAP}"
     r"\b(?:results|revenues?|earnings|net (?:income|sales|loss))\b(?!\s+(?:release\s+)?dates?)",
@@ -79,11 +82,11 @@ def classify(title: str, first_paragraph: str = "") -> Announcement:
     """Return whether a release reports results, only announces their date, or neither."""
     if _NOISE.search(title):
         return Announcement.OTHER
-    found = _decide(_first_results(title), _TITLE_DATE.search(title))
+    found = _decide(_first_results(title), _about_results(_TITLE_DATE.search(title)))
     if found is not Announcement.OTHER or not first_paragraph:
         return found
     paragraph = first_paragraph[:1000]
-    return _decide(_financial(_TEXT_RESULTS.search(paragraph)), _TEXT_DATE.search(paragraph))
+    return _decide(_financial(_TEXT_RESULTS.search(paragraph)), _about_results(_TEXT_DATE.search(paragraph)))
 
 
 def _first_results(title: str) -> re.Match[str] | None:
@@ -98,6 +101,13 @@ def _financial(match: re.Match[str] | None) -> re.Match[str] | None:
         return None
     context = match.string[match.start(): match.end() + _AFTER]
     return match if _FINANCIAL.search(context) else None
+
+
+def _about_results(match: re.Match[str] | None) -> re.Match[str] | None:
+    """Keep a date match only when its text speaks of results, earnings or a period."""
+    if match is None:
+        return None
+    return match if _ABOUT_RESULTS.search(match.string) else None
 
 
 def _decide(results: re.Match[str] | None, date: re.Match[str] | None) -> Announcement:

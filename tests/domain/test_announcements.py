@@ -19,6 +19,10 @@ RESULTS = [
     "Acme Corp. Reports Record Fourth-Quarter Earnings",
     "Acme Posts Fiscal 2025 Second-Quarter Results; Raises Outlook to $5.10",
     "ACME REPORTS FOURTH QUARTER AND FULL YEAR 2024 FINANCIAL RESULTS",
+    "Alphabet Announces Fourth Quarter and Fiscal Year 2024 Results",
+    "Tesla Releases Fourth Quarter and Full Year 2024 Financial Results",
+    "Walmart Releases Q4 FY25 Earnings",
+    "Costco Wholesale Corporation Reports Second Quarter and Year-to-Date Operating Results",
 ]
 DATES = [
     "Alibaba Group to Announce December Quarter 2024 Results",
@@ -32,6 +36,11 @@ DATES = [
     "Acme Announces Date of Fourth Quarter 2024 Financial Results",
     "Acme Sets Date for Third Quarter Earnings Release",
     "Acme to Webcast Fourth Quarter Results",
+    "Microsoft Announces Quarterly Earnings Release Date",
+    "Salesforce Announces Date for Fourth Quarter and Full Fiscal Year 2025 Results Conference Call",
+    "Tesla Fourth Quarter & Full Year 2024 Financial Results Webcast",
+    "Acme Reschedules Fourth Quarter Earnings Release to March 3",
+    "Acme Provides Update on Timing of Its Fourth Quarter Results",
 ]
 OTHER = [
     "Acme Announces Positive Phase 3 Trial Results",
@@ -42,6 +51,10 @@ OTHER = [
     "Acme Reports Topline Results from Study of 400 Patients",
     "Acme Announces Pricing of $500 Million Senior Notes Offering",
     "Acme Reports Results",
+    "NVIDIA Announces Upcoming Events for Financial Community",
+    "Acme to Present at the J.P. Morgan Healthcare Conference",
+    "Acme Schedules Annual Meeting of Shareholders",
+    "Costco Wholesale Corporation Reports February Sales Results",
     "",
 ]
 
@@ -66,10 +79,12 @@ def test_the_first_paragraph_decides_when_the_title_does_not() -> None:
                 "results for the fourth quarter ended December 31, 2024.")
     dated = ("NEW YORK, Feb. 3, 2025 /PRNewswire/ -- Acme Corp. (NYSE: ACME) today announced that it will release "
              "its fourth quarter results after market close on February 26, 2025.")
-    unrelated = "NEW YORK -- Acme Corp. (NYSE: ACME) today announced a new chief financial officer."
+    unrelated = "NEW YORK -- Acme Corp. (NYSE: ACME) today announced a new chief executive officer."
+    meeting = "NEW YORK -- Acme Corp. (NYSE: ACME) will hold its annual meeting on May 5, 2025."
     assert classify("Acme Corporation Update", reported) is Announcement.RESULTS
     assert classify("Acme Corporation Update", dated) is Announcement.DATE
     assert classify("Acme Corporation Update", unrelated) is Announcement.OTHER
+    assert classify("Acme Corporation Update", meeting) is Announcement.OTHER
 
 
 def test_a_clear_title_is_not_overruled_by_the_paragraph() -> None:

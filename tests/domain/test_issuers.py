@@ -86,6 +86,6 @@ def test_a_possessive_is_not_the_issuer() -> None:
     assert match_company("Apple's supplier reports fourth quarter results", "", WATCHED) is None
 
 
-def test_many_candidates_are_matched_quickly() -> None:
+def test_among_many_candidates_the_named_one_is_found() -> None:
     many = [Company(f"A{i}", f"Name {i} Inc") for i in range(3000)] + WATCHED
     assert match_company("Apple reports first quarter results", "Apple today announced", many) == "AAPL"
