@@ -18,6 +18,7 @@ dates); a Q4-style IR site's /rss/pressrelease.aspx (CDATA HTML); and Atom (an I
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -176,6 +177,7 @@ class FeedRequest:
     path: str
     headers: dict[str, str]
     status: int
+    at: float = 0.0  # time.monotonic() when answered
 
 
 @dataclass
@@ -227,7 +229,7 @@ class FakeFeeds:
 
     async def _answer(self, request: web.Request) -> web.StreamResponse:
         response = self._response(request)
-        self.requests.append(FeedRequest(request.path, dict(request.headers), response.status))
+        self.requests.append(FeedRequest(request.path, dict(request.headers), response.status, time.monotonic()))
         return response
 
     def _response(self, request: web.Request) -> web.Response:
