@@ -227,6 +227,7 @@ def describe(description: str) -> tuple[str, str, tuple[str, ...]]:
     except (etree.ParserError, ValueError):
         text = plain_text(description)[:MAX_TEXT]
         return text[:MAX_SUMMARY], text, ()
+    etree.strip_elements(fragment, "script", "style", etree.Comment, with_tail=False)
     paragraphs = [_SPACE.sub(" ", p.text_content()).strip() for p in fragment.iter("p")]
     text = _SPACE.sub(" ", fragment.text_content()).strip()[:MAX_TEXT]
     first = next((p for p in paragraphs if p), text)

@@ -187,3 +187,14 @@ def test_cdata_titles_and_xhtml_atom_content() -> None:
     assert item.link == "https://x.example/release"
     assert item.published == datetime(2025, 2, 26, 21, 5, tzinfo=UTC)  # published, not updated
     assert item.summary == "Acme (NYSE: ACME) today reported."
+
+
+def test_scripts_styles_and_comments_are_not_text() -> None:
+    html_description = ("&lt;style&gt;p {color: red}&lt;/style&gt;&lt;!-- tracking --&gt;&lt;p&gt;Acme (NYSE: ACME) "
+                        "today reported.&lt;script&gt;track()&lt;/script&gt;&lt;/p&gt;")
+    body = (f'<rss version="2.0"><channel><item><title>Acme Reports Q4 Results</title><link>https://x.example/1</link>'
+            f"<pubDate>Mon, 27 Jan 2025 11:30:00 GMT</pubDate><description>{html_description}</description>"
+            "</item></channel></rss>").encode()
+    [item] = parse_feed(body, URL).items
+    assert item.summary == "Acme (NYSE: ACME) today reported."
+    assert item.text == "Acme (NYSE: ACME) today reported."
