@@ -8,7 +8,7 @@ Rules (docs/decisions/011-newswire-feeds.md):
 
 - An item matching no watched company, or two, is ignored (and counted by the caller).
 - A date announcement is for the company's unreported event nearest the announced day (within
-  EVENT_WINDOW), or for no known event yet (event_id None).
+  EVENT_WINDOW), or for no known event yet (event_id None); a day that has passed says nothing.
 - Results alert only when the company has an unreported event near the release (within
   EVENT_WINDOW of the day it was published, New York calendar), the item was published within
   the last RESULTS_MAX_AGE, and the feed is not being read for the first time: the items already
@@ -39,6 +39,7 @@ class Skip(StrEnum):
     NOT_EARNINGS = "not earnings"
     NO_COMPANY = "no single watched company"
     NO_DATE = "date announcement without a readable date"
+    PAST_DATE = "the announced day has passed"
     FIRST_READ = "already in the feed at its first read"
     TOO_OLD = "published more than a day ago"
     NO_EVENT = "no unreported event near it"
@@ -107,14 +108,16 @@ def decide_item(
         return Ignored(item, Skip.NO_COMPANY)
     own = [event for event in events if normalize_ticker(event.ticker) == ticker]
     if kind is Announcement.DATE:
-        return _date(item, ticker, own)
+        return _date(item, ticker, own, today=new_york_date(now))
     return _results(item, ticker, own, now=now, first_read=first_read)
 
 
-def _date(item: FeedItem, ticker: str, events: Sequence[EventRef]) -> Decision:
+def _date(item: FeedItem, ticker: str, events: Sequence[EventRef], *, today: date) -> Decision:
     announced = read_announced_date(f"{item.title}. {item.text or item.summary}", item.published, item.links)
     if announced is None:
         return Ignored(item, Skip.NO_DATE, ticker)
+    if announced.report_date < today:
+        return Ignored(item, Skip.PAST_DATE, ticker)
     event = _nearest([e for e in events if not e.reported], announced.report_date)
     return DateAnnounced(item, ticker, announced, event.event_id if event else None)
 

@@ -119,3 +119,10 @@ async def test_over_the_loopback_feed_the_first_read_dates_and_a_later_release_r
     assert [type(d) for d in seen] == [DateAnnounced]
     assert later == [ResultsPublished(new[0], "NVDA", 7)]
     assert third.not_modified and third.items == ()
+
+
+def test_a_date_announcement_whose_day_has_passed_says_nothing() -> None:
+    item = item_of(globenewswire_rss([NVDA_CALL]))
+    in_march = datetime(2025, 3, 3, 15, 0, tzinfo=UTC)
+    assert decide_item(item, COMPANIES, [NVDA_EVENT], now=in_march, first_read=True) == Ignored(
+        item, Skip.PAST_DATE, "NVDA")
