@@ -26,6 +26,17 @@ _RANGES = {
 }
 
 
+# Newswire feeds read by default (docs/decisions/011): GlobeNewswire's earnings-releases subject feed
+# and PR Newswire's financial-services feed. Business Wire's feeds are tokenised and none is
+# documented as its earnings feed, so none is read unless NEWSWIRE_FEEDS names one.
+DEFAULT_NEWSWIRE_FEEDS = (
+    "https://www.globenewswire.com/RssFeed/subjectcode/13-Earnings%20Releases%20And%20Operating%20Results/"
+    "feedTitle/GlobeNewswire%20-%20Earnings%20Releases%20And%20Operating%20Results",
+    "https://www.prnewswire.com/rss/financial-services-latest-news/financial-services-latest-news-list.rss",
+)
+FEEDS_OFF = "none"
+
+
 class Settings(BaseSettings):
     """Everything the bot can be configured with; fields map to UPPER_CASE variables."""
 
@@ -58,6 +69,9 @@ class Settings(BaseSettings):
         default=15, ge=POLL_ACTIVE_RANGE[0], le=POLL_ACTIVE_RANGE[1], allow_inf_nan=False
     )
     poll_idle_seconds: float = Field(default=300, ge=POLL_IDLE_RANGE[0], le=POLL_IDLE_RANGE[1], allow_inf_nan=False)
+
+    newswire_feeds: Annotated[tuple[str, ...], NoDecode] = DEFAULT_NEWSWIRE_FEEDS
+    ir_feeds_file: str | None = None  # unset: the shipped config/ir_feeds.toml; "none": no IR feeds
 
     admin_chat_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     # A TOML file of company KPIs added to (and overriding) the shipped config/kpis.toml.
@@ -94,6 +108,35 @@ class Settings(BaseSettings):
     def _readable_file(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():
             raise ValueError(f"{value} is not a file: name a TOML file of KPI definitions, e.g. ./kpis.toml")
+        return value
+
+    @field_validator("newswire_feeds", mode="before")
+    @classmethod
+    def _feed_urls(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if value.strip().lower() == FEEDS_OFF:
+            return ()
+        urls = [part.strip() for part in value.split(",") if part.strip()]
+        for url in urls:
+            if not url.startswith(("http://", "https://")) or any(c.isspace() for c in url):
+                raise ValueError(
+                    f"must be comma-separated http:// or https:// feed URLs, or none (got {url[:80]!r})"
+                )
+        if not urls:
+            raise ValueError("must be comma-separated http:// or https:// feed URLs, or none")
+        return tuple(dict.fromkeys(urls))
+
+    @field_validator("ir_feeds_file")
+    @classmethod
+    def _ir_feeds_file(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if value.lower() == FEEDS_OFF:
+            return FEEDS_OFF
+        if not Path(value).expanduser().is_file():
+            raise ValueError(f"no such file: {value} (a TOML file like config/ir_feeds.toml, or none)")
         return value
 
     @field_validator("telegram_bot_token")

@@ -90,6 +90,11 @@ async def get(
 MAX_RETRY_AFTER = 3600.0  # a provider's "come back in a year" is an error, not a plan
 
 
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """Return the answer's Retry-After in seconds (see _retry_after), or None."""
+    return _retry_after(response)
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     """Return the Retry-After seconds (a number or an HTTP date), within [0, MAX_RETRY_AFTER]."""
     value = (response.headers.get("Retry-After") or "").strip()

@@ -51,6 +51,8 @@ def assert_one_line(result: subprocess.CompletedProcess[str], *names: str) -> st
         ({"TELEGRAM_BOT_TOKEN": SECRET, "DATABASE_URL": "mysql://db/x"}, "DATABASE_URL"),
         ({"TELEGRAM_BOT_TOKEN": SECRET, "TELEGRAM_RATE_PER_SECOND": "0"}, "TELEGRAM_RATE_PER_SECOND"),
         ({"TELEGRAM_BOT_TOKEN": SECRET, "DATABASE_URL": "postgresql://u:pw@127.0.0.1:notaport/db"}, "DATABASE_URL"),
+        ({"TELEGRAM_BOT_TOKEN": SECRET, "NEWSWIRE_FEEDS": "www.globenewswire.com/rss"}, "NEWSWIRE_FEEDS"),
+        ({"TELEGRAM_BOT_TOKEN": SECRET, "IR_FEEDS_FILE": "/nowhere/ir_feeds.toml"}, "IR_FEEDS_FILE"),
     ],
 )
 def test_bad_setting_is_one_line_naming_the_setting(env: dict[str, str], name: str) -> None:

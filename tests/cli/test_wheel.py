@@ -83,3 +83,13 @@ def test_the_installed_wheel_reads_its_own_kpi_definitions(installed: Path, tmp_
     assert "site-packages" in _run(installed.parent / "python", "-c",
                                    "from bot.kpis import shipped_kpi_file; print(shipped_kpi_file())",
                                    cwd=empty, env=_env()).stdout
+
+
+def test_the_installed_wheel_carries_its_ir_feeds(installed: Path, tmp_path: Path) -> None:
+    python = installed.parent / "python"
+    code = ("from bot.sources.feeds.ir_feeds import load_ir_feeds, shipped_ir_feeds_path; "
+            "print(shipped_ir_feeds_path().parent.name, sorted(load_ir_feeds(None)))")
+    shown = _run(python, "-c", code, cwd=tmp_path, env=_env())
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("feeds [")  # read from inside the package, not a checkout
+    assert "'NVDA'" in shown.stdout
