@@ -25,13 +25,14 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
         ("stop", commands.stop_command),
         ("status", commands.status_command),
         ("settings", commands.settings_command),
+        ("quiet", commands.quiet_command),
         ("stats", admin.stats_command),
         ("broadcast", admin.broadcast_command),
     ]
     application.add_handlers(
         [
             *(CommandHandler(name, callback, filters=new_message) for name, callback in commands_by_name),
-            CallbackQueryHandler(commands.settings_button, pattern=r"^ann:"),
+            CallbackQueryHandler(commands.settings_button, pattern=r"^(ann|opt):"),
             CallbackQueryHandler(commands.stale_button),
             # Must stay last: any other /command or message gets a pointer to /help.
             MessageHandler(filters.COMMAND & new_message, commands.unknown_command),
