@@ -155,7 +155,7 @@ def settings_text(settings: ChatSettings) -> str:
 
 def settings_usage() -> str:
     """Return how to use /settings with words."""
-    names = ", ".join([*SWITCHES, *(k.key for k in announcement_kinds())])
+    names = ", ".join([*(k.key for k in announcement_kinds()), *SWITCHES])
     return f"Use <code>/settings KIND on|off</code> where KIND is one of: {names}, all."
 
 
