@@ -79,14 +79,19 @@ def _queue_reminders(session: Session, now: datetime, outbox: Outbox) -> int:
             col(EarningsEvent.report_date) <= today + timedelta(days=_DAYS_AHEAD),
         ).order_by(col(EarningsEvent.report_date), col(EarningsEvent.id))
     ).all()
+    zones = _zones_in_use(session, Chat.reminders)
     due: list[_Due] = []
     for event in events:
         company = session.get(Company, event.company_id)
         if company is None or event.report_date is None:
             continue
         report = ReportMoment.of(event.report_date, event.timing, event.report_time)
+        due_zones = {name for name in zones
+                     if any(is_due(slot.due, now) for slot in reminder_slots(report, zone_of(name)))}
+        if not due_zones:
+            continue  # the common minute: nothing of this report is due in any chat's zone
         for chat in _watchers(session, company):
-            if not chat.reminders:
+            if not chat.reminders or chat.timezone not in due_zones:
                 continue
             due += [_Due(chat, event, company, report, slot)
                     for slot in reminder_slots(report, zone_of(chat.timezone)) if is_due(slot.due, now)]
@@ -105,7 +110,11 @@ def _queue_reminders(session: Session, now: datetime, outbox: Outbox) -> int:
 
 
 def _queue_previews(session: Session, now: datetime, outbox: Outbox) -> int:
-    chats = session.exec(select(Chat).where(Chat.status == ChatStatus.ACTIVE, col(Chat.preview).is_(True))).all()
+    zones = [name for name in _zones_in_use(session, Chat.preview) if preview_week(now, zone_of(name))]
+    if not zones:
+        return 0
+    chats = session.exec(select(Chat).where(Chat.status == ChatStatus.ACTIVE, col(Chat.preview).is_(True),
+                                            col(Chat.timezone).in_(zones))).all()
     weeks = {saved_id(chat): week for chat in chats if (week := preview_week(now, zone_of(chat.timezone)))}
     if not weeks:
         return 0
@@ -165,6 +174,13 @@ def _watchers(session: Session, company: Company) -> list[Chat]:
         select(Chat).distinct().join(Watch, col(Watch.chat_pk) == col(Chat.id))
         .where(col(Watch.company_id).in_(share_class_ids(session, company)), Chat.status == ChatStatus.ACTIVE)
         .order_by(col(Chat.id))
+    ).all())
+
+
+def _zones_in_use(session: Session, switch: bool) -> list[str]:
+    """Return the time zones of the active chats with this switch (Chat.reminders, Chat.preview) on."""
+    return list(session.exec(
+        select(Chat.timezone).distinct().where(Chat.status == ChatStatus.ACTIVE, col(switch).is_(True))
     ).all())
 
 
