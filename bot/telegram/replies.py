@@ -34,6 +34,8 @@ WELCOME = (
     "/watch NVDA MSFT: follow companies\n"
     "/watchlist: your companies and their next report dates\n"
     "/unwatch NVDA: stop following\n"
+    "/settings: reminders the evening before and the morning of each report, the Sunday preview\n"
+    "/quiet 22:00-07:00: quiet hours, only results come then\n"
     "/stop: pause all alerts; /start resumes\n"
     "/help: all commands"
 )
