@@ -145,7 +145,7 @@ def _due_rows(connection: Connection, now: datetime, chat_pks: list[int]) -> Seq
         select(
             _delivery.c.id, _delivery.c.chat_pk, _delivery.c.alert_id, _delivery.c.attempts,
             _alert.c.text, _alert.c.replaces_alert_id, _alert.c.kind, _alert.c.filing_id,
-            _alert.c.expires_at,
+            _alert.c.expires_at, _alert.c.event_id, _alert.c.dedup_key,
         )
         .join(_alert, _alert.c.id == _delivery.c.alert_id)
         .where(

@@ -52,6 +52,25 @@ def reminder_key(chat_pk: int, event_id: int, kind: ReminderKind, report_day: da
     return f"reminder:{chat_pk}:{event_id}:{kind.value}:{report_day.isoformat()}"
 
 
+def reminded_day(dedup_key: str) -> date | None:
+    """Return the report date a reminder's key names, None for another key."""
+    parts = dedup_key.split(":")
+    if len(parts) != 5 or parts[0] != "reminder":
+        return None
+    try:
+        return date.fromisoformat(parts[4])
+    except ValueError:
+        return None
+
+
+def still_on(state: str, report_date: date | None, timing: str, report_time: datetime | None, *, zone: str,
+             day: date) -> bool:
+    """True while a report is still to come on this date in the zone (it did not move or come out)."""
+    if state != EventState.SCHEDULED or report_date is None:
+        return False
+    return ReportMoment.of(report_date, timing, report_time).local_date(zone_of(zone)) == day
+
+
 def preview_key(chat_pk: int, week_start: date) -> str:
     return f"digest:{chat_pk}:{week_start.isoformat()}"
 

@@ -1,22 +1,27 @@
 """Quiet hours and expiry, through the real sender to the loopback Bot API at injected times: only
 results go out in quiet hours, the rest waits to their end, a reminder that would arrive after its
-report is dropped, and `all` holds results too."""
+report is dropped (or whose report moved meanwhile), and `all` holds results too."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, update
+from sqlmodel import Session
 from telegram import Bot
 
 from bot.delivery.outbox import enqueue_alert
 from bot.delivery.sender import Sender
+from bot.engine.date_changes import alert_date_changes
+from bot.engine.reminders import due_reminders
+from bot.engine.sync import apply_calendar_rows
 from bot.sandbox.bot_api import LoopbackBotApi
 from bot.store.db import session_scope
 from bot.store.tables import AlertKind, Chat, DeliveryStatus
 from tests.delivery.helpers import add_chats, add_company, deliveries
-from tests.engine.helpers import Clock
+from tests.engine.helpers import OUTBOX, Clock, calendar_row, watching_chat
+from tests.engine.helpers import add_company as add_issuer
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NIGHT = datetime(2026, 3, 10, 23, 30, tzinfo=SHANGHAI)  # inside 22:00-07:00 Shanghai time
@@ -89,3 +94,47 @@ async def test_an_alert_past_its_expiry_is_cancelled_not_sent(db: Engine, api: L
     assert api.messages_to(73) == []
     [row] = deliveries(db)
     assert (row.status, row.last_error) == (DeliveryStatus.CANCELLED, "expired: its report is out")
+
+
+async def test_a_reminder_waiting_out_quiet_hours_is_dropped_when_its_report_moves(
+    db: Engine, api: LoopbackBotApi, bot: Bot,
+) -> None:
+    new_york = ZoneInfo("America/New_York")
+    chat_id = 74
+
+    def move_to(day: date, now: datetime) -> None:
+        with Session(db) as session:
+            report = apply_calendar_rows(session, [calendar_row(day=day, period=(2026, 1))], now=now,
+                                         precedence=("nasdaq",))
+            alert_date_changes(session, report.date_changes, outbox=OUTBOX, now=now)
+            session.commit()
+
+    def remind(now: datetime) -> None:
+        with Session(db) as session:
+            due_reminders(session, now, OUTBOX)
+            session.commit()
+
+    with Session(db) as session:
+        add_issuer(session)
+        watching_chat(session, chat_id, "NVDA")
+        session.commit()
+    with session_scope(db) as session:
+        session.exec(update(Chat).where(Chat.chat_id == chat_id).values(  # type: ignore[call-overload, arg-type]
+            quiet_start="17:00", quiet_end="20:00"))
+    move_to(date(2026, 2, 25), datetime(2026, 2, 20, 12, 0, tzinfo=new_york))
+    tuesday = datetime(2026, 2, 24, 18, 0, 1, tzinfo=new_york)
+    remind(tuesday)
+    clock = Clock(tuesday)
+    sender = Sender(db, bot, rate_per_second=30, clock=clock)
+    await sender.drain_once()
+    assert api.messages_to(chat_id) == []  # quiet until 20:00
+    move_to(date(2026, 2, 26), datetime(2026, 2, 24, 19, 0, tzinfo=new_york))
+    clock.now = datetime(2026, 2, 24, 20, 0, tzinfo=new_york)
+    await sender.drain_once()
+    [moved] = [m.visible_text for m in api.messages_to(chat_id)]
+    assert moved.startswith("📅 NVDA Q4 FY2026 report is now expected Thu Feb 26, 2026, after the close")
+    assert "its report moved" in [d.last_error for d in deliveries(db)]
+    remind(datetime(2026, 2, 25, 18, 0, 1, tzinfo=new_york))
+    clock.now = datetime(2026, 2, 25, 20, 0, tzinfo=new_york)  # the end of Wednesday's quiet hours
+    await sender.drain_once()
+    assert api.messages_to(chat_id)[-1].visible_text.startswith("⏰ Tomorrow: NVDA Q4 FY2026, Thu Feb 26")
