@@ -31,6 +31,7 @@ from bot.domain.market_time import utc_now
 from bot.engine.confirm import confirm_reported_events
 from bot.engine.detect import EdgarDetector
 from bot.engine.poll import CalendarPoller
+from bot.engine.reminders import due_reminders
 from bot.engine.universe import SOURCE_KEY as UNIVERSE_KEY
 from bot.engine.universe import refresh_universe
 from bot.scheduler import BackgroundWork, Every, schedule
@@ -107,6 +108,7 @@ def scheduled_work(runtime: Runtime) -> list[Every]:
             logger.debug("due poll rows=%d alerts=%d", outcome.rows, outcome.alerts)
 
     plan = [
+        Every("reminders", lambda: queue_reminders(runtime), 60, aligned=True),
         Every("refresh-companies", lambda: refresh_company_list(runtime), UNIVERSE_CHECK_SECONDS, loop=True),
         Every("sync-calendar", sync_calendar, settings.poll_idle_seconds, first=1, loop=True),
         Every("poll-due-reports", poll_due_reports, settings.poll_active_seconds, first=2),
@@ -119,6 +121,19 @@ def scheduled_work(runtime: Runtime) -> list[Every]:
             ), max(settings.poll_idle_seconds, 600), first=60),
         ]
     return plan
+
+
+async def queue_reminders(runtime: Runtime) -> None:
+    """Queue the reminders and weekly previews due this minute (each chat's own minute)."""
+
+    def queue() -> int:
+        with session_scope(runtime.db) as session:
+            return due_reminders(session, runtime.clock(), OUTBOX)
+
+    written = await asyncio.to_thread(queue)
+    if written:
+        logger.info("reminders queued alerts=%d", written)
+        runtime.wake_sender()
 
 
 async def refresh_company_list(runtime: Runtime) -> float:

@@ -32,6 +32,11 @@ from telegram.ext import ContextTypes, Job, JobQueue
 logger = logging.getLogger(__name__)
 
 JOB_DEFAULTS = {"misfire_grace_time": 30, "coalesce": True, "max_instances": 1}
+# A minute job runs ALIGN_OFFSET seconds into every wall-clock minute. Runs missed while the loop
+# was busy or the process paused fold into one (coalesce) and still run up to 50 s late; a later
+# one waits for the next minute, whose run finds everything still due.
+MINUTE_JOB_DEFAULTS = {"misfire_grace_time": 50, "coalesce": True, "max_instances": 1}
+ALIGN_OFFSET = 1.0
 _SKIPPED_RUN = "maximum number of running instances reached"
 
 JobCallback = Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
@@ -50,6 +55,7 @@ class Every:
     seconds: float
     first: float = 0
     loop: bool = False
+    aligned: bool = False  # runs at the start of every `seconds` of the wall clock (a minute job)
 
 
 @dataclass
@@ -127,6 +133,8 @@ def schedule(queue: JobQueue | None, work: BackgroundWork, plan: Sequence[Every]
     for item in plan:
         if item.loop:
             work.start_loop(item.name, item.run, every=item.seconds, first=item.first)
+        elif item.aligned:
+            aligned_job(queue, work.job(item.name, item.run), period=item.seconds, name=item.name)
         else:
             repeating_job(queue, work.job(item.name, item.run), interval=item.seconds, first=item.first,
                           name=item.name)
@@ -138,6 +146,29 @@ def repeating_job(queue: JobQueue, callback: JobCallback, *, interval: float, fi
     first_run = datetime.now(UTC) + timedelta(seconds=first)
     return queue.run_repeating(callback, interval=interval, first=first_run, name=name,
                                job_kwargs={**JOB_DEFAULTS, "next_run_time": first_run})
+
+
+def next_boundary(now: datetime, period: float, offset: float = ALIGN_OFFSET) -> datetime:
+    """Return the first moment after now that is `offset` seconds past a multiple of `period`
+    seconds of the wall clock (the next minute's first second, for a period of 60)."""
+    epoch = now.timestamp()
+    start = (epoch // period) * period + offset
+    if start <= epoch:
+        start += period
+    return datetime.fromtimestamp(start, UTC)
+
+
+def aligned_job(queue: JobQueue, callback: JobCallback, *, period: float, name: str,
+                offset: float = ALIGN_OFFSET) -> Job:
+    """Run callback `offset` seconds into every `period` of the wall clock (every minute at :01).
+
+    APScheduler's interval trigger counts from the first run time given, in wall-clock time, so
+    one aligned first run keeps every later one aligned (tests/telegram/test_reminders.py checks
+    this); misfire grace and coalescing are set explicitly (MINUTE_JOB_DEFAULTS).
+    """
+    first_run = next_boundary(datetime.now(UTC), period, offset)
+    return queue.run_repeating(callback, interval=period, first=first_run, name=name,
+                               job_kwargs={**MINUTE_JOB_DEFAULTS, "next_run_time": first_run})
 
 
 class SkippedRunFilter(logging.Filter):

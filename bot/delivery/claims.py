@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, select, update
 from bot.delivery.corrections import EditPlan, plan_corrections, shown_text
 from bot.delivery.notices import folded_into_result, notices_after_their_result, results_told
 from bot.delivery.outcomes import cancel_pending
+from bot.delivery.quiet import hold_back
 from bot.store.tables import Alert, Chat, ChatStatus, Delivery, DeliveryStatus
 
 _delivery = Delivery.__table__
@@ -82,7 +83,9 @@ def claim_jobs(
             cancel_pending(connection, idle, "chat is no longer active")
         if not chosen:
             return claim
-        rows = _due_rows(connection, now, list(chosen))
+        due = _due_rows(connection, now, list(chosen))
+        held_back = hold_back(connection, due, now)  # expired, or waiting out quiet hours
+        rows = [row for row in due if row.id not in held_back]
         corrections = plan_corrections(connection, rows)
         held = corrections.deferred | corrections.superseded
         told = results_told(connection, rows)
@@ -142,6 +145,7 @@ def _due_rows(connection: Connection, now: datetime, chat_pks: list[int]) -> Seq
         select(
             _delivery.c.id, _delivery.c.chat_pk, _delivery.c.alert_id, _delivery.c.attempts,
             shown_text(), _alert.c.replaces_alert_id, _alert.c.kind, _alert.c.filing_id,
+            _alert.c.expires_at, _alert.c.event_id, _alert.c.dedup_key,
         )
         .join(_alert, _alert.c.id == _delivery.c.alert_id)
         .where(

@@ -72,16 +72,18 @@ def enqueue_alert(
     chat_pks: Iterable[int] | None = None,
     now: datetime,
     zone_text: ZoneText | None = None,
+    expires_at: datetime | None = None,
 ) -> Alert | None:
     """Write an alert and a pending delivery per active chat; None when dedup_key already exists.
 
     With chat_pks None, every active chat watching company_id is addressed. text is what a New York
     chat reads; with zone_text, a chat in another zone whose rendering differs gets its own text on
-    its delivery (Delivery.text), rendered once for each zone among the chats addressed.
+    its delivery (Delivery.text), rendered once for each zone among the chats addressed. An alert
+    with expires_at is never sent after that moment (claims cancel it).
     """
     alert_id = _insert_alert(
         session, kind=kind, dedup_key=dedup_key, text=text, company_id=company_id,
-        event_id=event_id, filing_id=filing_id, replaces_alert_id=None, now=now,
+        event_id=event_id, filing_id=filing_id, replaces_alert_id=None, now=now, expires_at=expires_at,
     )
     if alert_id is None:
         return None
@@ -197,10 +199,10 @@ def _alert_family(session: Session, alert_id: int) -> set[int]:
 
 
 def _insert_alert(session: Session, *, kind: AlertKind, dedup_key: str, text: str, now: datetime,
-                  **links: int | None) -> int | None:
+                  expires_at: datetime | None = None, **links: int | None) -> int | None:
     values: dict[str, Any] = {
         "kind": str(kind), "dedup_key": dedup_key, "text": text, "priority": ALERT_PRIORITY[kind],
-        "created_at": now, **links,
+        "created_at": now, "expires_at": expires_at, **links,
     }
     dialect = session.get_bind().dialect.name
     builder = postgresql.insert if dialect == "postgresql" else sqlite.insert

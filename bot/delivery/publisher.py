@@ -22,16 +22,20 @@ from sqlmodel import Session, col, select
 
 from bot.delivery.outbox import enqueue_alert, enqueue_broadcast, enqueue_correction
 from bot.delivery.render import render_date_change, render_filing, render_result, render_revision
+from bot.delivery.render_reminders import render_preview, render_reminder
 from bot.domain.moments import zone_of
 from bot.engine.alerts import (
     AlertData,
     BroadcastAlert,
     DateChangeAlert,
     FilingAlert,
+    PreviewAlert,
+    ReminderAlert,
     ResultAlert,
     RevisionAlert,
 )
 from bot.engine.ports import Publication
+from bot.engine.reminders import preview_key, reminder_key
 from bot.store.tables import Alert, AlertKind
 
 logger = logging.getLogger(__name__)
@@ -50,6 +54,8 @@ class OutboxPublisher:
             return _publish_date_change(session, alert, now)
         if isinstance(alert, RevisionAlert):
             return _publish_revision(session, alert, now)
+        if isinstance(alert, ReminderAlert | PreviewAlert):
+            return _publish_reminder(session, alert, now)
         return _publish_broadcast(session, alert, now)
 
 
@@ -114,6 +120,28 @@ def _publish_revision(session: Session, alert: RevisionAlert, now: datetime) -> 
         text=render_revision(alert.notice), company_id=alert.company_id, event_id=alert.event_id,
         chat_pks=alert.audience, now=now, zone_text=_in_zone(lambda zone: render_revision(alert.notice, zone)),
     )
+    return Publication(written)
+
+
+def _publish_reminder(session: Session, alert: ReminderAlert | PreviewAlert, now: datetime) -> Publication:
+    """A reminder or a preview: one alert for one chat, in its zone (so no per-chat text)."""
+    if isinstance(alert, ReminderAlert):
+        written = enqueue_alert(
+            session, kind=AlertKind.REMINDER, text=render_reminder(alert),
+            dedup_key=reminder_key(alert.chat_pk, alert.event_id, alert.kind, alert.report_day),
+            company_id=alert.company_id, event_id=alert.event_id, chat_pks=(alert.chat_pk,), now=now,
+            expires_at=alert.expires_at,
+        )
+        if written is not None:
+            logger.info("reminder ticker=%s event=%s kind=%s chat_pk=%s", alert.upcoming.ticker, alert.event_id,
+                        alert.kind, alert.chat_pk)
+        return Publication(written)
+    written = enqueue_alert(
+        session, kind=AlertKind.DIGEST, dedup_key=preview_key(alert.chat_pk, alert.week_start),
+        text=render_preview(alert), chat_pks=(alert.chat_pk,), now=now,
+    )
+    if written is not None:
+        logger.info("weekly preview chat_pk=%s reports=%d", alert.chat_pk, len(alert.upcoming))
     return Publication(written)
 
 

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from bot.domain.figures import Figure
+from bot.domain.figures import Expectation, Figure
 from bot.domain.market_time import Timing
+from bot.domain.moments import ReportMoment
+from bot.domain.reminder_times import ReminderKind
 from bot.domain.verdicts import Comparison, EventVerdict
 
 
@@ -129,4 +131,42 @@ class BroadcastAlert:
     admin_chat_id: int
 
 
-AlertData = ResultAlert | FilingAlert | DateChangeAlert | RevisionAlert | BroadcastAlert
+@dataclass(frozen=True)
+class UpcomingReport:
+    """A watched report still to come: what a reminder or the weekly preview says of it."""
+
+    ticker: str
+    company_name: str
+    period_label: str
+    report: ReportMoment
+    consensus: tuple[Expectation, ...]  # the latest stored expectation per headline metric
+
+
+@dataclass(frozen=True)
+class ReminderAlert:
+    """A Tomorrow or Today reminder of one report, for one chat, read in the chat's zone."""
+
+    kind: ReminderKind
+    upcoming: UpcomingReport
+    report_day: date  # the report's date in the chat's zone: a moved report is reminded again
+    zone: str
+    chat_pk: int
+    event_id: int
+    company_id: int
+    expires_at: datetime  # the report's moment: never sent after it
+
+
+@dataclass(frozen=True)
+class PreviewAlert:
+    """A chat's weekly preview: its watched reports from Monday to Sunday of the coming local week."""
+
+    week_start: date  # the Monday
+    upcoming: tuple[UpcomingReport, ...]
+    zone: str
+    chat_pk: int
+
+
+AlertData = (
+    ResultAlert | FilingAlert | DateChangeAlert | RevisionAlert | BroadcastAlert | ReminderAlert
+    | PreviewAlert
+)

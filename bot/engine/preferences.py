@@ -1,12 +1,15 @@
-"""Per-chat preferences: which kinds of company announcements (beyond results) a chat wants."""
+"""Per-chat preferences: which kinds of company announcements (beyond results) a chat wants, its
+reminders and weekly preview, and its quiet hours."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from bot.catalog import AnnouncementKind, catalog
+from bot.domain.moments import DEFAULT_ZONE
 from bot.engine.subscriptions import get_chat, register_chat
 from bot.store.tables import Chat, ChatStatus, Watch
 
@@ -97,3 +100,78 @@ def revisions_of(session: Session, chat_id: int) -> bool:
     """Does the chat get estimate-revision alerts (off for an unknown chat)?"""
     chat = get_chat(session, chat_id)
     return bool(chat and chat.revisions)
+
+
+# -- reminders, the weekly preview and quiet hours ------------------------------------------------
+
+SWITCHES = {
+    "reminders": "Reminders: the evening before and the morning of each report",
+    "preview": "Weekly preview: Sunday 18:00, the week's reports",
+    "revisions": "Estimate revisions (consensus moves over 2%) in the 30 days before a report",
+}
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    """What /settings shows: the announcement kinds chosen and the switches (revisions opt-in)."""
+
+    announcements: frozenset[str] = frozenset()
+    reminders: bool = True
+    preview: bool = True
+    revisions: bool = False
+
+    def switch(self, name: str) -> bool:
+        return bool(getattr(self, name))
+
+
+@dataclass(frozen=True)
+class QuietSetting:
+    """A chat's quiet hours ('22:00', '07:00' local), None when off; everything: results wait too."""
+
+    start: str | None
+    end: str | None
+    everything: bool
+    zone: str
+
+
+def settings_of(session: Session, chat_id: int) -> ChatSettings:
+    """Return the chat's settings (the defaults for an unknown chat)."""
+    chat = get_chat(session, chat_id)
+    if chat is None:
+        return ChatSettings()
+    return ChatSettings(frozenset(chosen_kinds(chat)), reminders=chat.reminders, preview=chat.preview,
+                        revisions=chat.revisions)
+
+
+def set_switch(session: Session, chat_id: int, name: str, enabled: bool, *, now: datetime,
+               kind: str = "private", title: str | None = None) -> ChatSettings:
+    """Turn reminders, the weekly preview or revision alerts on or off for the chat; return its
+    settings afterwards."""
+    if name not in SWITCHES:
+        raise KeyError(name)
+    chat = get_chat(session, chat_id) or register_chat(session, chat_id, kind=kind, title=title, now=now)[0]
+    setattr(chat, name, enabled)
+    chat.updated_at = now
+    session.add(chat)
+    session.flush()
+    return settings_of(session, chat_id)
+
+
+def quiet_of(session: Session, chat_id: int) -> QuietSetting:
+    """Return the chat's quiet hours (off for an unknown chat)."""
+    chat = get_chat(session, chat_id)
+    if chat is None:
+        return QuietSetting(None, None, everything=False, zone=DEFAULT_ZONE)
+    return QuietSetting(chat.quiet_start, chat.quiet_end, everything=chat.quiet_all, zone=chat.timezone)
+
+
+def set_quiet(session: Session, chat_id: int, span: tuple[str, str] | None, *, everything: bool = False,
+              now: datetime, kind: str = "private", title: str | None = None) -> QuietSetting:
+    """Set the chat's quiet hours to span (local 'HH:MM' times), or turn them off with None."""
+    chat = get_chat(session, chat_id) or register_chat(session, chat_id, kind=kind, title=title, now=now)[0]
+    chat.quiet_start, chat.quiet_end = span if span is not None else (None, None)
+    chat.quiet_all = everything if span is not None else False
+    chat.updated_at = now
+    session.add(chat)
+    session.flush()
+    return quiet_of(session, chat_id)

@@ -11,21 +11,16 @@ from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session
-from telegram import (
-    CallbackQuery,
-    Chat,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-    Update,
-)
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.delivery.split import split_html
 from bot.domain.market_time import new_york_date, utc_now
 from bot.domain.moments import zone_of
+from bot.domain.reminder_times import parse_span
 from bot.engine import chat_zone, preferences, status, subscriptions
+from bot.engine.preferences import ChatSettings
 from bot.store.db import session_scope
 from bot.telegram import replies
 
@@ -34,7 +29,6 @@ T = TypeVar("T")
 # A /watch that comes before SEC's company list was first loaded waits this long for it (handlers
 # run one at a time, so not longer); after that the reply says the list is loading.
 COMPANY_LIST_WAIT_SECONDS = 8.0
-REVISIONS_BUTTON = "rev:toggle"  # callback data of the estimate-revisions switch
 
 
 class UserCommands:
@@ -166,88 +160,78 @@ class UserCommands:
         await message.reply_html(replies.status_text(report, zone_of(zone)))
 
     async def settings_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Show or change which announcement kinds the chat gets."""
+        """Show or change the chat's reminders, weekly preview and announcement kinds."""
         chat, message = update.effective_chat, update.effective_message
         if chat is None or message is None:
             return
         args = [a.lower() for a in (context.args or [])]
-        now = self.clock()
-        if args and args[0] == "revisions":
-            await self._revisions_setting(message, chat, args)
+        if not args:
+            settings = await self._in_session(lambda s: preferences.settings_of(s, chat.id))
+            await message.reply_html(replies.settings_text(settings), reply_markup=settings_keyboard(settings))
             return
-        if args:
-            keys = [k.key for k in preferences.announcement_kinds()] if args[0] == "all" else [args[0]]
-            if len(args) != 2 or args[1] not in {"on", "off"} or not all(preferences.announcement_kind(k) for k in keys):
-                await message.reply_html(replies.settings_usage())
-                return
-
-            def change(session: Session) -> set[str]:
-                chosen: set[str] = set()
-                for key in keys:
-                    chosen = preferences.set_announcement(session, chat.id, key, args[1] == "on", now=now,
-                                                          kind=chat.type, title=chat.title or chat.username)
-                return chosen
-
-            chosen = await self._in_session(change)
-        else:
-            chosen = await self._in_session(lambda s: preferences.announcement_kinds_of(s, chat.id))
-        revisions = await self._in_session(lambda s: preferences.revisions_of(s, chat.id))
-        await message.reply_html(replies.settings_text(chosen, revisions=revisions),
-                                 reply_markup=settings_keyboard(chosen, revisions=revisions))
-
-    async def _revisions_setting(self, message: Message, chat: Chat, args: list[str]) -> None:
-        """`/settings revisions on|off`: estimate-revision alerts for the chat's watched reports."""
-        if len(args) != 2 or args[1] not in {"on", "off"}:
+        keys = [k.key for k in preferences.announcement_kinds()] if args[0] == "all" else [args[0]]
+        known = args[0] in preferences.SWITCHES or all(preferences.announcement_kind(k) for k in keys)
+        if len(args) != 2 or args[1] not in {"on", "off"} or not known:
             await message.reply_html(replies.settings_usage())
             return
-        now = self.clock()
+        settings = await self._in_session(self._change_settings(chat, keys, args[1] == "on"))
+        await message.reply_html(replies.settings_text(settings), reply_markup=settings_keyboard(settings))
 
-        def change(session: Session) -> tuple[set[str], bool]:
-            on = preferences.set_revisions(session, chat.id, args[1] == "on", now=now, kind=chat.type,
-                                           title=chat.title or chat.username)
-            return preferences.announcement_kinds_of(session, chat.id), on
+    def _change_settings(self, chat: Chat, keys: list[str], enabled: bool) -> Callable[[Session], ChatSettings]:
+        """Return the work that turns these switches or announcement kinds on or off."""
+        now, title = self.clock(), chat.title or chat.username
 
-        chosen, on = await self._in_session(change)
-        await message.reply_html(replies.settings_text(chosen, revisions=on),
-                                 reply_markup=settings_keyboard(chosen, revisions=on))
+        def change(session: Session) -> ChatSettings:
+            for key in keys:
+                if key in preferences.SWITCHES:
+                    preferences.set_switch(session, chat.id, key, enabled, now=now, kind=chat.type, title=title)
+                else:
+                    preferences.set_announcement(session, chat.id, key, enabled, now=now, kind=chat.type,
+                                                 title=title)
+            return preferences.settings_of(session, chat.id)
 
-    async def revisions_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Switch estimate-revision alerts from the /settings keyboard."""
-        query, chat = update.callback_query, update.effective_chat
-        if query is None or chat is None:
-            return
-        now = self.clock()
-
-        def toggle(session: Session) -> tuple[set[str], bool]:
-            on = preferences.set_revisions(session, chat.id, not preferences.revisions_of(session, chat.id),
-                                           now=now, kind=chat.type, title=chat.title or chat.username)
-            return preferences.announcement_kinds_of(session, chat.id), on
-
-        chosen, on = await self._in_session(toggle)
-        await query.answer(f"Estimate revisions: {'on' if on else 'off'}")
-        await _show_settings(query, chosen, on)
+        return change
 
     async def settings_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Switch one announcement kind from the /settings keyboard."""
+        """Switch one announcement kind, reminders or the preview from the /settings keyboard."""
         query, chat = update.callback_query, update.effective_chat
         if query is None or chat is None or not query.data:
             return
-        key = query.data.removeprefix("ann:")
-        kind = preferences.announcement_kind(key)
-        if kind is None:
+        key = query.data.removeprefix("ann:").removeprefix("opt:")
+        kind = preferences.announcement_kind(key) if query.data.startswith("ann:") else None
+        if kind is None and not (query.data.startswith("opt:") and key in preferences.SWITCHES):
             await query.answer("That option no longer exists.")
             return
-        now = self.clock()
+        current = await self._in_session(lambda s: preferences.settings_of(s, chat.id))
+        was_on = current.switch(key) if kind is None else key in current.announcements
+        settings = await self._in_session(self._change_settings(chat, [key], not was_on))
+        title = kind.title if kind is not None else key.capitalize()
+        await query.answer(f"{title}: {'off' if was_on else 'on'}")
+        try:
+            await query.edit_message_text(replies.settings_text(settings), reply_markup=settings_keyboard(settings))
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():  # an old menu already showing this state
+                raise
 
-        def toggle(session: Session) -> tuple[set[str], bool]:
-            current = preferences.announcement_kinds_of(session, chat.id)
-            chosen = preferences.set_announcement(session, chat.id, key, key not in current, now=now,
-                                                  kind=chat.type, title=chat.title or chat.username)
-            return chosen, preferences.revisions_of(session, chat.id)
-
-        chosen, revisions = await self._in_session(toggle)
-        await query.answer(f"{kind.title}: {'on' if key in chosen else 'off'}")
-        await _show_settings(query, chosen, revisions)
+    async def quiet_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Show, set (`/quiet 22:00-07:00`, `... all`) or end (`/quiet off`) the chat's quiet hours."""
+        chat, message = update.effective_chat, update.effective_message
+        if chat is None or message is None:
+            return
+        args = [a.lower() for a in (context.args or [])]
+        if not args:
+            quiet = await self._in_session(lambda s: preferences.quiet_of(s, chat.id))
+            await message.reply_html(replies.quiet_text(quiet))
+            return
+        everything = len(args) > 1 and args[-1] == "all"
+        span = parse_span(" ".join(args[:-1] if everything else args))
+        if args != ["off"] and span is None:
+            await message.reply_html(replies.QUIET_USAGE)
+            return
+        now, title = self.clock(), chat.title or chat.username
+        quiet = await self._in_session(lambda s: preferences.set_quiet(
+            s, chat.id, span, everything=everything, now=now, kind=chat.type, title=title))
+        await message.reply_html(replies.quiet_text(quiet, changed=True))
 
     async def stale_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Answer a button this version of the bot doesn't know, so the client stops waiting."""
@@ -283,23 +267,13 @@ async def reply_long(message: Message, text: str) -> None:
         await message.reply_html(part)
 
 
-def settings_keyboard(chosen: set[str], *, revisions: bool = False) -> InlineKeyboardMarkup:
-    """Return one toggle button per announcement kind, and the estimate-revisions switch."""
-    rows = [[InlineKeyboardButton(f"{'✅' if k.key in chosen else '▫️'} {k.title}", callback_data=f"ann:{k.key}")]
-            for k in preferences.announcement_kinds()]
-    rows.append([InlineKeyboardButton(f"{'✅' if revisions else '▫️'} {replies.REVISIONS_TITLE}",
-                                      callback_data=REVISIONS_BUTTON)])
-    return InlineKeyboardMarkup(rows)
-
-
-async def _show_settings(query: CallbackQuery, chosen: set[str], revisions: bool) -> None:
-    """Redraw the /settings menu a button was tapped in."""
-    try:
-        await query.edit_message_text(replies.settings_text(chosen, revisions=revisions),
-                                      reply_markup=settings_keyboard(chosen, revisions=revisions))
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():  # an old menu already showing this state
-            raise
+def settings_keyboard(settings: preferences.ChatSettings) -> InlineKeyboardMarkup:
+    """Return one toggle button per switch (reminders, preview) and per announcement kind."""
+    switches = [[InlineKeyboardButton(f"{'✅' if settings.switch(name) else '▫️'} {name.capitalize()}",
+                                      callback_data=f"opt:{name}")] for name in preferences.SWITCHES]
+    kinds = [[InlineKeyboardButton(f"{'✅' if k.key in settings.announcements else '▫️'} {k.title}",
+                                   callback_data=f"ann:{k.key}")] for k in preferences.announcement_kinds()]
+    return InlineKeyboardMarkup(switches + kinds)
 
 
 async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -6,7 +6,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.telegram.admin_commands import AdminCommands
 from bot.telegram.calendar_commands import CalendarCommands
-from bot.telegram.commands import REVISIONS_BUTTON, UserCommands, error_handler
+from bot.telegram.commands import UserCommands, error_handler
 from bot.telegram.replies import COMMANDS
 from bot.telegram.time_commands import TimeCommands
 
@@ -32,14 +32,14 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
         ("status", commands.status_command),
         ("settings", commands.settings_command),
         ("timezone", time.timezone_command),
+        ("quiet", commands.quiet_command),
         ("stats", admin.stats_command),
         ("broadcast", admin.broadcast_command),
     ]
     application.add_handlers(
         [
             *(CommandHandler(name, callback, filters=new_message) for name, callback in commands_by_name),
-            CallbackQueryHandler(commands.settings_button, pattern=r"^ann:"),
-            CallbackQueryHandler(commands.revisions_button, pattern=f"^{REVISIONS_BUTTON}$"),
+            CallbackQueryHandler(commands.settings_button, pattern=r"^(ann|opt):"),
             CallbackQueryHandler(commands.stale_button),
             # Must stay last: any other /command or message gets a pointer to /help.
             MessageHandler(filters.COMMAND & new_message, commands.unknown_command),

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.market_time import NEW_YORK
 from bot.domain.moments import ReportMoment, describe_moment, describe_time, is_exchange_zone
+from bot.engine.preferences import SWITCHES, ChatSettings, QuietSetting, announcement_kinds
 from bot.engine.status import StatusReport
 from bot.engine.subscriptions import (
     MAX_TICKERS_PER_COMMAND,
@@ -23,7 +24,8 @@ COMMANDS = (
     ("watchlist", "Your companies and their next report dates"),
     ("upcoming", "Your companies' reports in the next days: /upcoming 14"),
     ("next", "Any company's next report: /next NVDA"),
-    ("settings", "Which filings besides results to get (officers, insiders...)"),
+    ("settings", "Reminders, weekly preview, revisions, filings besides results (officers, insiders...)"),
+    ("quiet", "Quiet hours: /quiet 22:00-07:00, /quiet off"),
     ("timezone", "Your time zone for report times: /timezone Shanghai"),
     ("status", "Data sources and delivery health"),
     ("stop", "Pause all alerts (/start resumes)"),
@@ -39,6 +41,8 @@ WELCOME = (
     "/upcoming: their reports in the next 7 days; /next NVDA: any company's next report\n"
     "/unwatch NVDA: stop following\n"
     "/timezone Shanghai: see report times in your time zone (New York's until you set one)\n"
+    "/settings: reminders the evening before and the morning of each report, the Sunday preview, estimate revisions\n"
+    "/quiet 22:00-07:00: quiet hours, only results come then\n"
     "/stop: pause all alerts; /start resumes\n"
     "/help: all commands"
 )
@@ -142,34 +146,42 @@ INTERNAL_ERROR = "Sorry, something went wrong on my side. Nothing was lost; plea
 ADMIN_ONLY = "Sorry, that command is for the bot's administrators only."
 
 
-REVISIONS_TITLE = "Estimate revisions (consensus moves over 2%)"
-
-
-def settings_text(chosen: set[str], *, revisions: bool = False) -> str:
-    """Return the /settings text: results always on, announcement kinds and revisions as chosen."""
-    from bot.engine.preferences import announcement_kinds
-
+def settings_text(settings: ChatSettings) -> str:
+    """Return the /settings text: results always on, reminders, the preview and announcement kinds as chosen."""
     lines = [
         "<b>Alerts for your watchlist</b>",
         "✅ Results: filing notice and beat / miss (always on)",
         "✅ Report date or time moved (always on)",
-        "",
-        "Other SEC filings (tap to switch):",
     ]
-    lines += [f"{'✅' if k.key in chosen else '▫️'} {escape(k.title)}" for k in announcement_kinds()]
-    lines += ["", f"{'✅' if revisions else '▫️'} {escape(REVISIONS_TITLE)} in the 30 days before a report"]
+    lines += [f"{'✅' if settings.switch(name) else '▫️'} {escape(title)}" for name, title in SWITCHES.items()]
+    lines += ["", "Other SEC filings (tap to switch):"]
+    lines += [f"{'✅' if k.key in settings.announcements else '▫️'} {escape(k.title)}" for k in announcement_kinds()]
     lines += ["", "Or type e.g. <code>/settings insiders on</code>, <code>/settings all off</code>, "
-              "<code>/settings revisions on</code>."]
+              "<code>/settings reminders off</code>, <code>/settings preview off</code>."]
     return "\n".join(lines)
 
 
 def settings_usage() -> str:
     """Return how to use /settings with words."""
-    from bot.engine.preferences import announcement_kinds
+    names = ", ".join([*(k.key for k in announcement_kinds()), *SWITCHES])
+    return f"Use <code>/settings KIND on|off</code> where KIND is one of: {names}, all."
 
-    names = ", ".join(k.key for k in announcement_kinds())
-    return (f"Use <code>/settings KIND on|off</code> where KIND is one of: {names}, all; "
-            "or <code>/settings revisions on|off</code> for estimate revisions.")
+
+QUIET_USAGE = (
+    "Use <code>/quiet 22:00-07:00</code> (your time) for quiet hours: only results reach you then, "
+    "everything else waits until they end. <code>/quiet 22:00-07:00 all</code> holds results too; "
+    "<code>/quiet off</code> ends them; <code>/quiet</code> shows them."
+)
+
+
+def quiet_text(quiet: QuietSetting, *, changed: bool = False) -> str:
+    """Return what /quiet shows or did."""
+    if quiet.start is None or quiet.end is None:
+        return "🔔 Quiet hours are off: alerts come at any hour." + ("" if changed else "\n" + QUIET_USAGE)
+    held = "everything waits, results too" if quiet.everything else "only results reach you, the rest waits"
+    prefix = "🌙 Quiet hours set" if changed else "🌙 Quiet hours"
+    return (f"{prefix}: {escape(quiet.start)} to {escape(quiet.end)} ({escape(quiet.zone)} time); "
+            f"{held} until they end. <code>/quiet off</code> ends them.")
 
 
 def status_text(report: StatusReport, zone: ZoneInfo = NEW_YORK) -> str:

@@ -168,7 +168,7 @@ async def test_revision_alerts_are_switched_by_word_and_by_button(setup: Setup, 
     assert "✅ Estimate revisions" in reply
     assert revisions_on(db, ALICE)
     menu = bot.api.messages_to(ALICE)[-1]
-    bot.api.user_clicks(ALICE, menu.message_id, "rev:toggle")
+    bot.api.user_clicks(ALICE, menu.message_id, "opt:revisions")
     for _ in range(100):
         if bot.api.messages_to(ALICE)[-1].edited:
             break
@@ -176,7 +176,7 @@ async def test_revision_alerts_are_switched_by_word_and_by_button(setup: Setup, 
     assert "▫️ Estimate revisions" in bot.api.messages_to(ALICE)[-1].visible_text
     assert not revisions_on(db, ALICE)
     [reply] = await bot.say(ALICE, "/settings revisions maybe")
-    assert "/settings revisions on|off" in reply
+    assert "/settings KIND on|off" in reply and "revisions" in reply
     assert not revisions_on(db, ALICE)
 
 
