@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from bot.delivery.outbox import enqueue_alert, enqueue_broadcast, enqueue_correction
+from bot.delivery.own_texts import write_own_texts
 from bot.delivery.render import render_date_change, render_filing, render_result, render_revision
 from bot.domain.moments import zone_of
 from bot.engine.alerts import (
@@ -28,7 +29,9 @@ from bot.engine.alerts import (
     BroadcastAlert,
     DateChangeAlert,
     FilingAlert,
+    OwnNumbers,
     ResultAlert,
+    ResultReport,
     RevisionAlert,
 )
 from bot.engine.ports import Publication
@@ -71,6 +74,7 @@ def _publish_result(session: Session, alert: ResultAlert, now: datetime) -> Publ
             dedup_key=f"result:{alert.event_id}:{fingerprint}:{revision}", text=text, now=now,
             zone_text=in_zone,
         )
+        _own_texts(session, written, alert, report)
         logger.info("result revised ticker=%s event=%s revision=%d", ticker, alert.event_id, revision)
         return Publication(written, is_correction=True)
     written = enqueue_alert(
@@ -78,8 +82,20 @@ def _publish_result(session: Session, alert: ResultAlert, now: datetime) -> Publ
         company_id=alert.company_id, event_id=alert.event_id, filing_id=alert.filing_id,
         chat_pks=alert.audience, now=now, zone_text=in_zone,
     )
+    _own_texts(session, written, alert, report)
     logger.info("result alert ticker=%s event=%s verdict=%s", ticker, alert.event_id, alert.report.verdict)
     return Publication(written)
+
+
+def _own_texts(session: Session, written: Alert | None, alert: ResultAlert, report: ResultReport) -> None:
+    """Chats with own numbers get the result with their "yours" lines, per zone and group."""
+    if written is None or written.id is None or not alert.own:
+        return
+
+    def group_text(group: OwnNumbers) -> Callable[[str], str]:
+        return _in_zone(lambda zone: render_result(report, zone, own=group.comparisons))
+
+    write_own_texts(session, written.id, [(group.chat_pks, group_text(group)) for group in alert.own])
 
 
 def _publish_filing(session: Session, alert: FilingAlert, now: datetime) -> Publication:

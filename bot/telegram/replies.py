@@ -23,6 +23,8 @@ COMMANDS = (
     ("watchlist", "Your companies and their next report dates"),
     ("upcoming", "Your companies' reports in the next days: /upcoming 14"),
     ("next", "Any company's next report: /next NVDA"),
+    ("expect", "Your own number for a report: /expect NVDA eps 0.90"),
+    ("expectations", "Your own numbers beside the consensus"),
     ("settings", "Which filings besides results to get (officers, insiders...)"),
     ("timezone", "Your time zone for report times: /timezone Shanghai"),
     ("status", "Data sources and delivery health"),
