@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from difflib import get_close_matches
 from html import escape
 
+from bot.delivery.render import format_per_share, source_name
 from bot.delivery.render import format_value as format_figure
-from bot.delivery.render import source_name
 from bot.domain.expected_values import ExpectedValue, example, format_value
 from bot.domain.figures import Unit
 from bot.engine.own_numbers import (
@@ -38,6 +39,13 @@ def unit_words(value: ExpectedValue) -> str:
     return f"{value.currency or ''}{per}".strip()
 
 
+def shown_value(value: ExpectedValue) -> str:
+    """Return a value as stored, in its canonical spelling; per-share amounts with their cents ('$0.90')."""
+    if value.unit in (Unit.PER_SHARE, Unit.PER_ADS) and value.value == value.value.quantize(Decimal("0.01")):
+        return format_per_share(value.value, value.currency) + ("/ADS" if value.unit is Unit.PER_ADS else "")
+    return format_value(value)
+
+
 def metric_example(ticker: str, metric: OwnMetric) -> str:
     """Return a valid /expect for the metric: '/expect NVDA eps 0.90'."""
     return f"/expect {ticker} {metric.key} {example(metric.kind).split(',')[0].strip()}"
@@ -57,7 +65,7 @@ def expect_reply(result: ExpectResult) -> str:
 def _stored(result: ExpectResult, value: ExpectedValue, metric: OwnMetric) -> str:
     lines = [
         f"✅ Your number for <b>{escape(result.ticker or '')}</b> {escape(result.period_label)}: "
-        f"{escape(metric.name)} <b>{escape(format_value(value))}</b> ({escape(unit_words(value))})",
+        f"{escape(metric.name)} <b>{escape(shown_value(value))}</b> ({escape(unit_words(value))})",
         "The result alert shows it as \"yours\" beside the consensus, in this chat only.",
     ]
     if not result.watching:
@@ -105,7 +113,7 @@ def _other(result: ExpectResult, name: str) -> str:
 def _unknown_metric(result: ExpectResult, ticker: str) -> str:
     keys = [m.key for m in result.metrics]
     lines = [f"❓ {ticker} has no metric <i>{escape(result.typed)}</i>."]
-    close = get_close_matches(result.typed.lower(), keys, n=2, cutoff=0.5)
+    close = get_close_matches(result.typed.lower(), keys, n=2, cutoff=0.7)
     if close:
         lines.append("Did you mean " + " or ".join(f"<code>{escape(k)}</code>" for k in close) + "?")
     lines.append(f"{ticker}'s metrics: " + ", ".join(
@@ -134,7 +142,7 @@ def expectations_reply(found: OwnList) -> str:
     lines = ["<b>Your numbers</b>"]
     for entry in found.entries:
         figure = entry.figure
-        own = format_value(ExpectedValue(figure.value, figure.unit, figure.currency))
+        own = shown_value(ExpectedValue(figure.value, figure.unit, figure.currency))
         line = f"<b>{escape(entry.ticker)}</b> {escape(entry.period_label)} · {escape(entry.metric_name)}: yours {escape(own)}"
         if entry.consensus is not None:
             line += (f" · consensus {escape(format_figure(entry.consensus.figure))} "
