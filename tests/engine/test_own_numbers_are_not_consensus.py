@@ -16,7 +16,12 @@ from bot.engine.preferences import set_revisions
 from bot.engine.revisions import alert_revisions
 from bot.engine.sync import apply_calendar_rows
 from bot.kpis import load_kpis
-from bot.store.figures import latest_expectations, own_expectations, record_expectation, record_reported
+from bot.store.figures import (
+    latest_expectations,
+    own_expectations,
+    record_expectation,
+    record_reported,
+)
 from bot.store.tables import Alert, AlertKind, EarningsEvent, EventState, saved_id
 from tests.engine.helpers import NOW, OUTBOX, add_company, calendar_row, eps, revenue, watching_chat
 

@@ -19,7 +19,15 @@ from bot.sources.edgar.client import EdgarClient
 from bot.sources.http import RateLimiter, make_client
 from bot.store.db import ThreadedTransactions, session_scope
 from bot.store.tables import Alert, Delivery, ReportedFigure, saved_id
-from tests.engine.helpers import OUTBOX, Clock, add_company, calendar_row, eps, revenue, watching_chat
+from tests.engine.helpers import (
+    OUTBOX,
+    Clock,
+    add_company,
+    calendar_row,
+    eps,
+    revenue,
+    watching_chat,
+)
 from tests.engine.test_detect import ACCEPTED, AGENT, nvda_filing
 
 ALICE, BOB = 5_000_000_001, 5_000_000_002
