@@ -1,7 +1,9 @@
 """The outbox behind the engine's port: render each alert once and queue it for its chats.
 
 Once for New York (the alert's text), and once more for each other zone among its chats whose
-reading differs (the time of a report): those chats' deliveries carry their own text.
+reading differs (the time of a report): those chats' deliveries carry their own text. A result
+is rendered once more for each (zone, own numbers) group of the chats that set numbers of their own
+with /expect (bot.delivery.own_texts).
 
 A result is one alert per report (dedup key ``result:<event>:<fingerprint of what it says>``).
 When a later evaluation would read differently, a correction replaces the text of the messages

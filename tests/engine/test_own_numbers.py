@@ -15,6 +15,7 @@ from bot.domain.figures import Basis, Figure, Unit
 from bot.engine.chat_zone import change_timezone
 from bot.engine.evaluate import evaluate_event
 from bot.engine.own_numbers import (
+    ExpectResult,
     Outcome,
     choice_data,
     choose_reading,
@@ -53,7 +54,7 @@ def scheduled(session: Session) -> EarningsEvent:
     return session.exec(select(EarningsEvent)).one()
 
 
-def expect(session: Session, chat: int, metric: str, text: str, ticker: str = "NVDA"):  # type: ignore[no-untyped-def]
+def expect(session: Session, chat: int, metric: str, text: str, ticker: str = "NVDA") -> ExpectResult:
     return set_own_number(session, chat, ticker, metric, text, kpis_of=KPIS, now=NOW - timedelta(days=1))
 
 
@@ -186,6 +187,9 @@ def test_the_result_shows_each_chats_own_numbers_to_that_chat_only(db: Engine) -
         assert "EPS $0.89 vs $0.84 est. (+6.0%) ✅ beat" in texts[ALICE]
         assert "EPS $0.89 vs $0.80 yours (+11.3%) ✅ beat" in texts[DAVE] and "Data center revenue $35.60B vs" not in texts[DAVE]
         assert "yours" not in texts[BOB] and "yours" not in evaluation.alert.text
+        with_the_same = session.exec(select(Delivery).where(Delivery.alert_id == evaluation.alert.id,
+                                                            col(Delivery.text).is_not(None))).all()
+        assert len(with_the_same) == 3  # Alice, Carol and Dave: Bob reads the alert's own text
         assert "yours (-1.1%) ❌ miss" in texts[CAROL] and "05:00 your time" in texts[CAROL]
         assert "your time" not in texts[ALICE]
 
