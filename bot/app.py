@@ -34,6 +34,7 @@ from bot.engine.poll import CalendarPoller
 from bot.engine.reminders import due_reminders
 from bot.engine.universe import SOURCE_KEY as UNIVERSE_KEY
 from bot.engine.universe import refresh_universe
+from bot.kpis import load_kpis
 from bot.scheduler import BackgroundWork, Every, schedule
 from bot.settings import Settings
 from bot.sources.calendar import CalendarSource
@@ -204,7 +205,8 @@ def edgar_detector(
         return None
     client = EdgarClient(http, settings.sec_www_url, settings.sec_data_url, settings.sec_user_agent, sec_limiter)
     return EdgarDetector(ThreadedTransactions(db), client, outbox=OUTBOX, active_seconds=settings.poll_active_seconds,
-                         idle_seconds=settings.poll_idle_seconds, clock=clock, on_alerts=on_alerts)
+                         idle_seconds=settings.poll_idle_seconds, clock=clock, on_alerts=on_alerts,
+                         kpis_of=load_kpis(settings.kpis_file).for_company)
 
 
 def _is_loopback(url: str) -> bool:
@@ -250,7 +252,7 @@ def build_application(
                           on_enqueued=runtime.wake_sender)
     calendar = CalendarCommands(db, clock=clock, ask_calendars=lambda tickers: ask_calendars_now(runtime, tickers),
                                 company_list_loaded=runtime.company_list_loaded if with_jobs else None)
-    register.add_handlers(application, commands, admin, calendar)
+    register.add_handlers(application, commands, admin, calendar, kpis=load_kpis(settings.kpis_file))
     _RUNTIMES[application] = runtime
     return application, runtime
 

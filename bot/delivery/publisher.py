@@ -1,7 +1,9 @@
 """The outbox behind the engine's port: render each alert once and queue it for its chats.
 
 Once for New York (the alert's text), and once more for each other zone among its chats whose
-reading differs (the time of a report): those chats' deliveries carry their own text.
+reading differs (the time of a report): those chats' deliveries carry their own text. A result
+is rendered once more for each (zone, own numbers) group of the chats that set numbers of their own
+with /expect (bot.delivery.own_texts).
 
 A result is one alert per report (dedup key ``result:<event>:<fingerprint of what it says>``).
 When a later evaluation would read differently, a correction replaces the text of the messages
@@ -21,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from bot.delivery.outbox import enqueue_alert, enqueue_broadcast, enqueue_correction
+from bot.delivery.own_texts import write_own_texts
 from bot.delivery.render import render_date_change, render_filing, render_result, render_revision
 from bot.delivery.render_reminders import render_preview, render_reminder
 from bot.domain.moments import zone_of
@@ -29,9 +32,11 @@ from bot.engine.alerts import (
     BroadcastAlert,
     DateChangeAlert,
     FilingAlert,
+    OwnNumbers,
     PreviewAlert,
     ReminderAlert,
     ResultAlert,
+    ResultReport,
     RevisionAlert,
 )
 from bot.engine.ports import Publication
@@ -77,6 +82,7 @@ def _publish_result(session: Session, alert: ResultAlert, now: datetime) -> Publ
             dedup_key=f"result:{alert.event_id}:{fingerprint}:{revision}", text=text, now=now,
             zone_text=in_zone,
         )
+        _own_texts(session, written, alert, report)
         logger.info("result revised ticker=%s event=%s revision=%d", ticker, alert.event_id, revision)
         return Publication(written, is_correction=True)
     written = enqueue_alert(
@@ -84,8 +90,20 @@ def _publish_result(session: Session, alert: ResultAlert, now: datetime) -> Publ
         company_id=alert.company_id, event_id=alert.event_id, filing_id=alert.filing_id,
         chat_pks=alert.audience, now=now, zone_text=in_zone,
     )
+    _own_texts(session, written, alert, report)
     logger.info("result alert ticker=%s event=%s verdict=%s", ticker, alert.event_id, alert.report.verdict)
     return Publication(written)
+
+
+def _own_texts(session: Session, written: Alert | None, alert: ResultAlert, report: ResultReport) -> None:
+    """Chats with own numbers get the result with their "yours" lines, per zone and group."""
+    if written is None or written.id is None or not alert.own:
+        return
+
+    def group_text(group: OwnNumbers) -> Callable[[str], str]:
+        return _in_zone(lambda zone: render_result(report, zone, own=group.comparisons))
+
+    write_own_texts(session, written.id, [(group.chat_pks, group_text(group)) for group in alert.own])
 
 
 def _publish_filing(session: Session, alert: FilingAlert, now: datetime) -> Publication:

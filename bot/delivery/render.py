@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
@@ -127,9 +128,27 @@ def comparison_line(comparison: Comparison) -> str:
     return escape(f"{text} {mark} · {', '.join(details)}")
 
 
-def render_result(report: ResultReport, zone: ZoneInfo = NEW_YORK) -> str:
-    """Return the HTML of a result alert: headline, headline metrics, other expectations, facts;
-    the time of the report in the chat's zone."""
+def own_line(comparison: Comparison) -> str:
+    """Return a chat's own number against the reported figure: 'EPS $0.89 vs $0.90 yours (-1.1%) ❌ miss'.
+
+    Not comparable (another basis, currency or unit): both values, no verdict."""
+    actual, expected = comparison.actual, comparison.expectation.figure
+    name = metric_name(actual.metric)
+    mark = VERDICT_MARK[comparison.verdict]
+    if comparison.verdict is Verdict.NOT_COMPARABLE:
+        reported = f"{_basis_label(actual)} {format_value(actual)}".strip()
+        own = f"{_basis_label(expected)} {format_value(expected)}".strip()
+        return escape(f"{name} {reported} vs {own} yours {mark}")
+    text = f"{name} {format_value(actual)} vs {format_value(expected)} yours"
+    surprise = format_surprise(comparison)
+    if surprise and comparison.verdict is not Verdict.IMPLAUSIBLE:
+        text += f" ({surprise})"
+    return escape(f"{text} {mark}")
+
+
+def render_result(report: ResultReport, zone: ZoneInfo = NEW_YORK, own: Sequence[Comparison] = ()) -> str:
+    """Return the HTML of a result alert: headline, headline metrics, the chat's own numbers, other
+    expectations, facts; the time of the report in the chat's zone."""
     mark = HEADLINE_MARK[report.verdict]
     verb = "reported" if report.verdict is EventVerdict.REPORTED else report.verdict.value
     title = f"{mark} <b>{escape(report.ticker)} {escape(verb)}: {escape(report.period_label)}</b>"
@@ -143,6 +162,10 @@ def render_result(report: ResultReport, zone: ZoneInfo = NEW_YORK) -> str:
         subtitle += f" · {escape(TIMING_LABELS[report.timing])}"
     lines.append(f"<i>{subtitle}</i>")
     lines.extend(comparison_line(c) for c in report.headline)
+    if own:
+        lines.append("")
+        lines.append("<b>Your numbers</b>")
+        lines.extend(own_line(c) for c in own)
     if report.others:
         lines.append("")
         lines.append("<b>Other expectations</b>")

@@ -80,14 +80,26 @@ class RevisionNotice:
 
 
 @dataclass(frozen=True)
+class OwnNumbers:
+    """The chats (of a result's audience) that set the same own numbers, and those numbers against
+    the reported figures: one more expectation each, never part of the headline verdict."""
+
+    chat_pks: tuple[int, ...]
+    comparisons: tuple[Comparison, ...]
+
+
+@dataclass(frozen=True)
 class ResultAlert:
-    """A report's figures against every expectation; a later one for the same event revises it."""
+    """A report's figures against every expectation; a later one for the same event revises it.
+
+    `own` holds the chats with own numbers: each group reads its own text."""
 
     report: ResultReport
     event_id: int
     company_id: int
     filing_id: int | None
     audience: tuple[int, ...]
+    own: tuple[OwnNumbers, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
 from bot.catalog import catalog
+from bot.domain.kpis import KpiDefinition, is_guidance_metric
 from bot.domain.market_time import as_utc, new_york_date, utc_now
 from bot.engine.alerts import FilingAlert, FilingNotice
 from bot.engine.poll import due_events
@@ -31,7 +32,12 @@ from bot.errors import SourceError, SourceUnavailable
 from bot.sources.edgar.client import EdgarClient
 from bot.sources.edgar.feed import FeedEntry, is_earnings_release
 from bot.sources.edgar.filing_index import exhibit_99_1, is_results_6k
-from bot.sources.edgar.press_release import ExtractedRelease, extract_figures
+from bot.sources.edgar.press_release import (
+    ExtractedFigure,
+    ExtractedRelease,
+    extract_figures,
+    extract_kpis,
+)
 from bot.store.companies import share_class_ids
 from bot.store.source_state import (
     backing_off,
@@ -78,6 +84,7 @@ class EdgarDetector:
     def __init__(
         self, transactions: Transactions, client: EdgarClient, *, outbox: Outbox, active_seconds: float,
         idle_seconds: float, clock: Callable[[], datetime] = utc_now, on_alerts: Callable[[], None] | None = None,
+        kpis_of: Callable[[str], Sequence[KpiDefinition]] | None = None,
     ) -> None:
         self.transactions = transactions
         self.client = client
@@ -86,6 +93,7 @@ class EdgarDetector:
         self.idle_seconds = idle_seconds
         self.clock = clock
         self.on_alerts = on_alerts
+        self.kpis_of = kpis_of  # a ticker's KPI definitions, read from its releases too
         self._last_poll: datetime | None = None
 
     def interval(self, session: Session) -> float:
@@ -239,9 +247,17 @@ class EdgarDetector:
         content = await self.client.document(exhibit.url)
         outcome.requests += 1
         release = await asyncio.to_thread(extract_figures, content)  # a long exhibit must not stall the bot
-        await self.transactions.run(self._apply_release, filing, release, content, outcome)
+        definitions = await self.transactions.run(self._kpi_definitions, filing)
+        kpis = await asyncio.to_thread(extract_kpis, content, definitions) if definitions else ()
+        await self.transactions.run(self._apply_release, filing, release, content, outcome, kpis)
 
-    def _apply_release(self, session: Session, filing: Filing, release: ExtractedRelease, content: bytes, outcome: DetectOutcome) -> None:
+    def _kpi_definitions(self, session: Session, filing: Filing) -> Sequence[KpiDefinition]:
+        """Return the KPIs defined for the filing's company (config/kpis.toml), none without a company."""
+        company = session.get(Company, filing.company_id) if filing.company_id else None
+        return self.kpis_of(company.ticker) if company is not None and self.kpis_of is not None else ()
+
+    def _apply_release(self, session: Session, filing: Filing, release: ExtractedRelease, content: bytes,
+                       outcome: DetectOutcome, kpis: Sequence[ExtractedFigure] = ()) -> None:
         """Classify a 6-K by its exhibit, then store the release's figures and evaluate them."""
         now = self.clock()
         row = session.get(Filing, filing.id)
@@ -260,7 +276,9 @@ class EdgarDetector:
             session.add(company)
             _f, alert = record_filing(session, company, _seen_from_row(row, title), outbox=self.outbox, now=now)
             outcome.alerts += alert is not None
+        # a KPI's outlook names another period than the quarter's: not a figure of this report
         figures = [f.as_figure() for f in release.figures]
+        figures += [k.as_figure() for k in kpis if not is_guidance_metric(k.metric)]
         outcome.figures_read += len(figures)
         evaluations = apply_release_figures(session, row, figures, outbox=self.outbox, now=now,
                                             period_end=release.period_end)

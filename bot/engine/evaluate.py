@@ -30,6 +30,7 @@ from bot.domain.figures import (
 from bot.domain.market_time import Timing, as_utc
 from bot.domain.verdicts import Comparison, InlineBand, compare, event_verdict, headline_comparisons
 from bot.engine.alerts import ResultAlert, ResultReport
+from bot.engine.own_results import own_number_groups
 from bot.engine.ports import Outbox
 from bot.store.companies import issuer_watchers
 from bot.store.figures import latest_expectations
@@ -92,21 +93,21 @@ def evaluate_event(
     company = session.get(Company, event.company_id)
     assert company is not None and event.id is not None
     reported_at = _mark_reported(session, event, figures, now)
-    expectations = [
-        r for r in latest_expectations(session, event.id, until=reported_at) if not r.source.startswith("chat:")
-    ]
+    expectations = latest_expectations(session, event.id, until=reported_at)  # consensus: no chat's own
     for row in expectations:
         if row.frozen_at is None:
             row.frozen_at = now
             session.add(row)
     filing = _source_filing(session, figures)
-    report = result_report(
-        _heading(company, event, filing), [f.to_domain().figure for f in figures],
-        [r.to_domain() for r in expectations], band or in_line_band(),
-    )
+    actuals = [f.to_domain().figure for f in figures]
+    band = band or in_line_band()
+    report = result_report(_heading(company, event, filing), actuals, [r.to_domain() for r in expectations], band)
+    audience = tuple(issuer_watchers(session, company))
+    own = own_number_groups(session, event.id, audience, until=reported_at,
+                            compare_all=lambda given: tuple(_comparisons(actuals, given, band)))
     published = outbox.publish(session, ResultAlert(
         report=report, event_id=event.id, company_id=company.id,  # type: ignore[arg-type]
-        filing_id=filing.id if filing else None, audience=tuple(issuer_watchers(session, company)),
+        filing_id=filing.id if filing else None, audience=audience, own=own,
     ), now=now)
     return Evaluation(published.alert, report, is_correction=published.is_correction)
 

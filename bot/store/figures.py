@@ -12,6 +12,19 @@ from bot.store.tables import EarningsEvent, EventState, ExpectationRow, Reported
 
 # How long after the report a source's first value still counts as what it expected (see below).
 LATE_FIRST_VALUE = timedelta(hours=1)
+# A chat's own number is an expectation row whose source is "chat:<chat pk>" (decision 014): it is
+# never consensus, and every reader of consensus leaves it out.
+OWN_SOURCE_PREFIX = "chat:"
+
+
+def own_source(chat_pk: int) -> str:
+    """Return the source of a chat's own numbers: 'chat:42'."""
+    return f"{OWN_SOURCE_PREFIX}{chat_pk}"
+
+
+def is_own_source(source: str) -> bool:
+    """Is this expectation a chat's own number rather than a vendor's consensus?"""
+    return source.startswith(OWN_SOURCE_PREFIX)
 
 
 def record_expectation(
@@ -91,7 +104,9 @@ def record_reported(
 
 
 def latest_expectations(session: Session, event_id: int, *, until: datetime | None = None) -> list[ExpectationRow]:
-    """Return the newest expectation per (metric, basis, unit, currency, source), as of `until`.
+    """Return the newest consensus per (metric, basis, unit, currency, source), as of `until`.
+
+    Chats' own numbers are never consensus and are left out (own_expectations reads them).
 
     The bar is what each source expected before the company reported: its newest value recorded
     by then. A value first seen at the report moment itself counts; one recorded then that revises
@@ -101,7 +116,9 @@ def latest_expectations(session: Session, event_id: int, *, until: datetime | No
     the quarter's consensus beside its actual, and roll to the next quarter only later.
     """
     rows = session.exec(
-        select(ExpectationRow).where(ExpectationRow.event_id == event_id)
+        select(ExpectationRow).where(
+            ExpectationRow.event_id == event_id, col(ExpectationRow.source).not_like(f"{OWN_SOURCE_PREFIX}%")
+        )
         .order_by(col(ExpectationRow.as_of), col(ExpectationRow.id))
     ).all()
     if until is None:
@@ -125,3 +142,44 @@ def latest_expectations(session: Session, event_id: int, *, until: datetime | No
 
 def _key(row: ExpectationRow) -> tuple[str, str, str, str | None, str]:
     return (row.metric, row.basis, row.unit, row.currency, row.source)
+
+
+def own_expectations(
+    session: Session, event_id: int, *, chat_pks: list[int] | None = None, until: datetime | None = None
+) -> list[ExpectationRow]:
+    """Return each chat's own numbers for the event: its newest value per metric, as of `until`
+    (a number set after the report is not what the chat expected)."""
+    query = select(ExpectationRow).where(
+        ExpectationRow.event_id == event_id, col(ExpectationRow.source).like(f"{OWN_SOURCE_PREFIX}%")
+    )
+    if chat_pks is not None:
+        query = query.where(col(ExpectationRow.source).in_([own_source(pk) for pk in chat_pks]))
+    newest: dict[tuple[str, str], ExpectationRow] = {}
+    for row in session.exec(query.order_by(col(ExpectationRow.as_of), col(ExpectationRow.id))).all():
+        if until is None or as_utc(row.as_of) <= as_utc(until):
+            newest[(row.source, row.metric)] = row
+    return list(newest.values())
+
+
+def record_own_expectation(
+    session: Session, event: EarningsEvent, figure: Figure, *, chat_pk: int, as_of: datetime
+) -> ExpectationRow:
+    """Store a chat's own number for the event's metric (a new row: history kept); return it."""
+    row = ExpectationRow(
+        event_id=saved_id(event), metric=figure.metric, basis=figure.basis, unit=figure.unit,
+        currency=figure.currency, value=figure.value, source=own_source(chat_pk), as_of=as_of,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def clear_own_expectation(session: Session, event_id: int, chat_pk: int, metric: str) -> int:
+    """Remove a chat's own number of one metric for the event (its history too); return rows removed."""
+    rows = session.exec(select(ExpectationRow).where(
+        ExpectationRow.event_id == event_id, ExpectationRow.source == own_source(chat_pk),
+        ExpectationRow.metric == metric,
+    )).all()
+    for row in rows:
+        session.delete(row)
+    return len(rows)

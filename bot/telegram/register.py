@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.kpis import KpiDefinitions, load_kpis
 from bot.telegram.admin_commands import AdminCommands
 from bot.telegram.calendar_commands import CalendarCommands
 from bot.telegram.commands import UserCommands, error_handler
+from bot.telegram.expect_commands import CHOICE_PREFIX, ExpectCommands
 from bot.telegram.replies import COMMANDS
 from bot.telegram.time_commands import TimeCommands
 
@@ -14,12 +16,13 @@ COMMAND_MENU = COMMANDS
 
 
 def add_handlers(application: Application, commands: UserCommands, admin: AdminCommands,
-                 calendar: CalendarCommands) -> None:
+                 calendar: CalendarCommands, kpis: KpiDefinitions | None = None) -> None:
     """Register every command; unknown commands last."""
     # Only new messages: an edited /broadcast or /watch must not run again, and channel posts are
     # not conversations with the bot.
     new_message = filters.UpdateType.MESSAGE
     time = TimeCommands(commands.db, clock=commands.clock)
+    expect = ExpectCommands(commands.db, kpis or load_kpis(), clock=commands.clock)
     commands_by_name = [
         ("start", commands.start_command),
         ("help", commands.help_command),
@@ -32,6 +35,8 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
         ("status", commands.status_command),
         ("settings", commands.settings_command),
         ("timezone", time.timezone_command),
+        ("expect", expect.expect_command),
+        ("expectations", expect.expectations_command),
         ("quiet", commands.quiet_command),
         ("stats", admin.stats_command),
         ("broadcast", admin.broadcast_command),
@@ -40,6 +45,7 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
         [
             *(CommandHandler(name, callback, filters=new_message) for name, callback in commands_by_name),
             CallbackQueryHandler(commands.settings_button, pattern=r"^(ann|opt):"),
+            CallbackQueryHandler(expect.choice_button, pattern=f"^{CHOICE_PREFIX}"),
             CallbackQueryHandler(commands.stale_button),
             # Must stay last: any other /command or message gets a pointer to /help.
             MessageHandler(filters.COMMAND & new_message, commands.unknown_command),

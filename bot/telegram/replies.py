@@ -24,6 +24,8 @@ COMMANDS = (
     ("watchlist", "Your companies and their next report dates"),
     ("upcoming", "Your companies' reports in the next days: /upcoming 14"),
     ("next", "Any company's next report: /next NVDA"),
+    ("expect", "Your own number for a report: /expect NVDA eps 0.90"),
+    ("expectations", "Your own numbers beside the consensus"),
     ("settings", "Reminders, weekly preview, revisions, filings besides results (officers, insiders...)"),
     ("quiet", "Quiet hours: /quiet 22:00-07:00, /quiet off"),
     ("timezone", "Your time zone for report times: /timezone Shanghai"),

@@ -39,8 +39,8 @@ def test_azure_growth_against_a_users_growth_gets_a_verdict() -> None:
 
 @given(values, values)
 def test_a_growth_rate_is_never_judged_against_an_amount(rate: Decimal, amount: Decimal) -> None:
-    growth = kpi("cloud_revenue_growth", rate, Unit.PERCENT, None)
-    level = kpi("cloud_revenue_growth", amount, Unit.MONEY, "CNY")
+    growth = kpi("cloud_growth", rate, Unit.PERCENT, None)
+    level = kpi("cloud_growth", amount, Unit.MONEY, "CNY")
     assert why_not_comparable(growth, QUARTER, level, QUARTER) is Mismatch.GROWTH_VS_AMOUNT
     assert why_not_comparable(level, QUARTER, growth, QUARTER) is Mismatch.GROWTH_VS_AMOUNT
     assert judge(growth, QUARTER, mine(level), QUARTER).verdict is Verdict.NOT_COMPARABLE

@@ -1,0 +1,50 @@
+"""A deployed bot: a chat sets its own EPS and Data Center numbers for NVDA's report, the 8-K comes,
+and that chat's result shows both as "yours" with their verdict (Data Center read from the release),
+while another watcher's result has no "yours" line."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.sandbox.calendars import finnhub_row
+from tests.deployment.harness import Deployment, result_verdict, results_8k, today_in_new_york
+from tests.deployment.test_alerts import (
+    IDLE,
+    NVDA_ESTIMATE,
+    nasdaq_refuses,
+    next_accession,
+    scheduled,
+)
+
+pytestmark = pytest.mark.slow
+
+
+async def test_own_numbers_reach_the_result_of_the_chat_that_set_them(deployment: Deployment) -> None:
+    mine, other = 6_300_000_001, 6_300_000_002
+    nasdaq_refuses(deployment)
+    deployment.calendars.finnhub_rows.append(
+        finnhub_row("NVDA", today_in_new_york(), **NVDA_ESTIMATE, hour="amc", quarter=4, year=2025))
+    bot = await deployment.start(finnhub=True, idle_seconds=IDLE)
+    await deployment.new_watcher(bot, mine, "NVDA")
+    await deployment.new_watcher(bot, other, "NVDA")
+    await scheduled(deployment, bot)
+
+    reply = await deployment.reply_to(bot, mine, "/expect NVDA eps 0.90")
+    assert "adjusted EPS $0.90 (USD per share)" in reply.visible_text, deployment.describe(mine)
+    reply = await deployment.reply_to(bot, mine, "/expect NVDA data_center_revenue 36B")
+    assert "Data Center revenue $36B (USD)" in reply.visible_text, deployment.describe(mine)
+
+    deployment.edgar.publish(results_8k(accession=next_accession()))
+    for chat in (mine, other):
+        await deployment.until(lambda chat=chat: any(result_verdict(m.visible_text, "NVDA") == "beat"
+                                                     for m in deployment.results(chat, "NVDA")),
+                               timeout=20, what="NVDA result", bot=bot, chats=(chat,))
+    await deployment.settle(bot=bot)
+
+    [result] = deployment.results(mine, "NVDA")
+    text = result.visible_text
+    assert "EPS $0.89 vs $0.90 yours (-1.1%) ❌ miss" in text, deployment.describe(mine)
+    assert "Data center revenue $35.60B vs $36.00B yours (-1.1%) ❌ miss" in text, deployment.describe(mine)
+    [theirs] = deployment.results(other, "NVDA")
+    assert "yours" not in theirs.visible_text, deployment.describe(other)
+    assert "EPS $0.89 vs $0.85 est." in theirs.visible_text, deployment.describe(other)
