@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -150,15 +149,11 @@ def watch(session: Session, chat_id: int, raw_tickers: list[str], *, now: dateti
         raw_tickers = raw_tickers[:MAX_TICKERS_PER_COMMAND]
         result.truncated = True
     count = _watch_count(session, chat)
-    empty: list[bool] = []  # asked only on a miss: the list may land between two lookups
-
-    def catalog_empty() -> bool:
-        if not empty:
-            empty.append(session.exec(select(Company.id).limit(1)).first() is None)
-        return empty[0]
-
+    # Asked once, before any lookup: SEC's list is stored in one transaction, so a list that is
+    # there is whole, and while none is there nothing is looked up (a retry looks up once it lands).
+    catalog_empty = session.exec(select(Company.id).limit(1)).first() is None
     for raw in raw_tickers:
-        company = _look_up(session, raw, result, catalog_empty)
+        company = _look_up(session, raw, result, catalog_empty=catalog_empty)
         if company is None:
             continue
         existing = session.exec(
@@ -179,19 +174,19 @@ def watch(session: Session, chat_id: int, raw_tickers: list[str], *, now: dateti
     return result
 
 
-def _look_up(session: Session, raw: str, result: WatchResult, catalog_empty: Callable[[], bool]) -> Company | None:
+def _look_up(session: Session, raw: str, result: WatchResult, *, catalog_empty: bool) -> Company | None:
     """Return the company typed, or note on result why there is none (not a ticker, unknown, or not
     looked up because no company is known yet)."""
     symbol = normalize_ticker(raw)
     if not is_valid_ticker(symbol):
         result.invalid.append(raw[:20])
         return None
+    if catalog_empty:
+        result.not_looked_up.append(raw)
+        return None
     company = find_company(session, symbol)
     if company is None:
-        if catalog_empty():
-            result.not_looked_up.append(raw)
-        else:
-            result.unknown.append((symbol, [c.ticker for c in suggest_tickers(session, symbol)]))
+        result.unknown.append((symbol, [c.ticker for c in suggest_tickers(session, symbol)]))
     return company
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import select
 
 from bot.engine import subscriptions
@@ -56,3 +56,28 @@ def test_the_merged_reply_keeps_what_the_first_try_did() -> None:
     merged = first.merged(retry)
     assert merged.added == ["AAPL", "NVDA"] and merged.invalid == ["!!"] and merged.truncated
     assert merged.unscheduled == ["NVDA"] and merged.not_looked_up == []
+
+
+def test_a_list_landing_right_after_the_emptiness_check_is_used_by_the_retry_only(db: Engine) -> None:
+    """The race of a deployment's first seconds, made exact: SEC's list commits (from another
+    connection) the moment the /watch has found the company table empty."""
+    landed: list[bool] = []
+
+    def land_the_list(_conn, _cursor, statement: str, *_args: object) -> None:  # type: ignore[no-untyped-def]
+        if not landed and statement.lstrip().upper().startswith("SELECT COMPANY.ID") and "LIMIT" in statement.upper():
+            landed.append(True)
+            with session_scope(db) as other:
+                upsert_companies(other, [NVIDIA], NOW)
+
+    with session_scope(db) as session:
+        subscriptions.register_chat(session, CHAT, now=NOW)  # the chat said /start: /watch only reads first
+    event.listen(db, "after_cursor_execute", land_the_list)
+    try:
+        first = watch(db, ["NVDA"])
+    finally:
+        event.remove(db, "after_cursor_execute", land_the_list)
+    assert landed, "the emptiness check ran no query"
+    assert first.not_looked_up == ["NVDA"] and first.added == [] and first.unknown == []
+    assert watched(db) == []
+    result = first.merged(watch(db, first.not_looked_up))
+    assert result.added == ["NVDA"] and result.already == [] and result.unknown == []
