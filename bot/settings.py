@@ -23,7 +23,10 @@ POLL_IDLE_RANGE = (5, 86400)
 _RANGES = {
     "poll_active_seconds": f"from {POLL_ACTIVE_RANGE[0]} to {POLL_ACTIVE_RANGE[1]} seconds (1 hour)",
     "poll_idle_seconds": f"from {POLL_IDLE_RANGE[0]} to {POLL_IDLE_RANGE[1]} seconds (1 day)",
+    "http_port": "from 1 to 65535",
 }
+# Telegram's rule for a webhook's secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+_WEBHOOK_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class Settings(BaseSettings):
@@ -59,6 +62,11 @@ class Settings(BaseSettings):
     )
     poll_idle_seconds: float = Field(default=300, ge=POLL_IDLE_RANGE[0], le=POLL_IDLE_RANGE[1], allow_inf_nan=False)
 
+    # The HTTP server (/healthz, /metrics, the Telegram webhook): off unless a port is given.
+    http_port: int | None = Field(default=None, ge=1, le=65535)
+    telegram_webhook_url: str | None = None  # the public URL of /telegram/webhook: webhook mode
+    telegram_webhook_secret: SecretStr | None = None
+
     admin_chat_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     # A TOML file of company KPIs added to (and overriding) the shipped config/kpis.toml.
     kpis_file: Path | None = None
@@ -70,9 +78,12 @@ class Settings(BaseSettings):
         "sec_data_url",
         "nasdaq_api_url",
         "finnhub_api_url",
+        "telegram_webhook_url",
     )
     @classmethod
-    def _http_url(cls, value: str) -> str:
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
@@ -105,6 +116,13 @@ class Settings(BaseSettings):
         if not _TOKEN_SHAPE.match(token):
             raise ValueError("does not look like a bot token from @BotFather (digits:letters)")
         return SecretStr(token)
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _WEBHOOK_SECRET_SHAPE.match(value.get_secret_value()):
+            raise ValueError("must be 1 to 256 characters: letters, digits, _ and - (Telegram's rule)")
+        return value
 
     @field_validator("log_level")
     @classmethod
