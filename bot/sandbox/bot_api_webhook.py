@@ -47,13 +47,17 @@ class WebhookPusher:
     def __init__(self, server: Any) -> None:
         self.server = server  # the LoopbackBotApi: its _updates, _wait_change and webhook
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def start(self) -> None:
+        self._stopping = False
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run(), name="loopback-webhook")
 
     async def stop(self) -> None:
         if self._task is not None:
+            # a flag as well as the cancel: wait_for may swallow a cancel that meets a wake-up
+            self._stopping = True
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -61,7 +65,7 @@ class WebhookPusher:
 
     async def _run(self) -> None:
         async with aiohttp.ClientSession(trust_env=False) as session:
-            while (hook := self.server.webhook) is not None:
+            while (hook := self.server.webhook) is not None and not self._stopping:
                 if not self.server._updates:
                     await self.server._wait_change(1.0)
                     continue
