@@ -12,7 +12,14 @@ from sqlalchemy import Engine
 from bot.http_server import HttpServer, create_app
 from bot.metrics import BotCollector
 from bot.store.db import make_engine
-from tests.http.helpers import IDLE, alert_with_deliveries, free_port, serving, source_state, watched_company
+from tests.http.helpers import (
+    IDLE,
+    alert_with_deliveries,
+    free_port,
+    serving,
+    source_state,
+    watched_company,
+)
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 STARTED = NOW - timedelta(hours=2)
