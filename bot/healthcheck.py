@@ -20,18 +20,20 @@ def print_status(settings: Settings, out: TextIO) -> int:
 
     now = utc_now()
     path = sqlite_file(settings.database_url)
-    if path is not None and not os.path.exists(path):
-        report = unreachable(now, f"the file {os.path.abspath(path)} does not exist")
+    try:
+        # the file is looked for first: connecting to a missing one would create it
+        if path is not None and not os.path.exists(path):
+            raise FileNotFoundError(f"the file {os.path.abspath(path)} does not exist")
+        db = make_engine(settings.database_url, create_folder=False)
+    except FileNotFoundError as exc:
+        report = unreachable(now, str(exc))
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        report = unreachable(now, database_error(exc))
     else:
         try:
-            db = make_engine(settings.database_url, create_folder=False)
-        except (ArgumentError, NoSuchModuleError, ValueError) as exc:
-            report = unreachable(now, database_error(exc))
-        else:
-            try:
-                report = read_health(db, now=now, poll_idle_seconds=settings.poll_idle_seconds)
-            finally:
-                db.dispose()
+            report = read_health(db, now=now, poll_idle_seconds=settings.poll_idle_seconds)
+        finally:
+            db.dispose()
     for line in describe(report):
         print(line, file=out)
     return 0 if report.healthy else 1

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import hmac
 import logging
+import os
 import socket
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from bot.engine.health import HealthReport, health_report, unreachable
 from bot.metrics import CONTENT_TYPE, BotCollector, metrics_registry, render
 from bot.redaction import redact
 from bot.settings import SettingsError
-from bot.store.db import session_scope
+from bot.store.db import session_scope, sqlite_file
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,13 @@ def webhook_for(secret: str, application: Application) -> Webhook:
 
 def read_health(db: Engine, *, now: datetime, poll_idle_seconds: float,
                 running_since: datetime | None = None) -> HealthReport:
-    """The health facts, or an unreachable report when the database can't be read (blocking)."""
+    """The health facts, or an unreachable report when the database can't be read (blocking).
+
+    A SQLite file removed under a running bot still answers through the connections open on it,
+    but everything written from then on is lost: its absence is reported as unreachable."""
+    path = sqlite_file(db.url.render_as_string(hide_password=True))
+    if path is not None and not os.path.exists(path):
+        return unreachable(now, f"the file {os.path.abspath(path)} does not exist")
     try:
         with session_scope(db) as session:
             return health_report(session, now=now, poll_idle_seconds=poll_idle_seconds,

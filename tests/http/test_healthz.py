@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import Engine
 
 from bot.http_server import HttpServer, create_app
@@ -62,9 +63,23 @@ async def test_an_unreachable_postgresql_is_503_naming_the_database(db: Engine) 
     assert "pw" not in response.text
 
 
-async def test_a_removed_sqlite_file_is_503(tmp_path: Path) -> None:
+async def test_a_sqlite_file_removed_under_the_running_bot_is_503(db: Engine, database_url: str) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("a SQLite file")
+    path = Path(database_url.removeprefix("sqlite:///"))
+    async with serving(db, now=lambda: NOW, running_since=STARTED) as base:
+        before = await get_health(base)
+        path.unlink()  # the pool's connections still read the removed file
+        after = await get_health(base)
+    assert before.status_code == 200
+    assert after.status_code == 503
+    assert after.json()["database"] == {"reachable": False}
+    assert after.json()["problems"] == [f"database unreachable: the file {path} does not exist"]
+
+
+async def test_a_sqlite_folder_that_is_gone_is_503(tmp_path: Path) -> None:
     folder = tmp_path / "gone"
-    gone = make_engine(f"sqlite:///{folder / 'bot.sqlite3'}", create_folder=False)  # the folder was removed
+    gone = make_engine(f"sqlite:///{folder / 'bot.sqlite3'}", create_folder=False)
     try:
         async with serving(gone, now=lambda: NOW, running_since=STARTED) as base:
             response = await get_health(base)
@@ -146,3 +161,19 @@ async def test_uvicorn_stops_within_the_bots_stop_grace_with_a_keep_alive_connec
             pass
         else:
             raise AssertionError("the server still answers after stop()")
+
+
+async def test_a_port_in_use_is_one_line_naming_http_port(db: Engine) -> None:
+    from bot.http_server import HttpPortError
+
+    app = create_app(db, clock=lambda: NOW, poll_idle_seconds=IDLE, running_since=STARTED,
+                     collector=BotCollector(db, messages_sent=lambda: 0, source_counts=None))
+    first = HttpServer(app, port=0, host="127.0.0.1")
+    await first.start()
+    try:
+        with pytest.raises(HttpPortError) as refused:
+            await HttpServer(app, port=first.port, host="127.0.0.1").start()
+    finally:
+        await first.stop()
+    assert str(refused.value).startswith(f"HTTP_PORT: can't listen on port {first.port} (")
+    assert "\n" not in str(refused.value)
