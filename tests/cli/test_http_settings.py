@@ -85,3 +85,19 @@ def test_status_of_an_unreachable_database_is_exit_1_without_a_traceback(tmp_pat
         "earnings-bot: UNHEALTHY (role: leader)", result.stdout.splitlines()[1], "database: unreachable"]
     assert result.stdout.splitlines()[1].startswith("  problem: database unreachable: ")
     assert not (tmp_path / "nothing-here.sqlite3").exists()
+
+
+def test_the_http_settings_read_their_documented_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.settings import load_settings
+
+    monkeypatch.setenv("HTTP_PORT", "8080")
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_URL", "https://bot.example.com/telegram/webhook")
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    settings = load_settings(_env_file=None)
+    assert settings.http_port == 8080
+    assert settings.telegram_webhook_url == "https://bot.example.com/telegram/webhook"
+    assert settings.telegram_webhook_secret is not None
+    assert settings.telegram_webhook_secret.get_secret_value() == WEBHOOK_SECRET
+    assert WEBHOOK_SECRET not in repr(settings)
+    monkeypatch.delenv("HTTP_PORT")
+    assert load_settings(_env_file=None).http_port is None  # off by default
