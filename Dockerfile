@@ -30,5 +30,12 @@ COPY config ./config
 USER bot
 VOLUME ["/app/data"]
 
+# /healthz and /metrics (and, with TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET, the webhook)
+ENV HTTP_PORT=8080
+EXPOSE 8080
+# No curl in a slim image: Python's urllib asks /healthz (a 503 raises, so the check fails).
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('HTTP_PORT', '8080'), timeout=8)"]
+
 # Needs TELEGRAM_BOT_TOKEN and SEC_USER_AGENT; DATABASE_URL defaults to SQLite in /app/data.
 CMD ["earnings-bot", "run"]

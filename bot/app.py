@@ -34,13 +34,15 @@ from bot.engine.poll import CalendarPoller
 from bot.engine.reminders import due_reminders
 from bot.engine.universe import SOURCE_KEY as UNIVERSE_KEY
 from bot.engine.universe import refresh_universe
+from bot.http_server import HttpServer, create_app, run_webhook, webhook_for
 from bot.kpis import load_kpis
+from bot.metrics import BotCollector
 from bot.scheduler import BackgroundWork, Every, schedule
 from bot.settings import Settings
 from bot.sources.calendar import CalendarSource
 from bot.sources.edgar.client import EdgarClient, sec_rate_limiter
 from bot.sources.finnhub import FinnhubCalendar
-from bot.sources.http import RateLimiter, make_client
+from bot.sources.http import RateLimiter, SourceCounts, make_client
 from bot.sources.nasdaq import NasdaqCalendar
 from bot.store.db import ThreadedTransactions, make_engine, session_scope
 from bot.store.source_state import seconds_until_retry
@@ -77,6 +79,10 @@ class Runtime:
     sender_task: asyncio.Task[None] | None = None  # started in post_init
     company_list_loaded: asyncio.Event = field(default_factory=asyncio.Event)  # the first load ended
     handle_signals: bool = False
+    exit_on_signal: bool = True  # polling: a signal ends run_polling (webhook mode waits on work.stop)
+    started_at: datetime | None = None  # when post_init ran: /healthz gives a fresh start time to poll
+    source_counts: SourceCounts | None = None  # requests and errors per source, for /metrics
+    http_server: HttpServer | None = None  # /healthz, /metrics, the webhook: when HTTP_PORT is set
 
     @property
     def transactions(self) -> ThreadedTransactions:
@@ -225,7 +231,8 @@ def build_application(
 ) -> tuple[Application, Runtime]:
     """Build the python-telegram-bot Application and every part behind it; nothing is left to patch."""
     db = db or make_engine(settings.database_url)
-    http = http or make_client()
+    source_counts = _source_counts(settings) if http is None else None
+    http = http or make_client(counts=source_counts)
     sec_limiter = sec_rate_limiter(settings.sec_rate_per_second)
     wake = asyncio.Event()
     poller = CalendarPoller(ThreadedTransactions(db), list(sources) if sources is not None else calendar_sources(settings, http),
@@ -239,7 +246,7 @@ def build_application(
         detector=edgar_detector(settings, db, http, clock, wake.set, sec_limiter), sender_bot=sender_bot,
         sender=Sender(db, sender_bot, rate_per_second=settings.telegram_rate_per_second,
                       paid_broadcast=settings.telegram_paid_broadcast, clock=clock, stop_grace=STOP_GRACE_SECONDS),
-        wake=wake,
+        wake=wake, source_counts=source_counts,
     )
     application = _telegram_application(settings, runtime, with_jobs=with_jobs)
     commands = UserCommands(
@@ -285,6 +292,10 @@ async def _post_init(application: Application, runtime: Runtime, *, with_jobs: b
     if recovered:
         logger.warning("found %d deliveries in flight from a previous run; each is sent at most once more", recovered)
     runtime.sender_task = asyncio.create_task(runtime.sender.run(runtime.work.stop, wake=runtime.wake))
+    runtime.started_at = runtime.clock()
+    if runtime.settings.http_port is not None:
+        runtime.http_server = _http_server(application, runtime)
+        await runtime.http_server.start()
     if runtime.handle_signals:
         _handle_stop_signals(runtime)
     if with_jobs:
@@ -303,6 +314,8 @@ def _handle_stop_signals(runtime: Runtime) -> None:
             return  # already stopping: a second signal must not cut the shutdown short
         logger.info("received %s: stopping", signal.Signals(signum).name)
         runtime.begin_stop()
+        if not runtime.exit_on_signal:
+            return  # webhook mode: run_webhook is waiting for work.stop
         raise SystemExit  # what python-telegram-bot's own handler does: run_polling shuts down
 
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -312,10 +325,18 @@ def _handle_stop_signals(runtime: Runtime) -> None:
 
 async def _post_stop(runtime: Runtime) -> None:
     runtime.begin_stop()
+    await _stop_http_server(runtime)
+
+
+async def _stop_http_server(runtime: Runtime) -> None:
+    if runtime.http_server is not None:
+        await runtime.http_server.stop()
+        runtime.http_server = None
 
 
 async def _post_shutdown(runtime: Runtime) -> None:
     runtime.begin_stop()
+    await _stop_http_server(runtime)
     running = [*runtime.work.tasks, *([runtime.sender_task] if runtime.sender_task else [])]
     if running:
         _done, pending = await asyncio.wait(running, timeout=SHUTDOWN_WAIT_SECONDS)
@@ -333,3 +354,40 @@ def run_polling(application: Application) -> None:
     if runtime is not None:
         runtime.handle_signals = True
     application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+
+
+def run_bot(application: Application) -> None:
+    """Run the bot until SIGTERM or SIGINT: by long polling, or in webhook mode when
+    TELEGRAM_WEBHOOK_URL is set (Telegram then posts updates to the HTTP server)."""
+    runtime = _RUNTIMES.get(application)
+    if runtime is None or not runtime.settings.telegram_webhook_url:
+        run_polling(application)
+        return
+    runtime.handle_signals = True
+    asyncio.run(serve_webhook(application))
+
+
+async def serve_webhook(application: Application) -> None:
+    """Webhook mode until the bot stops (SIGTERM, or Runtime.begin_stop)."""
+    runtime = _RUNTIMES[application]
+    runtime.exit_on_signal = False  # a signal sets work.stop, which run_webhook waits for
+    secret, url = runtime.settings.telegram_webhook_secret, runtime.settings.telegram_webhook_url or ""
+    await run_webhook(application, url=url, secret=secret.get_secret_value() if secret else "",
+                      stop=runtime.work.stop, before_stop=lambda: _stop_http_server(runtime))
+
+
+def _http_server(application: Application, runtime: Runtime) -> HttpServer:
+    """/healthz and /metrics, and POST /telegram/webhook in webhook mode."""
+    settings, secret = runtime.settings, runtime.settings.telegram_webhook_secret
+    webhook = webhook_for(secret.get_secret_value(), application) if settings.telegram_webhook_url and secret else None
+    collector = BotCollector(runtime.db, messages_sent=lambda: runtime.sender.messages_sent,
+                             source_counts=runtime.source_counts)
+    app = create_app(runtime.db, clock=runtime.clock, poll_idle_seconds=settings.poll_idle_seconds,
+                     running_since=runtime.started_at or runtime.clock(), collector=collector, webhook=webhook)
+    return HttpServer(app, port=settings.http_port or 0)
+
+
+def _source_counts(settings: Settings) -> SourceCounts:
+    """Requests per source, each known by the URL it was given (the longest prefix wins)."""
+    return SourceCounts([(settings.nasdaq_api_url, "nasdaq"), (settings.finnhub_api_url, "finnhub"),
+                         (settings.sec_www_url, "sec"), (settings.sec_data_url, "sec")])

@@ -1,4 +1,4 @@
-"""Command line: `earnings-bot run | demo | console | db upgrade | sync | extract`.
+"""Command line: `earnings-bot run | status | demo | console | db upgrade | sync | extract`.
 
 Every sub-command name is a public interface.
 """
@@ -82,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="earnings-bot", description="Telegram earnings alerts.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("run", help="run the bot (needs TELEGRAM_BOT_TOKEN)")
+    commands.add_parser("status", help="is the bot healthy? what /healthz says; exit 1 when not")
     commands.add_parser("demo", help="replay February 2025 reports through the bot; no token, no network")
     commands.add_parser("console", help="talk to the bot in this terminal; no token, no network")
     db = commands.add_parser("db", help="database schema")
@@ -128,6 +129,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _db(settings, args.action)
     if args.command == "sync":
         return asyncio.run(_sync(settings, args.days))
+    if args.command == "status":
+        from bot.healthcheck import print_status
+
+        return print_status(settings, sys.stdout)
     return _run(settings)
 
 
@@ -221,18 +226,24 @@ def _require_run_settings(settings: Settings) -> None:
             "SEC_USER_AGENT is not set: `run` needs it to know tickers and filings; put your name and "
             "contact e-mail in .env, e.g. SEC_USER_AGENT=Jane Doe jane@example.com"
         )
+    if settings.telegram_webhook_url and settings.telegram_webhook_secret is None:
+        raise SettingsError("TELEGRAM_WEBHOOK_SECRET is not set: webhook mode (TELEGRAM_WEBHOOK_URL) needs the "
+                            "secret Telegram sends with each update; 1-256 letters, digits, _ or -")
+    if settings.telegram_webhook_url and settings.http_port is None:
+        raise SettingsError("HTTP_PORT is not set: webhook mode (TELEGRAM_WEBHOOK_URL) needs the port the bot "
+                            "listens on for /telegram/webhook, e.g. HTTP_PORT=8080")
 
 
 def _run(settings: Settings) -> int:
     from telegram.error import InvalidToken
 
-    from bot.app import build_application, run_polling
+    from bot.app import build_application, run_bot
 
     db = _prepare_database(settings)
     asyncio.run(_reach_telegram(settings))
     application, _runtime = build_application(settings, db=db)
     try:
-        run_polling(application)
+        run_bot(application)
     except InvalidToken:
         raise SettingsError(TOKEN_REJECTED) from None
     return 0

@@ -23,7 +23,10 @@ POLL_IDLE_RANGE = (5, 86400)
 _RANGES = {
     "poll_active_seconds": f"from {POLL_ACTIVE_RANGE[0]} to {POLL_ACTIVE_RANGE[1]} seconds (1 hour)",
     "poll_idle_seconds": f"from {POLL_IDLE_RANGE[0]} to {POLL_IDLE_RANGE[1]} seconds (1 day)",
+    "http_port": "from 1 to 65535",
 }
+# Telegram's rule for a webhook's secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+_WEBHOOK_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 # Newswire feeds read by default (docs/decisions/011): GlobeNewswire's earnings-releases subject feed
@@ -72,6 +75,10 @@ class Settings(BaseSettings):
 
     newswire_feeds: Annotated[tuple[str, ...], NoDecode] = DEFAULT_NEWSWIRE_FEEDS
     ir_feeds_file: str | None = None  # unset: the shipped config/ir_feeds.toml; "none": no IR feeds
+    # The HTTP server (/healthz, /metrics, the Telegram webhook): off unless a port is given.
+    http_port: int | None = Field(default=None, ge=1, le=65535)
+    telegram_webhook_url: str | None = None  # the public URL of /telegram/webhook: webhook mode
+    telegram_webhook_secret: SecretStr | None = None
 
     admin_chat_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     # A TOML file of company KPIs added to (and overriding) the shipped config/kpis.toml.
@@ -84,9 +91,12 @@ class Settings(BaseSettings):
         "sec_data_url",
         "nasdaq_api_url",
         "finnhub_api_url",
+        "telegram_webhook_url",
     )
     @classmethod
-    def _http_url(cls, value: str) -> str:
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
@@ -148,6 +158,13 @@ class Settings(BaseSettings):
         if not _TOKEN_SHAPE.match(token):
             raise ValueError("does not look like a bot token from @BotFather (digits:letters)")
         return SecretStr(token)
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _WEBHOOK_SECRET_SHAPE.match(value.get_secret_value()):
+            raise ValueError("must be 1 to 256 characters: letters, digits, _ and - (Telegram's rule)")
+        return value
 
     @field_validator("log_level")
     @classmethod

@@ -40,6 +40,7 @@ from bot.sandbox.bot_api_spec import (
     utf16_len,
     visible_text,
 )
+from bot.sandbox.bot_api_webhook import WEBHOOK_CONFLICT, LoopbackWebhook, WebhookPusher
 
 __all__ = ["FloodLimits", "LoopbackBotApi", "RecordedCall", "SentMessage"]
 
@@ -79,13 +80,16 @@ class LoopbackBotApi(LoopbackChats):
         self._poll_generation = 0
         self._closing = False
         self._runner: web.AppRunner | None = None
+        self.webhook: LoopbackWebhook | None = None  # set by setWebhook: updates are POSTed there
+        self._pusher = WebhookPusher(self)
         self._handlers: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {
             "getMe": self._get_me, "logOut": self._true, "close": self._true,
             "deleteWebhook": self._delete_webhook, "getUpdates": self._get_updates,
             "sendMessage": self._send_message, "editMessageText": self._edit_message_text,
             "deleteMessage": self._delete_message, "sendChatAction": self._send_chat_action,
             "getChat": self._get_chat, "setMyCommands": self._set_my_commands,
-            "getMyCommands": self._get_my_commands,
+            "getMyCommands": self._get_my_commands, "setWebhook": self._set_webhook,
+            "getWebhookInfo": self._get_webhook_info,
             "answerCallbackQuery": self._answer_callback_query,
         }
 
@@ -117,6 +121,7 @@ class LoopbackBotApi(LoopbackChats):
             return
         self._closing = True
         self._pulse()
+        await self._pusher.stop()
         await self._runner.cleanup()
         self._runner = None
 
@@ -206,7 +211,27 @@ class LoopbackBotApi(LoopbackChats):
     async def _delete_webhook(self, params: dict[str, Any]) -> bool:
         if params.get("drop_pending_updates"):
             self._updates.clear()
+        self.webhook = None
+        await self._pusher.stop()
         return True
+
+    async def _set_webhook(self, params: dict[str, Any]) -> bool:
+        url = str(params["url"])
+        if not url:
+            return await self._delete_webhook(params)
+        if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ApiRefusal(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        self.webhook = LoopbackWebhook(url, params.get("secret_token"), params.get("allowed_updates"))
+        self._pulse()  # a long poll waiting now ends in 409
+        self._pusher.start()
+        return True
+
+    async def _get_webhook_info(self, _params: dict[str, Any]) -> dict[str, Any]:
+        hook = self.webhook
+        return {"url": hook.url if hook else "", "has_custom_certificate": False,
+                "pending_update_count": len(self._updates)}
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         self._poll_generation += 1
@@ -222,6 +247,8 @@ class LoopbackBotApi(LoopbackChats):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(params.get("timeout") or 0, 0)
         while True:
+            if self.webhook is not None:
+                raise ApiRefusal(409, WEBHOOK_CONFLICT)
             if generation != self._poll_generation:
                 raise ApiRefusal(409, CONFLICT)
             ready = [u for u in self._updates if self._wanted(u)][:limit]

@@ -34,6 +34,10 @@ class EntityParseError(ValueError):
 _BUILTIN_FIELDS: dict[str, dict[str, str]] = {
     "getMe": {}, "logOut": {}, "close": {},
     "deleteWebhook": {"drop_pending_updates": "Boolean"},
+    "setWebhook": {"url": "!String", "certificate": "InputFile", "ip_address": "String",
+                   "max_connections": "Integer", "allowed_updates": "Array of String",
+                   "drop_pending_updates": "Boolean", "secret_token": "String"},
+    "getWebhookInfo": {},
     "getUpdates": {"offset": "Integer", "limit": "Integer", "timeout": "Integer",
                    "allowed_updates": "Array of String"},
     "sendMessage": {"chat_id": "!Integer|String", "text": "!String", "parse_mode": "String",

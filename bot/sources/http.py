@@ -11,7 +11,8 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -24,19 +25,60 @@ from bot.redaction import redact
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10)
+
+
+class SourceCounts:
+    """Requests and errors per source, counted on the client's transport: every request of the
+    process's data providers passes there, whoever makes it. A source is known by the longest
+    URL prefix it was given; an error is a network failure, a 429, a 5xx or a 403 (SEC's block)."""
+
+    def __init__(self, prefixes: Sequence[tuple[str, str]]) -> None:
+        self._prefixes = sorted(((url.rstrip("/"), name) for url, name in prefixes), key=lambda p: -len(p[0]))
+        self.requests: Counter[str] = Counter()
+        self.errors: Counter[str] = Counter()
+
+    def source_of(self, url: str) -> str:
+        return next((name for prefix, name in self._prefixes if url.startswith(prefix)), "other")
+
+
+class _CountingTransport(httpx.AsyncBaseTransport):
+    def __init__(self, inner: httpx.AsyncBaseTransport, counts: SourceCounts) -> None:
+        self._inner = inner
+        self._counts = counts
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        source = self._counts.source_of(str(request.url))
+        self._counts.requests[source] += 1
+        try:
+            response = await self._inner.handle_async_request(request)
+        except Exception:  # a cancelled request is no error of the source
+            self._counts.errors[source] += 1
+            raise
+        if response.status_code in (403, 429) or response.status_code >= 500:
+            self._counts.errors[source] += 1
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
 def make_client(
     *, user_agent: str | None = None, headers: Mapping[str, str] | None = None,
     timeout: httpx.Timeout = DEFAULT_TIMEOUT, transport: httpx.AsyncBaseTransport | None = None,
+    counts: SourceCounts | None = None,
 ) -> httpx.AsyncClient:
-    """Create an AsyncClient with gzip and explicit timeouts; proxies from the environment off."""
+    """Create an AsyncClient with gzip and explicit timeouts; proxies from the environment off;
+    requests and errors counted per source in `counts` when given."""
     base_headers = {"Accept-Encoding": "gzip, deflate"}
     if user_agent:
         base_headers["User-Agent"] = user_agent
     base_headers.update(headers or {})
+    if counts is not None:
+        transport = _CountingTransport(transport or httpx.AsyncHTTPTransport(limits=LIMITS, trust_env=False), counts)
     return httpx.AsyncClient(
         headers=base_headers, timeout=timeout, transport=transport, trust_env=False,
-        follow_redirects=True,
-        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        follow_redirects=True, limits=LIMITS,
     )
 
 

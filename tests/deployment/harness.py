@@ -32,7 +32,7 @@ FINNHUB_KEY = "deploy-test-finnhub-key"
 SEC_USER_AGENT = "Test Runner test@example.com"
 # What a deployer would have in the environment and we must not pass on.
 STRIPPED_PREFIXES = ("TELEGRAM_", "SEC_", "FINNHUB_", "DATABASE_", "POLL_", "NASDAQ_", "ADMIN_", "PTB_",
-                     "LOG_LEVEL", "PYTHONPATH", "PYTHONHOME")
+                     "LOG_LEVEL", "PYTHONPATH", "PYTHONHOME", "HTTP_PORT")
 
 NVDA_CIK, ALPHABET_CIK = 1045810, 1652044
 COMPANY_TICKERS = [  # SEC's order, roughly by market value; GOOGL and GOOG share Alphabet's CIK
@@ -164,10 +164,12 @@ class Deployment:
             env["POLL_IDLE_SECONDS"] = str(idle_seconds)
         return env
 
-    async def start(self, *, finnhub: bool = False, idle_seconds: float | None = None) -> BotProcess:
-        """Start `earnings-bot run` in an empty working directory."""
+    async def start(self, *, finnhub: bool = False, idle_seconds: float | None = None,
+                    extra_env: dict[str, str] | None = None) -> BotProcess:
+        """Start `earnings-bot run` in an empty working directory (extra_env: more settings)."""
+        env = {**self.env(finnhub=finnhub, idle_seconds=idle_seconds), **(extra_env or {})}
         process = await asyncio.create_subprocess_exec(
-            str(self.command), "run", cwd=self.workdir, env=self.env(finnhub=finnhub, idle_seconds=idle_seconds),
+            str(self.command), "run", cwd=self.workdir, env=env,
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         )
         bot = BotProcess(process)

@@ -68,7 +68,8 @@ async def running_bot(
         await server.start()
     try:
         # time runs fast here: poll intervals below the bounds a deployment may set, past validation
-        fast = {k: settings.pop(k) for k in ("poll_active_seconds", "poll_idle_seconds") if k in settings}
+        # and HTTP_PORT 0: a free port, the one bound is runtime.http_server.port
+        fast = {k: settings.pop(k) for k in ("poll_active_seconds", "poll_idle_seconds", "http_port") if k in settings}
         config = Settings(
             telegram_bot_token=SecretStr(TOKEN), telegram_api_url=server.base_url,
             database_url=database_url, _env_file=None, **settings,  # type: ignore[call-arg]

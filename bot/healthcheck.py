@@ -1,0 +1,68 @@
+"""`earnings-bot status`: the facts /healthz serves, for a terminal; exit 1 when unhealthy."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import TextIO
+
+from bot.domain.market_time import as_utc, utc_now
+from bot.engine.health import HealthReport, unreachable
+from bot.http_server import database_error, read_health
+from bot.settings import Settings
+
+
+def print_status(settings: Settings, out: TextIO) -> int:
+    """Print the health of the bot's database, sources and sender; return 0 healthy, 1 not."""
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    from bot.store.db import make_engine, sqlite_file
+
+    now = utc_now()
+    path = sqlite_file(settings.database_url)
+    try:
+        # the file is looked for first: connecting to a missing one would create it
+        if path is not None and not os.path.exists(path):
+            raise FileNotFoundError(f"the file {os.path.abspath(path)} does not exist")
+        db = make_engine(settings.database_url, create_folder=False)
+    except FileNotFoundError as exc:
+        report = unreachable(now, str(exc))
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        report = unreachable(now, database_error(exc))
+    else:
+        try:
+            report = read_health(db, now=now, poll_idle_seconds=settings.poll_idle_seconds)
+        finally:
+            db.dispose()
+    for line in describe(report):
+        print(line, file=out)
+    return 0 if report.healthy else 1
+
+
+def describe(report: HealthReport) -> list[str]:
+    """The report as lines for a terminal."""
+    now = report.checked_at
+    lines = [f"earnings-bot: {'healthy' if report.healthy else 'UNHEALTHY'} (role: {report.role})"]
+    lines += [f"  problem: {problem}" for problem in report.problems]
+    if not report.database_reachable:
+        lines.append("database: unreachable")
+        return lines
+    lines.append("database: reachable")
+    lines.append(f"sender lag: {report.sender_lag_seconds:.0f} s (the oldest due message's wait)")
+    lines.append(f"last poll: {_when(report.last_poll_at, now)}; companies watched: {report.watched_companies}")
+    for source in report.sources:
+        line = f"source {source.key}: last success {_when(source.last_success_at, now)}"
+        if source.last_error:
+            line += f"; last error: {source.last_error}"
+        if source.backing_off_until:
+            line += f"; backing off until {as_utc(source.backing_off_until):%Y-%m-%d %H:%M:%S} UTC"
+        lines.append(line)
+    return lines
+
+
+def _when(moment: datetime | None, now: datetime) -> str:
+    if moment is None:
+        return "never"
+    seconds = max((as_utc(now) - as_utc(moment)).total_seconds(), 0)
+    ago = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
+    return f"{as_utc(moment):%Y-%m-%d %H:%M:%S} UTC ({ago} ago)"
