@@ -33,11 +33,11 @@ from bot.sources.feeds.client import FeedReader, Validators
 from bot.sources.finnhub import FinnhubCalendar
 from bot.sources.http import RateLimiter, make_client
 from bot.store.db import ThreadedTransactions, session_scope
-from bot.store.tables import Delivery, SourceArrival
+from bot.store.tables import Delivery, EarningsEvent, EventDate, SourceArrival
 from bot.telegram.replies import status_text
 from tests.conftest import BOT_API_SPEC, FIXTURES
 from tests.engine.helpers import OUTBOX, Clock, add_company, watching_chat
-from tests.sources.feeds.samples import NVDA_RESULTS
+from tests.sources.feeds.samples import NVDA_CALL, NVDA_RESULTS
 
 AGENT = "Jane Doe jane@example.com"
 KEY = "finnhub-test-key"
@@ -327,3 +327,28 @@ async def test_status_shows_which_source_came_first_and_its_lag(world: World) ->
         text = status_text(status_report(session, now=world.clock.now, sec_configured=True, finnhub_configured=True))
     assert "GlobeNewswire: first 1/1" in text.splitlines()
     assert "SEC EDGAR: first 0/1, median lag 82 s" in text.splitlines()
+
+
+async def test_a_date_announcement_confirms_the_day_and_no_calendar_moves_it(world: World) -> None:
+    # NVDA_CALL: "will host a conference call on Wednesday, February 26, at 2 p.m. PT (5 p.m. ET)"
+    with Session(world.db) as session:
+        add_company(session)
+        watching_chat(session, WATCHERS[0], "NVDA")
+        session.commit()
+    world.calendars.finnhub_rows = [finnhub_row("NVDA", date(2025, 2, 25), eps=0.8512, quarter=4, year=2025)]
+    world.clock.now = datetime(2025, 1, 29, 22, 0, tzinfo=UTC)
+    await world.poller.poll(date(2025, 1, 29), date(2025, 3, 5), ["NVDA"], mode="active")
+    world.feeds.publish("/globenewswire/rss", globenewswire_rss([NVDA_CALL]))
+
+    await world.feed_poll(datetime(2025, 1, 29, 22, 5, tzinfo=UTC))
+    await world.poller.poll(date(2025, 1, 29), date(2025, 3, 5), ["NVDA"], mode="active")  # still says Feb 25
+    await world.sender.drain_once()
+
+    with session_scope(world.db) as session:
+        [event] = session.exec(select(EarningsEvent)).all()
+        assert (event.report_date, event.timing, event.date_status) == (date(2025, 2, 26), "amc", "confirmed")
+        assert event.date_source == "release:GlobeNewswire"
+        [announced] = [d for d in session.exec(select(EventDate)).all() if d.source == "release:GlobeNewswire"]
+        assert announced.date_status == "confirmed"
+    [moved] = [text for text in world.phone(WATCHERS[0]) if text.startswith("📅")]
+    assert "Wed Feb 26, 2025, after the close" in moved and "GlobeNewswire" in moved, moved
