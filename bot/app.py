@@ -173,10 +173,10 @@ def feed_poller(
     if not settings.sec_user_agent or not (settings.newswire_feeds or ir_feeds):
         return None
     contact = settings.sec_user_agent
-    limiter = RateLimiter(5.0)
 
     def reader(validators: Mapping[str, Validators]) -> FeedReader:
-        return FeedReader(http, contact=contact, limiter=limiter, validators=validators)
+        # each feed is asked at most once per POLL_ACTIVE_SECONDS, each on its own site: no shared pace
+        return FeedReader(http, contact=contact, validators=validators)
 
     return FeedPoller(ThreadedTransactions(db), reader, wires=settings.newswire_feeds, ir_feeds=ir_feeds,
                       outbox=OUTBOX, active_seconds=settings.poll_active_seconds,

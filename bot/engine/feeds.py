@@ -137,18 +137,34 @@ class FeedPoller:
         reader = self.reader({feed.url: validators for feed, validators, _first in plan.feeds})
         reads = await reader.fetch_all(feed.url for feed, _v, _f in plan.feeds)
         outcome.requests += len(reads)
+        releases = await self.transactions.run(self._record_reads, plan, reads, outcome)
+        done = await self._read_releases(reader, releases, outcome)
+        await self.transactions.run(self._finish_reads, plan, reads, reader.validators, done, releases)
+        return outcome
+
+    def _record_reads(
+        self, session: Session, plan: FeedPlan, reads: Mapping[str, FeedRead | SourceError], outcome: FeedOutcome,
+    ) -> list[Release]:
+        """Every feed's answer in one transaction: failures back off, new items are decided."""
+        releases: list[Release] = []
         for feed, _validators, first in plan.feeds:
             answer = reads[feed.url]
             if isinstance(answer, SourceError):
-                await self.transactions.run(self._failed, feed, answer, outcome)
-                continue
-            releases = await self.transactions.run(self._record_read, feed, answer, first, plan, outcome)
-            done = await self._read_releases(reader, releases, outcome)
-            await self.transactions.run(self._finish_read, feed, reader.validators.get(feed.url), done, releases)
-        await self.transactions.run(self._log_stale)
-        if outcome.alerts and self.on_alerts is not None:
-            self.on_alerts()
-        return outcome
+                self._failed(session, feed, answer, outcome)
+            else:
+                releases += self._record_read(session, feed, answer, first, plan, outcome)
+        return releases
+
+    def _finish_reads(
+        self, session: Session, plan: FeedPlan, reads: Mapping[str, FeedRead | SourceError],
+        validators: Mapping[str, Validators], done: set[tuple[str, str]], releases: list[Release],
+    ) -> None:
+        for feed, _v, _first in plan.feeds:
+            if not isinstance(reads[feed.url], SourceError):
+                mine = [r for r in releases if r.feed.key == feed.key]
+                handled = [r.item.guid for r in mine if (feed.key, r.item.guid) in done]
+                self._finish_read(session, feed, validators.get(feed.url), handled, mine)
+        self._log_stale(session)
 
     def _plan(self, session: Session) -> FeedPlan:
         watched = _watched(session)
@@ -188,27 +204,38 @@ class FeedPoller:
         mark_seen(session, feed, [item.guid for item in items if item.guid not in waiting], now)
         return releases
 
-    async def _read_releases(self, reader: FeedReader, releases: list[Release], outcome: FeedOutcome) -> list[str]:
-        """Read each results item's page once and enter its figures; return the guids done with."""
-        done: list[str] = []
-        for release in releases:
-            try:
-                content = await reader.page(release.item.link)
-                outcome.requests += 1
-                extracted = await asyncio.to_thread(extract_figures, content)
-                figures = [f.as_figure() for f in extracted.figures]
-            except SourceError as exc:
-                outcome.errors.append(f"{release.feed.name}: {exc}")
-                logger.info("feeds: the release page of %s could not be read: %s", release.feed.name, exc)
-                if not (isinstance(exc, SourceUnavailable) and (exc.retry_after or 0) >= GIVE_UP_PAGE_AFTER):
-                    continue  # read again next poll (the feed's validators are not kept meanwhile)
-                figures = []
-            except Exception:  # noqa: BLE001 - a page we can't read must not stop the others
-                logger.exception("feeds: unreadable release page %s", release.item.link)
-                figures = []
-            outcome.alerts += await self.transactions.run(self._apply, release, figures)
-            done.append(release.item.guid)
+    async def _read_releases(
+        self, reader: FeedReader, releases: list[Release], outcome: FeedOutcome,
+    ) -> set[tuple[str, str]]:
+        """Read every results item's page at once, then enter each one's figures (in feed order);
+        return the (feed, guid) of the items done with."""
+        read = await asyncio.gather(*(self._figures(reader, release, outcome) for release in releases))
+        done: set[tuple[str, str]] = set()
+        for release, figures in zip(releases, read, strict=True):
+            if figures is None:
+                continue  # read again next poll (the feed's validators are not kept meanwhile)
+            alerts = await self.transactions.run(self._apply, release, figures)
+            outcome.alerts += alerts
+            if alerts and self.on_alerts is not None:
+                self.on_alerts()  # on the event loop: the sender's wake-up event is not thread-safe
+            done.add((release.feed.key, release.item.guid))
         return done
+
+    async def _figures(self, reader: FeedReader, release: Release, outcome: FeedOutcome) -> list[Figure] | None:
+        """The figures of a results item's page; None to try again later, [] when given up."""
+        try:
+            content = await reader.page(release.item.link)
+            outcome.requests += 1
+            extracted = await asyncio.to_thread(extract_figures, content)
+        except SourceError as exc:
+            outcome.errors.append(f"{release.feed.name}: {exc}")
+            logger.info("feeds: the release page of %s could not be read: %s", release.feed.name, exc)
+            given_up = isinstance(exc, SourceUnavailable) and (exc.retry_after or 0) >= GIVE_UP_PAGE_AFTER
+            return [] if given_up else None
+        except Exception:  # noqa: BLE001 - a page we can't read must not stop the others
+            logger.exception("feeds: unreadable release page %s", release.item.link)
+            return []
+        return [f.as_figure() for f in extracted.figures]
 
     def _apply(self, session: Session, release: Release, figures: list[Figure]) -> int:
         evaluations = apply_feed_release(
