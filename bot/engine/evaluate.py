@@ -169,9 +169,7 @@ def _mark_reported(session: Session, event: EarningsEvent, figures: list[Reporte
 
 def _heading(company: Company, event: EarningsEvent, filing: Filing | None, race: list[SourceArrival]) -> Heading:
     """The link of the 8-K and of the first feed that carried the release; the earliest public moment."""
-    sec = next((a.seen_at for a in race if a.source == SEC_NAME), None)
-    # a feed's link when it came before the 8-K: one that only confirms it changes nothing
-    feed = next((a for a in race if a.url and (filing is None or sec is None or a.seen_at <= sec)), None)
+    feed = _leading_feed(filing, race)
     links: list[tuple[str, str]] = [(feed.url, f"Release on {feed.source}")] if feed and feed.url else []
     if filing is not None:
         links.append((filing.url, f"{filing.form} on SEC EDGAR"))
@@ -182,6 +180,13 @@ def _heading(company: Company, event: EarningsEvent, filing: Filing | None, race
         source_url=links[0][0] if links else None, source_label=links[0][1] if links else None,
         reported_at=min(moments) if moments else None, more_links=tuple(links[1:]),
     )
+
+
+def _leading_feed(filing: Filing | None, race: list[SourceArrival]) -> SourceArrival | None:
+    """The first feed that carried the release, when it came before the 8-K: a feed that only
+    confirms the 8-K changes nothing users read."""
+    sec = next((a.seen_at for a in race if a.source == SEC_NAME), None)
+    return next((a for a in race if a.url and (filing is None or sec is None or a.seen_at <= sec)), None)
 
 
 def _priority(row: ReportedFigure) -> tuple[int, int]:
