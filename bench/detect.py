@@ -2,6 +2,7 @@
 
     uv run python -m bench.detect                       # 50 filings over 10 minutes, real time
     uv run python -m bench.detect --time-scale 10       # the same contest ten times faster
+    uv run python -m bench.detect --contest race --time-scale 10   # wire, IR feed and 8-K (bench/race.py)
 
 The whole bot runs (build_application: scheduler jobs, EDGAR detector, outbox, sender) against a
 loopback EDGAR and a loopback Telegram Bot API. 50 watched companies are due to report today; each
@@ -94,10 +95,11 @@ def prepare_database(url: str, entries: list[TickerEntry]) -> None:
     db.dispose()
 
 
-async def run_bot(contender: Contender, url: str, stop: asyncio.Event) -> None:
+async def run_bot(contender: Contender, url: str, stop: asyncio.Event, **extra: object) -> None:
     settings = Settings(
         telegram_bot_token=SecretStr(TOKEN), telegram_api_url=contender.api.base_url, database_url=url,
         sec_user_agent=AGENT, sec_www_url=contender.edgar.url, sec_data_url=contender.edgar.url,
+        newswire_feeds=extra.pop("newswire_feeds", ()), ir_feeds_file=extra.pop("ir_feeds_file", "none"),
         _env_file=None,  # type: ignore[call-arg]
     ).model_copy(update={  # scaled time: intervals below the bounds a deployment may set, past validation
         "poll_active_seconds": contender.poll_seconds,
@@ -210,10 +212,20 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=600, help="seconds over which filings appear (real time)")
     parser.add_argument("--time-scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--contest", choices=("edgar", "race"), default="edgar",
+                        help="edgar: ours against a fixed 60-second poll; race: wire, IR feed and 8-K, "
+                             "ours with feeds against an EDGAR-only bot")
     args = parser.parse_args()
     SCALE.k = args.time_scale
     logging.basicConfig(level=logging.ERROR)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    if args.contest == "race":
+        from bench import detect  # run as __main__, this module is imported again by bench.race
+        from bench.race import race_async, race_report
+
+        detect.SCALE.k = SCALE.k
+        race_report(asyncio.run(race_async(args.filings, args.window / SCALE.k, args.seed)), args.filings)
+        return
     results = asyncio.run(main_async(args.filings, args.window / SCALE.k, args.seed))
     report(results, args.filings)
 

@@ -10,7 +10,7 @@ import contextlib
 import logging
 import signal
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,6 +30,7 @@ from bot.delivery.transport import AiohttpRequest
 from bot.domain.market_time import utc_now
 from bot.engine.confirm import confirm_reported_events
 from bot.engine.detect import EdgarDetector
+from bot.engine.feeds import FeedPoller
 from bot.engine.poll import CalendarPoller
 from bot.engine.reminders import due_reminders
 from bot.engine.universe import SOURCE_KEY as UNIVERSE_KEY
@@ -41,6 +42,8 @@ from bot.scheduler import BackgroundWork, Every, schedule
 from bot.settings import Settings
 from bot.sources.calendar import CalendarSource
 from bot.sources.edgar.client import EdgarClient, sec_rate_limiter
+from bot.sources.feeds.client import FeedReader, Validators
+from bot.sources.feeds.ir_feeds import load_ir_feeds
 from bot.sources.finnhub import FinnhubCalendar
 from bot.sources.http import RateLimiter, SourceCounts, make_client
 from bot.sources.nasdaq import NasdaqCalendar
@@ -83,6 +86,7 @@ class Runtime:
     started_at: datetime | None = None  # when post_init ran: /healthz gives a fresh start time to poll
     source_counts: SourceCounts | None = None  # requests and errors per source, for /metrics
     http_server: HttpServer | None = None  # /healthz, /metrics, the webhook: when HTTP_PORT is set
+    feeds: FeedPoller | None = None  # newswire and IR feeds; None when off
 
     @property
     def transactions(self) -> ThreadedTransactions:
@@ -127,6 +131,8 @@ def scheduled_work(runtime: Runtime) -> list[Every]:
                 runtime.transactions, detector.client, outbox=OUTBOX, clock=runtime.clock, on_alerts=runtime.wake_sender,
             ), max(settings.poll_idle_seconds, 600), first=60),
         ]
+    if runtime.feeds is not None:
+        plan.append(Every("poll-feeds", lambda: poll_feeds(runtime.feeds), settings.poll_active_seconds, first=1))
     return plan
 
 
@@ -167,6 +173,36 @@ async def poll_edgar(detector: EdgarDetector) -> None:
     if outcome.new_filings or outcome.errors:
         logger.info("edgar poll requests=%d filings=%d alerts=%d errors=%s", outcome.requests,
                     outcome.new_filings, outcome.alerts, outcome.errors[:3])
+
+
+async def poll_feeds(feeds: FeedPoller | None) -> None:
+    """Read the newswire and IR feeds when the interval for the current mode has passed."""
+    if feeds is None:
+        return
+    outcome = await feeds.tick()
+    if outcome.new_items or outcome.errors:
+        logger.info("feed poll requests=%d items=%d alerts=%d errors=%s", outcome.requests, outcome.new_items,
+                    outcome.alerts, outcome.errors[:3])
+
+
+def feed_poller(
+    settings: Settings, db: Engine, http: httpx.AsyncClient, clock: Callable[[], datetime],
+    on_alerts: Callable[[], None],
+) -> FeedPoller | None:
+    """Return the newswire and IR feed poller, or None when no feed is configured or SEC_USER_AGENT
+    (the contact every feed request names) is not set."""
+    ir_feeds = load_ir_feeds(settings.ir_feeds_file)
+    if not settings.sec_user_agent or not (settings.newswire_feeds or ir_feeds):
+        return None
+    contact = settings.sec_user_agent
+
+    def reader(validators: Mapping[str, Validators]) -> FeedReader:
+        # each feed is asked at most once per POLL_ACTIVE_SECONDS, each on its own site: no shared pace
+        return FeedReader(http, contact=contact, validators=validators)
+
+    return FeedPoller(ThreadedTransactions(db), reader, wires=settings.newswire_feeds, ir_feeds=ir_feeds,
+                      outbox=OUTBOX, active_seconds=settings.poll_active_seconds,
+                      idle_seconds=settings.poll_idle_seconds, clock=clock, on_alerts=on_alerts)
 
 
 def read_next_reports(runtime: Runtime, tickers: Sequence[str]) -> None:
@@ -246,7 +282,7 @@ def build_application(
         detector=edgar_detector(settings, db, http, clock, wake.set, sec_limiter), sender_bot=sender_bot,
         sender=Sender(db, sender_bot, rate_per_second=settings.telegram_rate_per_second,
                       paid_broadcast=settings.telegram_paid_broadcast, clock=clock, stop_grace=STOP_GRACE_SECONDS),
-        wake=wake, source_counts=source_counts,
+        wake=wake, source_counts=source_counts, feeds=feed_poller(settings, db, http, clock, wake.set),
     )
     application = _telegram_application(settings, runtime, with_jobs=with_jobs)
     commands = UserCommands(

@@ -13,7 +13,7 @@ from bot.domain.figures import Basis, Figure, Metric, Unit
 from bot.domain.market_time import NEW_YORK, TIMING_LABELS, Timing
 from bot.domain.moments import ReportMoment, describe_moment, describe_time
 from bot.domain.verdicts import Comparison, EventVerdict, Verdict
-from bot.engine.alerts import DateChangeNotice, FilingNotice, ResultReport, RevisionNotice
+from bot.engine.alerts import DateChangeNotice, Disputed, FilingNotice, ResultReport, RevisionNotice
 
 CURRENCY_PREFIX = {"USD": "$", "CNY": "RMB", "RMB": "RMB", "EUR": "€", "GBP": "£", "JPY": "¥", "HKD": "HK$"}
 VERDICT_MARK = {
@@ -174,12 +174,19 @@ def render_result(report: ResultReport, zone: ZoneInfo = NEW_YORK, own: Sequence
     if facts:
         lines.append("")
         lines.append("Reported: " + escape(" · ".join(facts)))
-    if not report.headline and not report.others:
+    lines.extend(disputed_line(d) for d in report.disputed)
+    if not report.headline and not report.others and not report.disputed:
         lines.append(NO_CONSENSUS)
     if report.source_url:
-        label = escape(report.source_label or "Source")
-        lines.append(f'<a href="{escape(report.source_url, quote=True)}">{label}</a>')
+        links = [(report.source_url, report.source_label or "Source"), *report.more_links]
+        lines.append(" · ".join(f'<a href="{escape(url, quote=True)}">{escape(label)}</a>' for url, label in links))
     return "\n".join(lines)
+
+
+def disputed_line(disputed: Disputed) -> str:
+    """Return '⚠️ EPS: figures differ between sources ($0.89 GlobeNewswire, $0.98 SEC EDGAR), not judged'."""
+    values = ", ".join(f"{format_value(figure)} {source}" for figure, source in disputed.values)
+    return escape(f"⚠️ {metric_name(disputed.metric)}: figures differ between sources ({values}), not judged")
 
 
 def _fact_name(figure: Figure) -> str:

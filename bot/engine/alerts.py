@@ -18,6 +18,14 @@ from bot.domain.verdicts import Comparison, EventVerdict
 
 
 @dataclass(frozen=True)
+class Disputed:
+    """A figure the release's sources state differently: shown with each value, judged on none."""
+
+    metric: str
+    values: tuple[tuple[Figure, str], ...]  # (the figure, the source as users know it), first first
+
+
+@dataclass(frozen=True)
 class ResultReport:
     """Everything a result alert says, gathered by the engine."""
 
@@ -34,6 +42,8 @@ class ResultReport:
     source_label: str | None = None
     reported_at: datetime | None = None
     revision: int = 1
+    more_links: tuple[tuple[str, str], ...] = ()  # (url, label) after source_url's
+    disputed: list[Disputed] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -29,12 +29,28 @@ from bot.domain.figures import (
 )
 from bot.domain.market_time import Timing, as_utc
 from bot.domain.verdicts import Comparison, InlineBand, compare, event_verdict, headline_comparisons
-from bot.engine.alerts import ResultAlert, ResultReport
+from bot.engine.alerts import Disputed, ResultAlert, ResultReport
 from bot.engine.own_results import own_number_groups
 from bot.engine.ports import Outbox
+from bot.engine.race import (
+    SEC_NAME,
+    arrival_name,
+    arrivals,
+    disputed_figures,
+    figure_key,
+    note_arrivals,
+)
 from bot.store.companies import issuer_watchers
 from bot.store.figures import latest_expectations
-from bot.store.tables import Alert, Company, EarningsEvent, EventState, Filing, ReportedFigure
+from bot.store.tables import (
+    Alert,
+    Company,
+    EarningsEvent,
+    EventState,
+    Filing,
+    ReportedFigure,
+    SourceArrival,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -60,10 +76,12 @@ class Heading:
     source_url: str | None = None
     source_label: str | None = None
     reported_at: datetime | None = None
+    more_links: tuple[tuple[str, str], ...] = ()
 
 
 def result_report(
-    heading: Heading, actuals: Sequence[Figure], expectations: Sequence[Expectation], band: InlineBand
+    heading: Heading, actuals: Sequence[Figure], expectations: Sequence[Expectation], band: InlineBand,
+    disputed: Sequence[Disputed] = (),
 ) -> ResultReport:
     """Return what a result alert says: each expectation against its comparable figure, the
     headline verdict, and the figures nothing was expected of."""
@@ -78,7 +96,7 @@ def result_report(
         timing=heading.timing, verdict=event_verdict(headline), headline=headline,
         others=[c for c in comparisons if id(c) not in compared], reported=list(actuals),
         uncompared=_dedupe(uncompared), source_url=heading.source_url, source_label=heading.source_label,
-        reported_at=heading.reported_at,
+        reported_at=heading.reported_at, more_links=heading.more_links, disputed=list(disputed),
     )
 
 
@@ -86,22 +104,25 @@ def evaluate_event(
     session: Session, event: EarningsEvent, *, outbox: Outbox, now: datetime, band: InlineBand | None = None
 ) -> Evaluation:
     """Compare the event's reported figures with its expectations and publish the result."""
-    rows = session.exec(select(ReportedFigure).where(ReportedFigure.event_id == event.id)).all()
-    figures = chosen_figures(list(rows))
+    rows = list(session.exec(select(ReportedFigure).where(ReportedFigure.event_id == event.id)).all())
+    figures = chosen_figures(rows)
     if not any(f.metric in HEADLINE_METRICS for f in figures):
         return Evaluation(None, None)
     company = session.get(Company, event.company_id)
     assert company is not None and event.id is not None
     reported_at = _mark_reported(session, event, figures, now)
+    note_arrivals(session, event, now=now)
     expectations = latest_expectations(session, event.id, until=reported_at)  # consensus: no chat's own
     for row in expectations:
         if row.frozen_at is None:
             row.frozen_at = now
             session.add(row)
-    filing = _source_filing(session, figures)
-    actuals = [f.to_domain().figure for f in figures]
+    doubtful = disputed_figures(rows)  # never judged on a figure the release's sources state differently
+    filing = _source_filing(session, rows)
+    actuals = [f.to_domain().figure for f in figures if figure_key(f) not in doubtful]
     band = band or in_line_band()
-    report = result_report(_heading(company, event, filing), actuals, [r.to_domain() for r in expectations], band)
+    report = result_report(_heading(company, event, filing, arrivals(session, event.id)), actuals,
+                           [r.to_domain() for r in expectations], band, _disputed(doubtful))
     audience = tuple(issuer_watchers(session, company))
     own = own_number_groups(session, event.id, audience, until=reported_at,
                             compare_all=lambda given: tuple(_comparisons(actuals, given, band)))
@@ -110,6 +131,15 @@ def evaluate_event(
         filing_id=filing.id if filing else None, audience=audience, own=own,
     ), now=now)
     return Evaluation(published.alert, report, is_correction=published.is_correction)
+
+
+def _disputed(doubtful: dict[tuple[str, str | None, str, str | None], list[ReportedFigure]]) -> list[Disputed]:
+    return [
+        Disputed(metric=group[0].metric, values=tuple(
+            (row.to_domain().figure, arrival_name(row.source) or row.source)
+            for row in sorted(group, key=lambda r: (as_utc(r.reported_at), r.id or 0))))
+        for group in doubtful.values()
+    ]
 
 
 def in_line_band() -> InlineBand:
@@ -138,14 +168,26 @@ def _mark_reported(session: Session, event: EarningsEvent, figures: list[Reporte
     return reported_at
 
 
-def _heading(company: Company, event: EarningsEvent, filing: Filing | None) -> Heading:
+def _heading(company: Company, event: EarningsEvent, filing: Filing | None, race: list[SourceArrival]) -> Heading:
+    """The link of the 8-K and of the first feed that carried the release; the earliest public moment."""
+    feed = _leading_feed(filing, race)
+    links: list[tuple[str, str]] = [(feed.url, f"Release on {feed.source}")] if feed and feed.url else []
+    if filing is not None:
+        links.append((filing.url, f"{filing.form} on SEC EDGAR"))
+    moments = [as_utc(m) for m in (filing.accepted_at if filing else None, feed.published_at if feed else None) if m]
     return Heading(
         ticker=company.ticker, company_name=company.name, period_label=event.period_label,
         timing=Timing(event.timing) if event.timing in Timing._value2member_map_ else Timing.UNKNOWN,
-        source_url=filing.url if filing else None,
-        source_label=f"{filing.form} on SEC EDGAR" if filing else None,
-        reported_at=filing.accepted_at if filing else None,
+        source_url=links[0][0] if links else None, source_label=links[0][1] if links else None,
+        reported_at=min(moments) if moments else None, more_links=tuple(links[1:]),
     )
+
+
+def _leading_feed(filing: Filing | None, race: list[SourceArrival]) -> SourceArrival | None:
+    """The first feed that carried the release, when it came before the 8-K: a feed that only
+    confirms the 8-K changes nothing users read."""
+    sec = next((a.seen_at for a in race if a.source == SEC_NAME), None)
+    return next((a for a in race if a.url and (filing is None or sec is None or a.seen_at <= sec)), None)
 
 
 def _priority(row: ReportedFigure) -> tuple[int, int]:
@@ -183,8 +225,9 @@ def _dedupe(figures: list[Figure]) -> list[Figure]:
     return list(seen.values())
 
 
-def _source_filing(session: Session, figures: list[ReportedFigure]) -> Filing | None:
-    accessions = [f.accession for f in figures if f.accession]
+def _source_filing(session: Session, rows: list[ReportedFigure]) -> Filing | None:
+    """The filing of the most trusted figures that came with one (the 8-K's before the 10-Q's)."""
+    accessions = [f.accession for f in sorted(rows, key=_priority) if f.accession]
     if not accessions:
         return None
     return session.exec(select(Filing).where(Filing.accession == accessions[0])).first()

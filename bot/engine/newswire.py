@@ -9,6 +9,8 @@ Rules (docs/decisions/011-newswire-feeds.md):
 - An item matching no watched company, or two, is ignored (and counted by the caller).
 - A date announcement is for the company's unreported event nearest the announced day (within
   EVENT_WINDOW), or for no known event yet (event_id None); a day that has passed says nothing.
+- Results of an event already reported say nothing new; the decision names the event, so the
+  caller can note that this source confirms it.
 - Results alert only when the company has an unreported event near the release (within
   EVENT_WINDOW of the day it was published, New York calendar), the item was published within
   the last RESULTS_MAX_AGE, and the feed is not being read for the first time: the items already
@@ -61,6 +63,7 @@ class Ignored:
     item: FeedItem
     reason: Skip
     ticker: str | None = None
+    event_id: int | None = None  # REPORTED: the event it speaks of, which the caller may confirm
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +136,7 @@ def _results(item: FeedItem, ticker: str, events: Sequence[EventRef], *, now: da
     if event is None:
         return Ignored(item, Skip.NO_EVENT, ticker)
     if event.reported:
-        return Ignored(item, Skip.REPORTED, ticker)
+        return Ignored(item, Skip.REPORTED, ticker, event.event_id)
     return ResultsPublished(item, ticker, event.event_id)
 
 

@@ -16,6 +16,7 @@ from bot.domain.periods import period_key_for
 from bot.engine.alerts import FilingAlert, FilingNotice
 from bot.engine.evaluate import Evaluation, evaluate_event
 from bot.engine.ports import Outbox
+from bot.engine.race import RELEASE_PREFIX, record_arrival
 from bot.engine.sync import has_period_key, label_for_company
 from bot.store.companies import issuer_watchers, share_class_ids
 from bot.store.event_dates import record_event_date
@@ -222,3 +223,23 @@ def link_notice_to_event(session: Session, filing: Filing, event: EarningsEvent)
                col(Alert.event_id).is_(None))
         .values(event_id=event.id)
     )
+
+
+def apply_feed_release(
+    session: Session, event_id: int, *, source: str, published_at: datetime, url: str, figures: list[Figure],
+    outbox: Outbox, now: datetime,
+) -> list[Evaluation]:
+    """Store the figures a newswire or IR feed's release page gave (source "release:<feed name>") on
+    the event the item speaks of, note the feed's arrival, and evaluate: the first source to show a
+    result starts the alert, a later one edits it only when it changes what it says."""
+    event = session.get(EarningsEvent, event_id)
+    if event is None:
+        return []
+    if event.reported_at is None or as_utc(published_at) < as_utc(event.reported_at):
+        event.reported_at = published_at  # the bar freezes at the first public moment
+        session.add(event)
+    for figure in figures:
+        record_reported(session, event, figure, source=RELEASE_PREFIX + source, reported_at=published_at)
+    session.flush()
+    record_arrival(session, event, source, seen_at=now, published_at=published_at, url=url)
+    return [evaluate_event(session, event, outbox=outbox, now=now)]

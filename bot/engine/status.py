@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.engine.feed_state import stale_reason
+from bot.engine.race import RaceLine, race_stats
 from bot.store.source_state import CALENDAR_ASKED_PREFIX
 from bot.store.tables import Delivery, DeliveryStatus, SourceState
 
@@ -20,6 +22,7 @@ class SourceHealth:
     last_success_at: datetime | None
     last_error: str | None
     backing_off_until: datetime | None
+    stale: str | None = None  # a feed with no new item for 30 days, or failing for an hour: why
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class StatusReport:
     pending_messages: int
     sec_configured: bool
     finnhub_configured: bool
+    race: list[RaceLine] = field(default_factory=list)  # which source showed results first, 30 days
 
 
 def status_report(session: Session, *, now: datetime, sec_configured: bool, finnhub_configured: bool) -> StatusReport:
@@ -42,12 +46,12 @@ def status_report(session: Session, *, now: datetime, sec_configured: bool, finn
         select(func.count()).select_from(Delivery).where(Delivery.status == DeliveryStatus.PENDING)
     ).one()
     return StatusReport(
-        sources=[_health(state, now) for state in states], pending_messages=pending,
-        sec_configured=sec_configured, finnhub_configured=finnhub_configured,
+        sources=[_health(session, state, now) for state in states], pending_messages=pending,
+        sec_configured=sec_configured, finnhub_configured=finnhub_configured, race=race_stats(session, now=now),
     )
 
 
-def _health(state: SourceState, now: datetime) -> SourceHealth:
+def _health(session: Session, state: SourceState, now: datetime) -> SourceHealth:
     error_is_newer = state.last_error and (
         not state.last_success_at or (state.last_error_at or now) > state.last_success_at
     )
@@ -55,4 +59,5 @@ def _health(state: SourceState, now: datetime) -> SourceHealth:
         key=state.key, last_success_at=state.last_success_at,
         last_error=state.last_error if error_is_newer else None,
         backing_off_until=state.backoff_until if state.backoff_until and state.backoff_until > now else None,
+        stale=stale_reason(session, state, now),
     )

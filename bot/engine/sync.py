@@ -283,6 +283,8 @@ def _may_reschedule(event: EarningsEvent, row: CalendarRow, *, today: date, prec
     """May this row set the event's date and timing? A date a source confirms outranks estimates."""
     if not event.date_source or row.source == event.date_source:
         return True
+    if event.date_source.startswith("release:") and event.report_date is not None and event.report_date >= today:
+        return False  # the company's own announcement (a wire or IR feed) outranks every calendar
     confirmed = event.date_status == DateStatus.CONFIRMED
     if row.confirmed != confirmed and (event.report_date is None or event.report_date >= today):
         return row.confirmed

@@ -18,6 +18,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.sandbox.net import bound_port
+
 
 def nasdaq_row(symbol: str, *, eps: str = "", estimates: str = "N/A", time: str = "time-after-hours",
                quarter: str = "Jan/2025", name: str | None = None) -> dict[str, str]:
@@ -66,7 +68,7 @@ class FakeCalendars:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        port = bound_port(site)
         self.url = f"http://127.0.0.1:{port}"
         return self
 

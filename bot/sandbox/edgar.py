@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from bot.sandbox.net import bound_port
+
 NEW_YORK = ZoneInfo("America/New_York")
 ITEM_TITLES = {
     "1.01": "Entry into a Material Definitive Agreement",
@@ -86,7 +88,7 @@ class LoopbackEdgar:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=1024)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        port = bound_port(site)
         self.url = f"http://127.0.0.1:{port}"
         return self
 

@@ -27,6 +27,8 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from bot.sandbox.net import bound_port
+
 RSS_TYPE = "application/rss+xml; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 NEW_YORK = ZoneInfo("America/New_York")
@@ -42,6 +44,7 @@ class Release:
     organization: str = ""
     number: int = 3033375
     links: tuple[tuple[str, str], ...] = ()  # (text, href) appended as a paragraph of links
+    url: str = ""  # the release page's address (a loopback page); the service's own form when empty
 
     def slug(self) -> str:
         return "-".join("".join(c if c.isalnum() else " " for c in self.title).split())
@@ -61,7 +64,7 @@ def globenewswire_rss(releases: list[Release], *, title: str = "GlobeNewswire - 
     """GlobeNewswire's subject feed: escaped HTML, dc:identifier and dc:contributor, 'HH:MM GMT'."""
     items = []
     for r in releases:
-        url = f"https://www.globenewswire.com/news-release/{r.published:%Y/%m/%d}/{r.number}/0/en/{r.slug()}.html"
+        url = r.url or f"https://www.globenewswire.com/news-release/{r.published:%Y/%m/%d}/{r.number}/0/en/{r.slug()}.html"
         items.append(
             f'<item><guid isPermaLink="true">{url}</guid><link>{url}</link>'
             '<category domain="https://www.globenewswire.com/rss/subjectcode">Earnings Releases and Operating Results</category>'
@@ -84,7 +87,7 @@ def prnewswire_rss(releases: list[Release], *, title: str = "PR Newswire: Financ
     """PR Newswire's category feed: a plain-text lead, a -0500 (New York) offset."""
     items = []
     for r in releases:
-        url = f"https://www.prnewswire.com/news-releases/{r.slug().lower()}-{r.number}.html"
+        url = r.url or f"https://www.prnewswire.com/news-releases/{r.slug().lower()}-{r.number}.html"
         stamp = format_datetime(r.published.astimezone(NEW_YORK))
         lead = " ".join(r.paragraphs)
         items.append(
@@ -123,7 +126,7 @@ def q4_rss(releases: list[Release], *, company: str = "Meta Platforms, Inc.",
     """A Q4-style IR site's /rss/pressrelease.aspx: CDATA HTML, New York offsets."""
     items = []
     for r in releases:
-        url = f"https://{host}/investor-news/press-release-details/{r.published:%Y}/{r.slug()}/default.aspx"
+        url = r.url or f"https://{host}/investor-news/press-release-details/{r.published:%Y}/{r.slug()}/default.aspx"
         stamp = format_datetime(r.published.astimezone(NEW_YORK))
         items.append(
             f"<item><title>{escape(r.title)}</title><link>{url}</link>"
@@ -142,7 +145,7 @@ def atom_feed(releases: list[Release], *, title: str = "Apple Newsroom",
     """An IR newsroom's Atom feed: the default namespace, HTML content, only <updated> dates."""
     entries = []
     for r in releases:
-        url = f"{base}{r.published:%Y/%m}/{r.slug().lower()}/"
+        url = r.url or f"{base}{r.published:%Y/%m}/{r.slug().lower()}/"
         entries.append(
             f"<entry><id>tag:newsroom,{r.published:%Y-%m-%d}:{r.number}</id><title>{escape(r.title)}</title>"
             f"<updated>{r.published.astimezone(NEW_YORK).isoformat()}</updated>"
@@ -199,7 +202,7 @@ class FakeFeeds:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        port = bound_port(site)
         self.url = f"http://127.0.0.1:{port}"
         return self
 
@@ -215,6 +218,11 @@ class FakeFeeds:
         etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
         self._feeds[path] = _Feed(body, kind, stamp, etag)
         return self.url + path
+
+    def publish_page(self, path: str, html: str | bytes) -> str:
+        """Serve a release page (HTML) at path from now on; return its URL."""
+        body = html.encode("utf-8") if isinstance(html, str) else html
+        return self.publish(path, body, content_type="text/html; charset=utf-8")
 
     def fail(self, path: str, status: int, *, retry_after: str | None = None) -> None:
         """Answer path with status from now on (until `heal`)."""

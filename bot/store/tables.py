@@ -350,3 +350,31 @@ class SourceState(_Table, table=True):
     last_error_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     backoff_until: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     failures: int = 0
+
+
+class SourceArrival(_Table, table=True):
+    """When one source first showed an event's result: the race between wires, IR feeds, EDGAR and
+    calendars, kept for /status (docs/decisions/011)."""
+
+    __tablename__ = "source_arrival"
+    __table_args__ = (UniqueConstraint("event_id", "source"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(sa_column=_fk("earnings_event.id", index=False))
+    source: str = Field(max_length=64)  # as users know it: "GlobeNewswire", "SEC EDGAR", "Nasdaq"
+    url: str | None = Field(default=None, max_length=500)  # the release page, when the source has one
+    published_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    seen_at: datetime = Field(sa_column=_timestamp(index=True))  # when the bot first saw it
+    lag_seconds: float = 0.0  # behind the first source of the event (0 for the first)
+    agrees: bool | None = None  # its figures equal the first source's on every shared metric; None: nothing shared
+
+
+class FeedItemSeen(_Table, table=True):
+    """A newswire or IR feed item already looked at (by a digest of its feed and guid)."""
+
+    __tablename__ = "feed_item_seen"
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(max_length=64, unique=True, index=True)
+    feed: str = Field(max_length=64, index=True)  # the feed's source_state key
+    seen_at: datetime = Field(sa_column=_timestamp())

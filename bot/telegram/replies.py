@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.market_time import NEW_YORK
 from bot.domain.moments import ReportMoment, describe_moment, describe_time, is_exchange_zone
 from bot.engine.preferences import SWITCHES, ChatSettings, QuietSetting, announcement_kinds
+from bot.engine.race import RaceLine
 from bot.engine.status import StatusReport
 from bot.engine.subscriptions import (
     MAX_TICKERS_PER_COMMAND,
@@ -186,6 +187,14 @@ def quiet_text(quiet: QuietSetting, *, changed: bool = False) -> str:
             f"{held} until they end. <code>/quiet off</code> ends them.")
 
 
+def race_line(line: RaceLine) -> str:
+    """Return 'GlobeNewswire: first 12/15, median lag 74 s' (no lag when it was always first)."""
+    text = f"{line.source}: first {line.first}/{line.events}"
+    if line.median_lag_seconds is not None:
+        text += f", median lag {line.median_lag_seconds:.0f} s"
+    return escape(text)
+
+
 def status_text(report: StatusReport, zone: ZoneInfo = NEW_YORK) -> str:
     """Return the /status reply: each source's last success or error, and the pending deliveries."""
     lines = ["<b>Status</b>"]
@@ -203,6 +212,11 @@ def status_text(report: StatusReport, zone: ZoneInfo = NEW_YORK) -> str:
             line += "no success yet"
         if source.last_error:
             line += f"; last error: {escape(source.last_error[:120])}"
+        if source.stale:
+            line += f"; ⚠️ stale: {escape(source.stale)}"
         lines.append(line)
+    if report.race:
+        lines.append("<b>First with results (30 days)</b>")
+        lines.extend(race_line(line) for line in report.race)
     lines.append(f"Messages waiting to be sent: {report.pending_messages}")
     return "\n".join(lines)

@@ -144,7 +144,8 @@ class Deployment:
     calendars: FakeCalendars
     processes: list[BotProcess] = field(default_factory=list)
 
-    def env(self, *, finnhub: bool = False, idle_seconds: float | None = None) -> dict[str, str]:
+    def env(self, *, finnhub: bool = False, idle_seconds: float | None = None,
+            extra: dict[str, str] | None = None) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(STRIPPED_PREFIXES)}
         env.update({
             "TELEGRAM_BOT_TOKEN": TOKEN,
@@ -157,17 +158,20 @@ class Deployment:
             "DATABASE_URL": self.database_url,
             "POLL_ACTIVE_SECONDS": "1",
             "LOG_LEVEL": "INFO",
+            "NEWSWIRE_FEEDS": "none",  # no real newswire or IR site: a test names its loopback feeds
+            "IR_FEEDS_FILE": "none",
         })
         if finnhub:
             env["FINNHUB_API_KEY"] = FINNHUB_KEY
         if idle_seconds is not None:
             env["POLL_IDLE_SECONDS"] = str(idle_seconds)
+        env.update(extra or {})
         return env
 
     async def start(self, *, finnhub: bool = False, idle_seconds: float | None = None,
                     extra_env: dict[str, str] | None = None) -> BotProcess:
         """Start `earnings-bot run` in an empty working directory (extra_env: more settings)."""
-        env = {**self.env(finnhub=finnhub, idle_seconds=idle_seconds), **(extra_env or {})}
+        env = self.env(finnhub=finnhub, idle_seconds=idle_seconds, extra=extra_env)
         process = await asyncio.create_subprocess_exec(
             str(self.command), "run", cwd=self.workdir, env=env,
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,

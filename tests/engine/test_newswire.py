@@ -58,11 +58,11 @@ def test_results_published_more_than_a_day_ago_say_nothing() -> None:
     assert decide_item(item, COMPANIES, [NVDA_EVENT], now=later, first_read=False) == Ignored(item, Skip.TOO_OLD, "NVDA")
 
 
-def test_results_of_an_event_already_reported_say_nothing() -> None:
+def test_results_of_an_event_already_reported_say_nothing_but_name_the_event() -> None:
     item = item_of(globenewswire_rss([NVDA_RESULTS]))
     reported = replace(NVDA_EVENT, reported=True)
     assert decide_item(item, COMPANIES, [reported], now=JUST_AFTER, first_read=False) == Ignored(
-        item, Skip.REPORTED, "NVDA")
+        item, Skip.REPORTED, "NVDA", reported.event_id)
 
 
 def test_results_without_an_event_near_them_say_nothing() -> None:

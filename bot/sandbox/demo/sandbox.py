@@ -83,6 +83,7 @@ async def sandbox(clock: Callable[[], datetime], *, database_url: str | None = N
                 telegram_bot_token=SecretStr(SANDBOX_TOKEN), telegram_api_url=api.base_url,
                 database_url=url, sec_user_agent=SANDBOX_SEC_AGENT, sec_www_url=edgar.url,
                 sec_data_url=edgar.url, finnhub_api_key=None,
+                newswire_feeds=(), ir_feeds_file="none",  # the sandbox reads no real newswire or IR site
                 _env_file=None,
             )
             application, runtime = build_application(

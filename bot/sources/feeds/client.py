@@ -36,6 +36,7 @@ BLOCKED_RETRY_AFTER = 900.0  # a 403 is a block: at least 15 minutes
 BUSY_RETRY_AFTER = 60.0  # 429 / 5xx without a Retry-After
 GONE_RETRY_AFTER = 3600.0  # 404 / 410: the feed moved; an hourly look is enough
 MAX_BODY = 5_000_000  # bytes; a feed is tens of kilobytes
+_PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 _ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"
 
 
@@ -105,6 +106,14 @@ class FeedReader:
             etag=response.headers.get("ETag"), last_modified=response.headers.get("Last-Modified"),
         )
         return FeedRead(url, parsed.items, parsed.skipped)
+
+    async def page(self, url: str) -> bytes:
+        """Read a release's page (the link of a feed item) once, with the same identity and failures."""
+        response = await _get(self._client, url, {**self._headers, "Accept": _PAGE_ACCEPT}, self._limiter)
+        _raise_for_status(response, url)
+        if len(response.content) > MAX_BODY:
+            raise SourceDataInvalid(f"feeds: {redact(url)} answered {len(response.content)} bytes, not a release")
+        return response.content
 
     async def fetch_all(self, urls: Iterable[str]) -> dict[str, FeedRead | SourceError]:
         """Read every feed at once; a feed that fails gives its error, the others their items."""
