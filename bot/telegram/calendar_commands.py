@@ -16,7 +16,7 @@ from telegram.ext import ContextTypes
 
 from bot.domain.market_time import utc_now
 from bot.engine import calendar_view
-from bot.store.db import session_scope
+from bot.store.db import ThreadedTransactions
 from bot.telegram import calendar_replies
 from bot.telegram.commands import COMPANY_LIST_WAIT_SECONDS, reply_long
 
@@ -40,11 +40,7 @@ class CalendarCommands:
         self.ask_calendars = ask_calendars  # starts reading these companies' next reports; its task
 
     async def _in_session(self, work: Callable[[Session], T]) -> T:
-        def run() -> T:
-            with session_scope(self.db) as session:
-                return work(session)
-
-        return await asyncio.to_thread(run)
+        return await ThreadedTransactions(self.db).run(work)
 
     async def upcoming_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The watchlist's reports in the next DAYS days (7 unless told), grouped by the chat's day."""

@@ -21,7 +21,7 @@ from bot.domain.moments import zone_of
 from bot.domain.reminder_times import parse_span
 from bot.engine import chat_zone, preferences, status, subscriptions
 from bot.engine.preferences import ChatSettings
-from bot.store.db import session_scope
+from bot.store.db import ThreadedTransactions
 from bot.telegram import replies
 
 logger = logging.getLogger(__name__)
@@ -46,11 +46,7 @@ class UserCommands:
         self.sources_configured = sources_configured  # (SEC EDGAR, Finnhub), for /status
 
     async def _in_session(self, work: Callable[[Session], T]) -> T:
-        def run() -> T:
-            with session_scope(self.db) as session:
-                return work(session)
-
-        return await asyncio.to_thread(run)
+        return await ThreadedTransactions(self.db).run(work)
 
     async def start_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Register the chat (or turn its alerts back on) and explain the bot."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
@@ -16,7 +15,7 @@ from telegram.ext import ContextTypes
 from bot.domain.market_time import utc_now
 from bot.engine import own_numbers
 from bot.kpis import KpiDefinitions
-from bot.store.db import session_scope
+from bot.store.db import ThreadedTransactions
 from bot.telegram.expect_replies import (
     EXPECT_USAGE,
     STALE_CHOICE,
@@ -39,11 +38,7 @@ class ExpectCommands:
         self.clock = clock
 
     async def _in_session(self, work: Callable[[Session], T]) -> T:
-        def run() -> T:
-            with session_scope(self.db) as session:
-                return work(session)
-
-        return await asyncio.to_thread(run)
+        return await ThreadedTransactions(self.db).run(work)
 
     async def expect_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """`/expect TICKER METRIC VALUE [PERIOD]` or `/expect TICKER METRIC clear`."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from html import escape
@@ -17,7 +16,7 @@ from bot.domain.market_time import utc_now
 from bot.domain.moments import describe_instant, zone_of
 from bot.domain.zones import EXAMPLES
 from bot.engine import chat_zone
-from bot.store.db import session_scope
+from bot.store.db import ThreadedTransactions
 
 T = TypeVar("T")
 
@@ -30,11 +29,7 @@ class TimeCommands:
         self.clock = clock
 
     async def _in_session(self, work: Callable[[Session], T]) -> T:
-        def run() -> T:
-            with session_scope(self.db) as session:
-                return work(session)
-
-        return await asyncio.to_thread(run)
+        return await ThreadedTransactions(self.db).run(work)
 
     async def timezone_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Show the chat's zone and local time (no argument), or set it (/timezone Asia/Shanghai)."""
