@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from bot.domain.verdicts import NO_VERDICT, Comparison, InlineBand
 
 BASIS_POINTS = Decimal(100)  # per percent
+SHOWN = Decimal("0.1")  # surprises are shown to a tenth of a percent
 MAX_BAND_BP = 1000  # 10%: wider than that, nothing is a beat or a miss
 MAX_MIN_SURPRISE_BP = 5000  # 50%
 BAND_CHOICES = (100, 200, 300, 500)  # besides the default, the band buttons offer these
@@ -23,7 +24,7 @@ MIN_SURPRISE_CHOICES = (100, 200, 300, 500, 1000)  # besides off
 DEFAULT_WORDS = frozenset({"default", "normal", "reset"})
 OFF_WORDS = frozenset({"off", "none", "0", "0%", "no"})
 
-_PERCENT = re.compile(r"^±?\s*(\d{1,2}(?:[.,]\d{1,2})?)\s*%?$")
+_PERCENT = re.compile(r"^±?\s*([0-9]{1,2}(?:[.,][0-9]{1,2})?)\s*%?$")
 
 
 def parse_percent_bp(text: str) -> int | None:
@@ -79,7 +80,8 @@ def is_small_surprise(headline: Iterable[Comparison], min_surprise_bp: int) -> b
     result without any (nothing comparable, or no percentage) is never taken for a small one."""
     if min_surprise_bp <= 0:
         return False
-    surprises = [abs(c.surprise_percent) for c in headline
+    # as the alert shows them (+6.0% for 5.95%): a result that reads "+6.0%" is not under 6%
+    surprises = [abs(c.surprise_percent).quantize(SHOWN, rounding=ROUND_HALF_UP) for c in headline
                  if c.verdict not in NO_VERDICT and c.surprise_percent is not None]
     limit = Decimal(min_surprise_bp) / BASIS_POINTS
     return bool(surprises) and max(surprises) < limit
