@@ -15,7 +15,16 @@ from bot.engine.subscriptions import get_chat
 from bot.store.figures import record_reported
 from bot.store.tables import Alert, Delivery, saved_id
 from tests.engine.helpers import NOW, OUTBOX, revenue
-from tests.engine.test_own_numbers import ALICE, BOB, CAROL, DAVE, expect, report, scheduled, texts_by_chat
+from tests.engine.test_own_numbers import (
+    ALICE,
+    BOB,
+    CAROL,
+    DAVE,
+    expect,
+    report,
+    scheduled,
+    texts_by_chat,
+)
 
 # NVDA reports EPS $0.89 against $0.84 (+6.0%) and revenue $39.33B against $37.72B (+4.3%).
 
