@@ -27,7 +27,7 @@ COMMANDS = (
     ("next", "Any company's next report: /next NVDA"),
     ("expect", "Your own number for a report: /expect NVDA eps 0.90"),
     ("expectations", "Your own numbers beside the consensus"),
-    ("settings", "Reminders, weekly preview, revisions, filings besides results (officers, insiders...)"),
+    ("settings", "Alert kinds, reminders, in-line band, minimum surprise, time zone, quiet hours"),
     ("quiet", "Quiet hours: /quiet 22:00-07:00, /quiet off"),
     ("timezone", "Your time zone for report times: /timezone Shanghai"),
     ("status", "Data sources and delivery health"),
@@ -44,7 +44,7 @@ WELCOME = (
     "/upcoming: their reports in the next 7 days; /next NVDA: any company's next report\n"
     "/unwatch NVDA: stop following\n"
     "/timezone Shanghai: see report times in your time zone (New York's until you set one)\n"
-    "/settings: reminders the evening before and the morning of each report, the Sunday preview, estimate revisions\n"
+    "/settings: alert kinds, reminders, the Sunday preview, your in-line band and minimum surprise\n"
     "/quiet 22:00-07:00: quiet hours, only results come then\n"
     "/stop: pause all alerts; /start resumes\n"
     "/help: all commands"
