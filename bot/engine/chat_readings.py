@@ -10,7 +10,6 @@ the result everyone reads.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import datetime
 
 from sqlmodel import Session
@@ -31,23 +30,36 @@ def chat_readings(
     """Return the groups of chats that read the result their own way (own numbers, own band), and
     the chats for which the result is under their minimum surprise (sent without a sound)."""
     thresholds = chat_thresholds(session, audience)
-    by_band: dict[InlineBand, list[int]] = {}
-    for chat_pk in audience:
-        own = thresholds.get(chat_pk)
-        by_band.setdefault(band_of(own.in_line_band_bp, band) if own else band, []).append(chat_pk)
+    numbers = own_number_groups(session, event_id, audience, until=until, compare_all=_judged_by(compare_all, band))
+    by_band: dict[InlineBand, set[int]] = {}
+    for chat_pk, own in thresholds.items():
+        chats_band = band_of(own.in_line_band_bp, band)
+        if chats_band != band:
+            by_band.setdefault(chats_band, set()).add(chat_pk)
+    if not by_band:
+        return numbers, _silent(thresholds, {}, report)
     groups: list[OwnNumbers] = []
     readings: dict[int, ResultReport] = {}
-    for chats_band, chat_pks in by_band.items():
-        banded = report if chats_band == band else report_for(chats_band)
-        numbers = own_number_groups(session, event_id, chat_pks, until=until,
-                                    compare_all=_judged_by(compare_all, chats_band))
+    banded_chats: dict[int, InlineBand] = {pk: b for b, pks in by_band.items() for pk in pks}
+    banded_reports = {b: report_for(b) for b in by_band}
+    for group in numbers:  # each group split by band: the default's chats keep it as it is
+        split: dict[InlineBand, list[int]] = {}
+        for pk in group.chat_pks:
+            split.setdefault(banded_chats.get(pk, band), []).append(pk)
+        for chats_band, pks in split.items():
+            if chats_band == band:
+                groups.append(OwnNumbers(tuple(pks), group.comparisons, group.report))
+                continue
+            banded = banded_reports[chats_band]
+            comparisons = compare_all([c.expectation for c in group.comparisons], chats_band)
+            groups.append(OwnNumbers(tuple(pks), comparisons, None if banded == report else banded))
+    with_numbers = {pk for group in numbers for pk in group.chat_pks}
+    for chats_band, chats in by_band.items():
+        banded = banded_reports[chats_band]
         if banded == report:
-            groups.extend(numbers)
             continue
-        readings.update(dict.fromkeys(chat_pks, banded))
-        with_numbers = {pk for group in numbers for pk in group.chat_pks}
-        groups.extend(replace(group, report=banded) for group in numbers)
-        rest = tuple(pk for pk in chat_pks if pk not in with_numbers)
+        readings.update(dict.fromkeys(chats, banded))
+        rest = tuple(sorted(chats - with_numbers))
         if rest:
             groups.append(OwnNumbers(rest, (), banded))
     return tuple(groups), _silent(thresholds, readings, report)

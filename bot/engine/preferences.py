@@ -16,8 +16,6 @@ from bot.domain.thresholds import MAX_BAND_BP, MAX_MIN_SURPRISE_BP
 from bot.engine.subscriptions import get_chat, register_chat
 from bot.store.tables import Chat, ChatStatus, Watch
 
-_CHUNK = 5000  # chat ids per IN (...) list
-
 
 def announcement_kinds() -> tuple[AnnouncementKind, ...]:
     """Return the kinds of announcements a chat can opt into, in the catalog's order."""
@@ -184,18 +182,17 @@ class Thresholds:
 
 
 def chat_thresholds(session: Session, chat_pks: Sequence[int]) -> dict[int, Thresholds]:
-    """Return the thresholds of those of these chats (primary keys) that set their own."""
-    found: dict[int, Thresholds] = {}
-    pks = list(chat_pks)
-    for start in range(0, len(pks), _CHUNK):
-        rows = session.exec(
-            select(Chat.id, Chat.in_line_band_bp, Chat.min_surprise_bp).where(
-                col(Chat.id).in_(pks[start:start + _CHUNK]),
-                or_(col(Chat.in_line_band_bp).is_not(None), col(Chat.min_surprise_bp) > 0),
-            )
-        ).all()
-        found.update({pk: Thresholds(band, minimum) for pk, band, minimum in rows if pk is not None})
-    return found
+    """Return the thresholds of those of these chats (primary keys) that set their own.
+
+    One read of the chats with settings of their own (few), not an IN list of a result's whole
+    audience (tens of thousands)."""
+    audience = set(chat_pks)
+    rows = session.exec(
+        select(Chat.id, Chat.in_line_band_bp, Chat.min_surprise_bp).where(
+            or_(col(Chat.in_line_band_bp).is_not(None), col(Chat.min_surprise_bp) > 0),
+        )
+    ).all()
+    return {pk: Thresholds(band, minimum) for pk, band, minimum in rows if pk in audience}
 
 
 def set_switch(session: Session, chat_id: int, name: str, enabled: bool, *, now: datetime,

@@ -89,6 +89,9 @@ class SettingsCommands:
             return
         page = await self._in_session(self._page(chat, action, pages.page_of(action)))
         await query.answer(_short(page.text) if not isinstance(action, OpenPage) else None)
+        if query.message is None or not query.message.is_accessible:  # too old for Telegram to show us
+            await context.bot.send_message(chat.id, page.text, parse_mode="HTML", reply_markup=page.keyboard)
+            return
         try:
             await query.edit_message_text(page.text, parse_mode="HTML", reply_markup=page.keyboard)
         except BadRequest as exc:

@@ -70,15 +70,20 @@ def test_a_band_that_judges_as_the_default_does_is_no_text_of_its_own(db: Engine
 def test_the_chats_band_judges_its_own_numbers_too(db: Engine) -> None:
     with Session(db) as session:
         event = scheduled(session)
-        for chat in (ALICE, BOB):
+        for chat in (ALICE, BOB, CAROL):
             expect(session, chat, "eps", "0.90")
-        set_band(session, ALICE, 200, now=NOW)
+        set_band(session, ALICE, 200, now=NOW)  # the headline reads as by default, her own number does not
+        set_band(session, CAROL, 700, now=NOW)  # both differ
         report(session, event)
         evaluation = evaluate_event(session, event, outbox=OUTBOX, now=NOW + timedelta(hours=7))
         assert evaluation.alert is not None
         texts = texts_by_chat(session, evaluation.alert)
         assert "EPS $0.89 vs $0.90 yours (-1.1%) ➖ in line" in texts[ALICE]
+        assert texts[ALICE].startswith("🟢 <b>NVDA beat")
         assert "EPS $0.89 vs $0.90 yours (-1.1%) ❌ miss" in texts[BOB]
+        assert "EPS $0.89 vs $0.90 yours (-1.1%) ➖ in line" in texts[CAROL]
+        assert texts[CAROL].startswith("⚪ <b>NVDA in line")
+        assert "yours" not in texts[DAVE] and texts[DAVE].startswith("🟢 <b>NVDA beat")
 
 
 def test_a_result_under_the_minimum_surprise_is_delivered_once_without_a_sound(db: Engine) -> None:
