@@ -236,7 +236,7 @@ def _band(view: SettingsView) -> tuple[str, list[list[InlineKeyboardButton]]]:
     lines = [
         "<b>In-line band</b>",
         "How close to the estimate counts as <i>in line</i> rather than a beat or a miss. Your band is "
-        "used for revenue, other amounts and EPS, in your alerts only; growth rates keep the default.",
+        "used for revenue, other amounts and EPS, in this chat's alerts only; growth rates keep the default.",
         f"Now: <b>{escape(band_text(current, view.default_band))}</b>",
         "",
         f"Another value: <code>/settings band 1.5%</code> (0% to {percent_text(MAX_BAND_BP)}), "
