@@ -41,13 +41,22 @@ class Job:
     folded: tuple[bool, ...]
     attempts: int
     edit: EditPlan | None = None
+    # per delivery: sent without a notification sound (a result under the chat's minimum surprise)
+    silent: tuple[bool, ...] = ()
 
     def without(self, indexes: set[int]) -> Job:
         """Return the job minus the deliveries at these positions."""
         keep = [i for i in range(len(self.delivery_ids)) if i not in indexes]
         return replace(self, delivery_ids=tuple(self.delivery_ids[i] for i in keep),
                        texts=tuple(self.texts[i] for i in keep),
-                       folded=tuple(self.folded[i] for i in keep))
+                       folded=tuple(self.folded[i] for i in keep),
+                       silent=tuple(self.silent[i] for i in keep if i < len(self.silent)))
+
+    def is_silent(self, positions: Sequence[int]) -> bool:
+        """Whether a message carrying these positions goes without a sound: every alert it shows
+        (a folded notice shows nothing of its own) asked for that."""
+        shown = [i for i in positions if not self.folded[i]]
+        return bool(shown) and all(i < len(self.silent) and self.silent[i] for i in shown)
 
     def as_new_message(self) -> Job:
         """Return the job as a plain send (the message it meant to edit is gone)."""
@@ -145,7 +154,7 @@ def _due_rows(connection: Connection, now: datetime, chat_pks: list[int]) -> Seq
         select(
             _delivery.c.id, _delivery.c.chat_pk, _delivery.c.alert_id, _delivery.c.attempts,
             shown_text(), _alert.c.replaces_alert_id, _alert.c.kind, _alert.c.filing_id,
-            _alert.c.expires_at, _alert.c.event_id, _alert.c.dedup_key,
+            _alert.c.expires_at, _alert.c.event_id, _alert.c.dedup_key, _delivery.c.silent,
         )
         .join(_alert, _alert.c.id == _delivery.c.alert_id)
         .where(
@@ -181,7 +190,8 @@ def _jobs(
             continue
         plan = plans.get(row.id)
         if plan is not None:
-            jobs.append(Job(row.chat_pk, chosen[row.chat_pk], (row.id,), (row.text,), (False,), row.attempts, plan))
+            jobs.append(Job(row.chat_pk, chosen[row.chat_pk], (row.id,), (row.text,), (False,), row.attempts, plan,
+                            silent=(bool(row.silent),)))
         else:
             by_chat[row.chat_pk].append(row)
     jobs.extend(_message_job(chat_pk, chosen[chat_pk], chat_rows, told) for chat_pk, chat_rows in by_chat.items())
@@ -200,4 +210,5 @@ def _message_job(chat_pk: int, chat_id: int, rows: list[Any], told: set[tuple[in
         tuple(folded_into_result(row, told) for row in rows),
         # the freshest alert's count: an alert that joined late still gets every try
         min(row.attempts for row in rows),
+        silent=tuple(bool(row.silent) for row in rows),
     )

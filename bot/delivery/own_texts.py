@@ -32,3 +32,11 @@ def write_own_texts(session: Session, alert_id: int, groups: Sequence[tuple[Sequ
             session.exec(update(Delivery).where(col(Delivery.id).in_(ids)).values(text=render(zone)))
             rendered += 1
     return rendered
+
+
+def mark_silent(session: Session, alert_id: int, chat_pks: Sequence[int]) -> None:
+    """Send the alert to these chats without a notification sound (Delivery.silent)."""
+    pks = list(chat_pks)
+    for start in range(0, len(pks), 5000):
+        session.exec(update(Delivery).where(col(Delivery.alert_id) == alert_id,
+                                            col(Delivery.chat_pk).in_(pks[start:start + 5000])).values(silent=True))

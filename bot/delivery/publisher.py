@@ -2,8 +2,9 @@
 
 Once for New York (the alert's text), and once more for each other zone among its chats whose
 reading differs (the time of a report): those chats' deliveries carry their own text. A result
-is rendered once more for each (zone, own numbers) group of the chats that set numbers of their own
-with /expect (bot.delivery.own_texts).
+is rendered once more for each (zone, own numbers, own in-line band) group of the chats that set
+numbers of their own with /expect or a band with /settings (bot.delivery.own_texts); a chat for which
+it is under its minimum surprise gets it without a sound.
 
 A result is one alert per report (dedup key ``result:<event>:<fingerprint of what it says>``).
 When a later evaluation would read differently, a correction replaces the text of the messages
@@ -23,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from bot.delivery.outbox import enqueue_alert, enqueue_broadcast, enqueue_correction
-from bot.delivery.own_texts import write_own_texts
+from bot.delivery.own_texts import mark_silent, write_own_texts
 from bot.delivery.render import render_date_change, render_filing, render_result, render_revision
 from bot.delivery.render_reminders import render_preview, render_reminder
 from bot.domain.moments import zone_of
@@ -96,12 +97,19 @@ def _publish_result(session: Session, alert: ResultAlert, now: datetime) -> Publ
 
 
 def _own_texts(session: Session, written: Alert | None, alert: ResultAlert, report: ResultReport) -> None:
-    """Chats with own numbers get the result with their "yours" lines, per zone and group."""
-    if written is None or written.id is None or not alert.own:
+    """Chats with own numbers get the result with their "yours" lines, chats with their own in-line
+    band the result as it judges, per zone and group; chats under their minimum surprise get it
+    without a sound."""
+    if written is None or written.id is None:
+        return
+    if alert.silent:
+        mark_silent(session, written.id, alert.silent)
+    if not alert.own:
         return
 
     def group_text(group: OwnNumbers) -> Callable[[str], str]:
-        return _in_zone(lambda zone: render_result(report, zone, own=group.comparisons))
+        banded = report if group.report is None else replace(group.report, revision=report.revision)
+        return _in_zone(lambda zone: render_result(banded, zone, own=group.comparisons))
 
     write_own_texts(session, written.id, [(group.chat_pks, group_text(group)) for group in alert.own])
 

@@ -257,7 +257,8 @@ class Sender:
     async def _send(self, run: JobRun) -> None:
         job = run.job
         for n, composed in enumerate(run.compose()):
-            result = await self._request(run, "sendMessage", partial(self._send_text, job, composed.text))
+            silent = job.is_silent(composed.sources)
+            result = await self._request(run, "sendMessage", partial(self._send_text, job, composed.text, silent))
             if isinstance(result, Fault) and result.kind is FaultKind.REJECTED:
                 run.settled |= await self._refused(run, composed.sources, result)
                 continue
@@ -328,10 +329,11 @@ class Sender:
             self._note_flood(fault, method)
         return Fault(FaultKind.FLOOD, "RetryAfter: flood control kept refusing this message")
 
-    async def _send_text(self, job: Job, text: str) -> Message:
+    async def _send_text(self, job: Job, text: str, silent: bool = False) -> Message:
         return await self.bot.send_message(
             job.chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW,
             allow_paid_broadcast=True if self.paid_broadcast else None,
+            disable_notification=True if silent else None,
         )
 
     async def _edit_text(self, job: Job, plan: EditPlan) -> Message | bool:

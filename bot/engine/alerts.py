@@ -92,17 +92,21 @@ class RevisionNotice:
 @dataclass(frozen=True)
 class OwnNumbers:
     """The chats (of a result's audience) that set the same own numbers, and those numbers against
-    the reported figures: one more expectation each, never part of the headline verdict."""
+    the reported figures: one more expectation each, never part of the headline verdict.
+
+    With `report`, these chats also read the result with their own in-line band (/settings band):
+    every verdict of it as that band judges (the numbers may then be none)."""
 
     chat_pks: tuple[int, ...]
     comparisons: tuple[Comparison, ...]
+    report: ResultReport | None = None  # None: the result as every other chat reads it
 
 
 @dataclass(frozen=True)
 class ResultAlert:
     """A report's figures against every expectation; a later one for the same event revises it.
 
-    `own` holds the chats with own numbers: each group reads its own text."""
+    `own` holds the chats with own numbers or an own in-line band: each group reads its own text."""
 
     report: ResultReport
     event_id: int
@@ -110,6 +114,7 @@ class ResultAlert:
     filing_id: int | None
     audience: tuple[int, ...]
     own: tuple[OwnNumbers, ...] = ()
+    silent: tuple[int, ...] = ()  # chats for which it is under their minimum surprise: sent without a sound
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from bot.domain.figures import (
 from bot.domain.market_time import Timing, as_utc
 from bot.domain.verdicts import Comparison, InlineBand, compare, event_verdict, headline_comparisons
 from bot.engine.alerts import Disputed, ResultAlert, ResultReport
-from bot.engine.own_results import own_number_groups
+from bot.engine.chat_readings import chat_readings
 from bot.engine.ports import Outbox
 from bot.engine.race import (
     SEC_NAME,
@@ -121,14 +121,18 @@ def evaluate_event(
     filing = _source_filing(session, rows)
     actuals = [f.to_domain().figure for f in figures if figure_key(f) not in doubtful]
     band = band or in_line_band()
-    report = result_report(_heading(company, event, filing, arrivals(session, event.id)), actuals,
-                           [r.to_domain() for r in expectations], band, _disputed(doubtful))
+    heading, consensus, disputed = (_heading(company, event, filing, arrivals(session, event.id)),
+                                    [r.to_domain() for r in expectations], _disputed(doubtful))
+    report = result_report(heading, actuals, consensus, band, disputed)
     audience = tuple(issuer_watchers(session, company))
-    own = own_number_groups(session, event.id, audience, until=reported_at,
-                            compare_all=lambda given: tuple(_comparisons(actuals, given, band)))
+    own, silent = chat_readings(
+        session, event.id, audience, until=reported_at, report=report, band=band,
+        report_for=lambda chats_band: result_report(heading, actuals, consensus, chats_band, disputed),
+        compare_all=lambda given, chats_band: tuple(_comparisons(actuals, given, chats_band)),
+    )
     published = outbox.publish(session, ResultAlert(
         report=report, event_id=event.id, company_id=company.id,  # type: ignore[arg-type]
-        filing_id=filing.id if filing else None, audience=audience, own=own,
+        filing_id=filing.id if filing else None, audience=audience, own=own, silent=silent,
     ), now=now)
     return Evaluation(published.alert, report, is_correction=published.is_correction)
 

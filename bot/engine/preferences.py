@@ -3,13 +3,16 @@ reminders and weekly preview, and its quiet hours."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from bot.catalog import AnnouncementKind, catalog
 from bot.domain.moments import DEFAULT_ZONE
+from bot.domain.thresholds import MAX_BAND_BP, MAX_MIN_SURPRISE_BP
 from bot.engine.subscriptions import get_chat, register_chat
 from bot.store.tables import Chat, ChatStatus, Watch
 
@@ -119,6 +122,8 @@ class ChatSettings:
     reminders: bool = True
     preview: bool = True
     revisions: bool = False
+    in_line_band_bp: int | None = None  # None: the default band
+    min_surprise_bp: int = 0  # 0: every result rings
 
     def switch(self, name: str) -> bool:
         return bool(getattr(self, name))
@@ -140,7 +145,54 @@ def settings_of(session: Session, chat_id: int) -> ChatSettings:
     if chat is None:
         return ChatSettings()
     return ChatSettings(frozenset(chosen_kinds(chat)), reminders=chat.reminders, preview=chat.preview,
-                        revisions=chat.revisions)
+                        revisions=chat.revisions, in_line_band_bp=chat.in_line_band_bp,
+                        min_surprise_bp=chat.min_surprise_bp)
+
+
+def set_band(session: Session, chat_id: int, bp: int | None, *, now: datetime, kind: str = "private",
+             title: str | None = None) -> ChatSettings:
+    """Set the chat's own in-line band in basis points (None: back to the default); return its settings."""
+    if bp is not None and not 0 <= bp <= MAX_BAND_BP:
+        raise ValueError(bp)
+    chat = get_chat(session, chat_id) or register_chat(session, chat_id, kind=kind, title=title, now=now)[0]
+    chat.in_line_band_bp, chat.updated_at = bp, now
+    session.add(chat)
+    session.flush()
+    return settings_of(session, chat_id)
+
+
+def set_min_surprise(session: Session, chat_id: int, bp: int, *, now: datetime, kind: str = "private",
+                     title: str | None = None) -> ChatSettings:
+    """Set the surprise under which the chat's results come silently (basis points, 0: off)."""
+    if not 0 <= bp <= MAX_MIN_SURPRISE_BP:
+        raise ValueError(bp)
+    chat = get_chat(session, chat_id) or register_chat(session, chat_id, kind=kind, title=title, now=now)[0]
+    chat.min_surprise_bp, chat.updated_at = bp, now
+    session.add(chat)
+    session.flush()
+    return settings_of(session, chat_id)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """A chat's own in-line band (None: the default) and minimum surprise (0: off)."""
+
+    in_line_band_bp: int | None
+    min_surprise_bp: int
+
+
+def chat_thresholds(session: Session, chat_pks: Sequence[int]) -> dict[int, Thresholds]:
+    """Return the thresholds of those of these chats (primary keys) that set their own.
+
+    One read of the chats with settings of their own (few), not an IN list of a result's whole
+    audience (tens of thousands)."""
+    audience = set(chat_pks)
+    rows = session.exec(
+        select(Chat.id, Chat.in_line_band_bp, Chat.min_surprise_bp).where(
+            or_(col(Chat.in_line_band_bp).is_not(None), col(Chat.min_surprise_bp) > 0),
+        )
+    ).all()
+    return {pk: Thresholds(band, minimum) for pk, band, minimum in rows if pk in audience}
 
 
 def set_switch(session: Session, chat_id: int, name: str, enabled: bool, *, now: datetime,

@@ -265,7 +265,8 @@ class LoopbackBotApi(LoopbackChats):
         if wait is not None:
             raise ApiRefusal(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
         message = SentMessage(chat_id, self._next_message_id(chat_id), params["text"],
-                              params.get("parse_mode"), visible, markup, self.clock())
+                              params.get("parse_mode"), visible, markup, self.clock(),
+                              silent=bool(params.get("disable_notification")))
         self._messages[chat_id].append(message)
         self._pulse()
         return self._message_json(message)

@@ -47,6 +47,7 @@ class SentMessage:
     edited: bool = False
     history: list[str] = field(default_factory=list)  # earlier texts, oldest first
     deleted: bool = False
+    silent: bool = False             # sent with disable_notification: it arrived without a sound
 
 
 class ApiRefusal(Exception):

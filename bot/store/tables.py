@@ -228,6 +228,10 @@ class Chat(_Table, table=True):
     quiet_start: str | None = Field(default=None, max_length=5)  # "22:00" local; None: no quiet hours
     quiet_end: str | None = Field(default=None, max_length=5)  # "07:00" local
     quiet_all: bool = False  # results wait out quiet hours too
+    # The chat's own in-line band in basis points (150: ±1.5% for revenue and EPS); None: the catalog's.
+    in_line_band_bp: int | None = None
+    # Results whose every headline surprise is under this (basis points) come without a sound; 0: off.
+    min_surprise_bp: int = 0
     created_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
     updated_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
 
@@ -323,6 +327,7 @@ class Delivery(_Table, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     edited_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     in_doubt: bool = False  # was on the wire when a process died: never retried after a second crash
+    silent: bool = False  # sent with disable_notification (a result under the chat's minimum surprise)
     last_error: str | None = Field(default=None, max_length=500)
 
 

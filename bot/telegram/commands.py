@@ -11,8 +11,7 @@ from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
+from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot.delivery.split import split_html
@@ -20,7 +19,6 @@ from bot.domain.market_time import new_york_date, utc_now
 from bot.domain.moments import zone_of
 from bot.domain.reminder_times import parse_span
 from bot.engine import chat_zone, preferences, status, subscriptions
-from bot.engine.preferences import ChatSettings
 from bot.store.db import ThreadedTransactions
 from bot.telegram import replies
 
@@ -155,60 +153,6 @@ class UserCommands:
         report, zone = await self._in_session(work)
         await message.reply_html(replies.status_text(report, zone_of(zone)))
 
-    async def settings_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Show or change the chat's reminders, weekly preview and announcement kinds."""
-        chat, message = update.effective_chat, update.effective_message
-        if chat is None or message is None:
-            return
-        args = [a.lower() for a in (context.args or [])]
-        if not args:
-            settings = await self._in_session(lambda s: preferences.settings_of(s, chat.id))
-            await message.reply_html(replies.settings_text(settings), reply_markup=settings_keyboard(settings))
-            return
-        keys = [k.key for k in preferences.announcement_kinds()] if args[0] == "all" else [args[0]]
-        known = args[0] in preferences.SWITCHES or all(preferences.announcement_kind(k) for k in keys)
-        if len(args) != 2 or args[1] not in {"on", "off"} or not known:
-            await message.reply_html(replies.settings_usage())
-            return
-        settings = await self._in_session(self._change_settings(chat, keys, args[1] == "on"))
-        await message.reply_html(replies.settings_text(settings), reply_markup=settings_keyboard(settings))
-
-    def _change_settings(self, chat: Chat, keys: list[str], enabled: bool) -> Callable[[Session], ChatSettings]:
-        """Return the work that turns these switches or announcement kinds on or off."""
-        now, title = self.clock(), chat.title or chat.username
-
-        def change(session: Session) -> ChatSettings:
-            for key in keys:
-                if key in preferences.SWITCHES:
-                    preferences.set_switch(session, chat.id, key, enabled, now=now, kind=chat.type, title=title)
-                else:
-                    preferences.set_announcement(session, chat.id, key, enabled, now=now, kind=chat.type,
-                                                 title=title)
-            return preferences.settings_of(session, chat.id)
-
-        return change
-
-    async def settings_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Switch one announcement kind, reminders or the preview from the /settings keyboard."""
-        query, chat = update.callback_query, update.effective_chat
-        if query is None or chat is None or not query.data:
-            return
-        key = query.data.removeprefix("ann:").removeprefix("opt:")
-        kind = preferences.announcement_kind(key) if query.data.startswith("ann:") else None
-        if kind is None and not (query.data.startswith("opt:") and key in preferences.SWITCHES):
-            await query.answer("That option no longer exists.")
-            return
-        current = await self._in_session(lambda s: preferences.settings_of(s, chat.id))
-        was_on = current.switch(key) if kind is None else key in current.announcements
-        settings = await self._in_session(self._change_settings(chat, [key], not was_on))
-        title = kind.title if kind is not None else key.capitalize()
-        await query.answer(f"{title}: {'off' if was_on else 'on'}")
-        try:
-            await query.edit_message_text(replies.settings_text(settings), reply_markup=settings_keyboard(settings))
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():  # an old menu already showing this state
-                raise
-
     async def quiet_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Show, set (`/quiet 22:00-07:00`, `... all`) or end (`/quiet off`) the chat's quiet hours."""
         chat, message = update.effective_chat, update.effective_message
@@ -261,15 +205,6 @@ async def reply_long(message: Message, text: str) -> None:
     (a 200-company watchlist is), cut at line ends."""
     for part in split_html(text) or [text]:
         await message.reply_html(part)
-
-
-def settings_keyboard(settings: preferences.ChatSettings) -> InlineKeyboardMarkup:
-    """Return one toggle button per switch (reminders, preview) and per announcement kind."""
-    switches = [[InlineKeyboardButton(f"{'✅' if settings.switch(name) else '▫️'} {name.capitalize()}",
-                                      callback_data=f"opt:{name}")] for name in preferences.SWITCHES]
-    kinds = [[InlineKeyboardButton(f"{'✅' if k.key in settings.announcements else '▫️'} {k.title}",
-                                   callback_data=f"ann:{k.key}")] for k in preferences.announcement_kinds()]
-    return InlineKeyboardMarkup(switches + kinds)
 
 
 async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -10,6 +10,8 @@ from bot.telegram.calendar_commands import CalendarCommands
 from bot.telegram.commands import UserCommands, error_handler
 from bot.telegram.expect_commands import CHOICE_PREFIX, ExpectCommands
 from bot.telegram.replies import COMMANDS
+from bot.telegram.settings_commands import BUTTON_PATTERN as SETTINGS_BUTTONS
+from bot.telegram.settings_commands import SettingsCommands
 from bot.telegram.time_commands import TimeCommands
 
 COMMAND_MENU = COMMANDS
@@ -22,6 +24,7 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
     # not conversations with the bot.
     new_message = filters.UpdateType.MESSAGE
     time = TimeCommands(commands.db, clock=commands.clock)
+    settings = SettingsCommands(commands.db, clock=commands.clock)
     expect = ExpectCommands(commands.db, kpis or load_kpis(), clock=commands.clock)
     commands_by_name = [
         ("start", commands.start_command),
@@ -33,7 +36,7 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
         ("next", calendar.next_command),
         ("stop", commands.stop_command),
         ("status", commands.status_command),
-        ("settings", commands.settings_command),
+        ("settings", settings.settings_command),
         ("timezone", time.timezone_command),
         ("expect", expect.expect_command),
         ("expectations", expect.expectations_command),
@@ -44,7 +47,7 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
     application.add_handlers(
         [
             *(CommandHandler(name, callback, filters=new_message) for name, callback in commands_by_name),
-            CallbackQueryHandler(commands.settings_button, pattern=r"^(ann|opt):"),
+            CallbackQueryHandler(settings.settings_button, pattern=SETTINGS_BUTTONS),
             CallbackQueryHandler(expect.choice_button, pattern=f"^{CHOICE_PREFIX}"),
             CallbackQueryHandler(commands.stale_button),
             # Must stay last: any other /command or message gets a pointer to /help.

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.market_time import NEW_YORK
 from bot.domain.moments import ReportMoment, describe_moment, describe_time, is_exchange_zone
-from bot.engine.preferences import SWITCHES, ChatSettings, QuietSetting, announcement_kinds
+from bot.engine.preferences import QuietSetting
 from bot.engine.race import RaceLine
 from bot.engine.status import StatusReport
 from bot.engine.subscriptions import (
@@ -27,7 +27,7 @@ COMMANDS = (
     ("next", "Any company's next report: /next NVDA"),
     ("expect", "Your own number for a report: /expect NVDA eps 0.90"),
     ("expectations", "Your own numbers beside the consensus"),
-    ("settings", "Reminders, weekly preview, revisions, filings besides results (officers, insiders...)"),
+    ("settings", "Alert kinds, reminders, in-line band, minimum surprise, time zone, quiet hours"),
     ("quiet", "Quiet hours: /quiet 22:00-07:00, /quiet off"),
     ("timezone", "Your time zone for report times: /timezone Shanghai"),
     ("status", "Data sources and delivery health"),
@@ -44,7 +44,7 @@ WELCOME = (
     "/upcoming: their reports in the next 7 days; /next NVDA: any company's next report\n"
     "/unwatch NVDA: stop following\n"
     "/timezone Shanghai: see report times in your time zone (New York's until you set one)\n"
-    "/settings: reminders the evening before and the morning of each report, the Sunday preview, estimate revisions\n"
+    "/settings: alert kinds, reminders, the Sunday preview, your in-line band and minimum surprise\n"
     "/quiet 22:00-07:00: quiet hours, only results come then\n"
     "/stop: pause all alerts; /start resumes\n"
     "/help: all commands"
@@ -147,27 +147,6 @@ NOT_A_COMMAND = "I understand commands, e.g. <code>/watch NVDA</code>. /help lis
 UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
 INTERNAL_ERROR = "Sorry, something went wrong on my side. Nothing was lost; please try again."
 ADMIN_ONLY = "Sorry, that command is for the bot's administrators only."
-
-
-def settings_text(settings: ChatSettings) -> str:
-    """Return the /settings text: results always on, reminders, the preview and announcement kinds as chosen."""
-    lines = [
-        "<b>Alerts for your watchlist</b>",
-        "✅ Results: filing notice and beat / miss (always on)",
-        "✅ Report date or time moved (always on)",
-    ]
-    lines += [f"{'✅' if settings.switch(name) else '▫️'} {escape(title)}" for name, title in SWITCHES.items()]
-    lines += ["", "Other SEC filings (tap to switch):"]
-    lines += [f"{'✅' if k.key in settings.announcements else '▫️'} {escape(k.title)}" for k in announcement_kinds()]
-    lines += ["", "Or type e.g. <code>/settings insiders on</code>, <code>/settings all off</code>, "
-              "<code>/settings reminders off</code>, <code>/settings preview off</code>."]
-    return "\n".join(lines)
-
-
-def settings_usage() -> str:
-    """Return how to use /settings with words."""
-    names = ", ".join([*(k.key for k in announcement_kinds()), *SWITCHES])
-    return f"Use <code>/settings KIND on|off</code> where KIND is one of: {names}, all."
 
 
 QUIET_USAGE = (

@@ -163,8 +163,9 @@ async def test_next_of_an_unknown_ticker_offers_close_matches(setup: Setup) -> N
 async def test_revision_alerts_are_switched_by_word_and_by_button(setup: Setup, db: Engine) -> None:
     bot = setup.bot
     [reply] = await bot.say(ALICE, "/settings")
-    assert "▫️ Estimate revisions (consensus moves over 2%) in the 30 days before a report" in reply
+    assert "Alert kinds: estimate revisions off" in reply
     [reply] = await bot.say(ALICE, "/settings revisions on")
+    assert reply.startswith("✅ Revisions: on")
     assert "✅ Estimate revisions" in reply
     assert revisions_on(db, ALICE)
     menu = bot.api.messages_to(ALICE)[-1]

@@ -229,10 +229,11 @@ async def test_settings_switch_announcement_kinds_by_word_and_by_button(bot: Run
     from bot.engine.preferences import announcement_kinds_of
 
     [reply] = await bot.say(ALICE, "/settings")
-    assert "▫️ Insider trades (Form 4)" in reply
-    assert "✅ Report date or time moved (always on)" in reply
+    assert "Alert kinds: estimate revisions off, 0 of 6 other SEC filing kinds on" in reply
     [reply] = await bot.say(ALICE, "/settings insiders on")
-    assert "✅ Insider trades (Form 4)" in reply
+    assert reply.startswith("✅ Insider trades (Form 4): on")
+    assert reply.count("✅ Insider trades (Form 4)") == 2 and "▫️ Officers and directors (8-K 5.02)" in reply
+    assert "✅ Report date or time moved (always on)" in reply
     menu = bot.api.messages_to(ALICE)[-1]
     bot.api.user_clicks(ALICE, menu.message_id, "ann:officers")
     for _ in range(100):

@@ -71,9 +71,10 @@ async def test_quiet_hours_are_shown_set_refused_when_malformed_and_ended(db: En
 async def test_reminders_and_the_preview_switch_off_by_word_and_on_by_button(db: Engine, database_url: str) -> None:
     async with running_bot(db, database_url) as bot:
         [reply] = await bot.say(ALICE, "/settings")
-        assert "✅ Reminders: the evening before and the morning of each report" in reply
-        assert "✅ Weekly preview: Sunday 18:00, the week's reports" in reply
+        assert "Reminders: on; weekly preview: on" in reply
         [reply] = await bot.say(ALICE, "/settings reminders off")
+        assert reply.startswith("✅ Reminders: off")
+        assert "✅ Weekly preview: Sunday 18:00, the week's reports" in reply
         assert "▫️ Reminders" in reply and "✅ Weekly preview" in reply
         [reply] = await bot.say(ALICE, "/settings preview off")
         assert "▫️ Weekly preview" in reply
