@@ -1,5 +1,5 @@
 """Moving a running deployment from SQLite to PostgreSQL: the installed bot takes a user's watch on
-SQLite and stops; `earnings-bot db copy --to postgresql+psycopg://...` copies it into an empty
+SQLite, `earnings-bot db backup` copies the file while it runs, and the bot stops; `earnings-bot db copy --to postgresql+psycopg://...` copies it into an empty
 database made for the test; the bot started on the copy still knows the user's watchlist and takes
 a new watch (the ids continue after the copied ones); a second copy into it is refused."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,9 +43,13 @@ def empty_postgresql() -> Iterator[str]:
 
 
 async def db_copy(deployment: Deployment, source: str, target: str) -> tuple[int, str, str]:
-    env = deployment.env(extra={"DATABASE_URL": source})
+    return await earnings_bot(deployment, source, "db", "copy", "--to", target)
+
+
+async def earnings_bot(deployment: Deployment, database_url: str, *args: str) -> tuple[int, str, str]:
+    env = deployment.env(extra={"DATABASE_URL": database_url})
     process = await asyncio.create_subprocess_exec(
-        str(deployment.command), "db", "copy", "--to", target, cwd=deployment.workdir, env=env,
+        str(deployment.command), *args, cwd=deployment.workdir, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(process.communicate(), timeout=120)
     assert process.returncode is not None
@@ -56,6 +61,12 @@ async def test_a_sqlite_deployment_moves_to_postgresql_and_goes_on(deployment: D
     sqlite_url = f"sqlite:///{tmp_path / 'data' / 'bot.sqlite3'}"
     bot = await deployment.start(extra_env={"DATABASE_URL": sqlite_url})
     await deployment.new_watcher(bot, CHAT, "NVDA")
+    # a backup first, while the bot runs on the file
+    backup = tmp_path / "backups" / "before-the-move.sqlite3"
+    code, out, err = await earnings_bot(deployment, sqlite_url, "db", "backup", str(backup))
+    assert code == 0 and "integrity ok" in out, out + err
+    with sqlite3.connect(backup) as conn:
+        assert conn.execute("SELECT count(*) FROM watch").fetchall() == [(1,)]
     code, _ = await bot.terminate(timeout=10)
     assert code == 0, bot.tail()
 
