@@ -28,10 +28,13 @@ def copy_command(settings: Settings, to: str | None, out: TextIO, err: TextIO) -
         check_empty,
         copy_database,
     )
-    from bot.store.db import make_engine, schema_status, sqlite_file
+    from bot.store.db import UnknownSchemaError, make_engine, schema_status, sqlite_file
 
     target_url = _target_url(to)
-    source_url = make_url(settings.database_url)
+    try:
+        source_url = make_url(settings.database_url)
+    except (ArgumentError, ValueError):
+        raise SettingsError("DATABASE_URL: not a database URL SQLAlchemy can open") from None
     if _same_database(source_url, target_url):
         raise SettingsError("--to: names the database DATABASE_URL names; copy into another, empty one")
     path = sqlite_file(settings.database_url)
@@ -42,6 +45,10 @@ def copy_command(settings: Settings, to: str | None, out: TextIO, err: TextIO) -
     try:
         try:
             current, head = schema_status(source)
+        except UnknownSchemaError as exc:
+            raise SettingsError(f"DATABASE_URL: the database was created by a newer earnings-bot (schema "
+                                f"{exc.current}; this version knows up to {exc.head}); copy it with that "
+                                "version") from None
         except SQLAlchemyError as exc:
             raise SettingsError(f"DATABASE_URL: can't read the database ({_reason(exc, source_url)})") from None
         if current != head:
@@ -83,9 +90,15 @@ def copy_command(settings: Settings, to: str | None, out: TextIO, err: TextIO) -
 def _target_url(to: str | None) -> URL:
     if not to:
         raise SettingsError(f"--to: `db copy` needs the empty database to copy into, e.g. --to {EXAMPLE}")
+    for alias in ("postgres://", "postgresql://"):  # as DATABASE_URL takes them: the psycopg driver
+        if to.startswith(alias):
+            to = "postgresql+psycopg://" + to.removeprefix(alias)
+    if not to.startswith(("sqlite:///", "postgresql+psycopg://")):
+        raise SettingsError(f"--to: must be postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB or "
+                            f"sqlite:///PATH, e.g. {EXAMPLE}")
     try:
         url = make_url(to)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # the message may quote the URL: not shown
         raise SettingsError(f"--to: not a database URL, e.g. {EXAMPLE}") from None
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         raise SettingsError("--to: an in-memory SQLite database is gone when the copy ends; name a file")
@@ -97,7 +110,7 @@ def _target_engine(url: URL) -> Engine:
 
     try:
         return make_engine(url.render_as_string(hide_password=False))
-    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
         raise SettingsError(f"--to: {_shown(url)} is not a database URL SQLAlchemy can open "
                             f"({type(exc).__name__}), e.g. {EXAMPLE}") from None
     except OSError as exc:  # the SQLite file's folder can't be made

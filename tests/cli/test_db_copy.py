@@ -58,10 +58,12 @@ def test_a_database_that_is_not_empty_is_refused_in_one_line(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize(("to", "says"), [
-    ("nonsense", "not a database URL"),
-    ("nosuchdb://u:" + PASSWORD + "@h/d", "not a database URL SQLAlchemy can open"),
+    ("nonsense", "must be postgresql+psycopg://"),
+    ("mysql://u:" + PASSWORD + "@h/d", "must be postgresql+psycopg://"),
+    ("postgresql+psycopg://u:" + PASSWORD + "@h:port/d", "not a database URL"),
+    (f"postgres://bot:{PASSWORD}@127.0.0.1:1/earnings", "can't connect to postgresql+psycopg://bot:***@"),
     (f"postgresql+psycopg://bot:{PASSWORD}@127.0.0.1:1/earnings", "can't connect to"),
-    ("sqlite://", "in-memory"),
+    ("sqlite:///:memory:", "in-memory"),
 ])
 def test_a_bad_target_url_is_one_line_naming_to_without_the_password(tmp_path: Path, to: str, says: str) -> None:
     source = _database(tmp_path / "bot.sqlite3")
@@ -86,6 +88,14 @@ def test_a_missing_or_old_source_is_one_line_naming_database_url(tmp_path: Path)
     done = run_cli("db", "copy", "--to", f"sqlite:///{tmp_path / 'copy.sqlite3'}",
                    DATABASE_URL=f"sqlite:///{unmigrated}")
     assert_one_line(done, "DATABASE_URL", "db upgrade")
+    newer = _database(tmp_path / "newer.sqlite3")
+    db = make_engine(newer)
+    with db.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    db.dispose()
+    done = run_cli("db", "copy", "--to", f"sqlite:///{tmp_path / 'copy.sqlite3'}", DATABASE_URL=newer)
+    assert_one_line(done, "DATABASE_URL", "newer earnings-bot")
+    assert not (tmp_path / "copy.sqlite3").exists()
 
 
 def test_the_same_database_as_the_source_is_refused(tmp_path: Path) -> None:
