@@ -1,4 +1,4 @@
-"""Command line: `earnings-bot run | status | demo | console | db upgrade | sync | extract`.
+"""Command line: `earnings-bot run | status | demo | console | db upgrade|status|copy|backup | sync | extract`.
 
 Every sub-command name is a public interface.
 """
@@ -85,8 +85,11 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("status", help="is the bot healthy? what /healthz says; exit 1 when not")
     commands.add_parser("demo", help="replay February 2025 reports through the bot; no token, no network")
     commands.add_parser("console", help="talk to the bot in this terminal; no token, no network")
-    db = commands.add_parser("db", help="database schema")
-    db.add_argument("action", choices=["upgrade", "status"])
+    db = commands.add_parser("db", help="database schema; copy into another database")
+    db.add_argument("action", choices=["upgrade", "status", "copy", "backup"])
+    db.add_argument("path", nargs="?", metavar="PATH", help="db backup: the new file to write the SQLite copy to")
+    db.add_argument("--to", metavar="URL", help="db copy: the EMPTY database to copy DATABASE_URL's into, "
+                    "e.g. postgresql+psycopg://user:password@host:5432/earnings")
     sync = commands.add_parser("sync", help="fetch the calendar for watched companies once")
     sync.add_argument("--days", type=_days, default=28, help=f"days ahead, 1 to {SYNC_MAX_DAYS} (default 28)")
     extract = commands.add_parser("extract", help="print the figures of one press release as JSON")
@@ -125,7 +128,19 @@ def _dispatch(args: argparse.Namespace) -> int:
     _configure_logging(settings.log_level)
     if args.command == "run":
         _require_run_settings(settings)
+    if args.command == "db" and args.action == "copy":
+        from bot.database_copy import copy_command
+
+        return copy_command(settings, args.to, sys.stdout, sys.stderr)
+    if args.command == "db" and args.action == "backup":
+        from bot.database_backup import backup_command
+
+        return backup_command(settings, args.path, sys.stdout)
     if args.command == "db":
+        if args.to is not None:
+            raise SettingsError(f"--to goes with `db copy` only, not `db {args.action}`")
+        if args.path is not None:
+            raise SettingsError(f"PATH goes with `db backup` only, not `db {args.action}`")
         return _db(settings, args.action)
     if args.command == "sync":
         return asyncio.run(_sync(settings, args.days))

@@ -16,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.script.revision import RevisionError
 from alembic.util import CommandError
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
@@ -121,12 +121,17 @@ def upgrade(db: Engine) -> None:
     """Bring the database schema to the newest migration.
 
     Raises UnknownSchemaError, changing nothing, when a newer program migrated the database."""
-    config = alembic_config(db.url.render_as_string(hide_password=False))
-    script = ScriptDirectory.from_config(config)
     with db.begin() as connection:
-        _known_revision(script, MigrationContext.configure(connection).get_current_revision())
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        upgrade_in(connection)
+
+
+def upgrade_in(connection: Connection) -> None:
+    """The same on an open connection, inside its transaction (committed or rolled back by the caller)."""
+    config = alembic_config(connection.engine.url.render_as_string(hide_password=False))
+    script = ScriptDirectory.from_config(config)
+    _known_revision(script, MigrationContext.configure(connection).get_current_revision())
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
 
 
 def schema_status(db: Engine) -> tuple[str | None, str]:
