@@ -7,6 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot.kpis import KpiDefinitions, load_kpis
 from bot.telegram.admin_commands import AdminCommands
 from bot.telegram.calendar_commands import CalendarCommands
+from bot.telegram.chart_commands import ChartCommands
 from bot.telegram.commands import UserCommands, error_handler
 from bot.telegram.expect_commands import CHOICE_PREFIX, ExpectCommands
 from bot.telegram.replies import COMMANDS
@@ -23,6 +24,7 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
     new_message = filters.UpdateType.MESSAGE
     time = TimeCommands(commands.db, clock=commands.clock)
     expect = ExpectCommands(commands.db, kpis or load_kpis(), clock=commands.clock)
+    chart = ChartCommands(commands.db)
     commands_by_name = [
         ("start", commands.start_command),
         ("help", commands.help_command),
@@ -37,6 +39,7 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
         ("timezone", time.timezone_command),
         ("expect", expect.expect_command),
         ("expectations", expect.expectations_command),
+        ("chart", chart.chart_command),
         ("quiet", commands.quiet_command),
         ("stats", admin.stats_command),
         ("broadcast", admin.broadcast_command),

@@ -27,6 +27,7 @@ COMMANDS = (
     ("next", "Any company's next report: /next NVDA"),
     ("expect", "Your own number for a report: /expect NVDA eps 0.90"),
     ("expectations", "Your own numbers beside the consensus"),
+    ("chart", "EPS and revenue vs consensus, last 8 quarters: /chart NVDA"),
     ("settings", "Reminders, weekly preview, revisions, filings besides results (officers, insiders...)"),
     ("quiet", "Quiet hours: /quiet 22:00-07:00, /quiet off"),
     ("timezone", "Your time zone for report times: /timezone Shanghai"),
