@@ -9,7 +9,13 @@ from matplotlib.container import BarContainer
 from PIL import Image
 from sqlalchemy import Engine
 
-from bot.delivery.chart_image import HEIGHT_PX, WIDTH_PX, chart_caption, chart_figure, render_chart_png
+from bot.delivery.chart_image import (
+    HEIGHT_PX,
+    WIDTH_PX,
+    chart_caption,
+    chart_figure,
+    render_chart_png,
+)
 from bot.engine.chart_history import ChartHistory, chart_history
 from bot.store.db import session_scope
 from tests.engine.chart_seed import nvda_history, reported_quarter, revenue_figure
