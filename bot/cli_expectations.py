@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # the database parts load only when the sub-command runs
 def add_expectations_parser(commands: argparse._SubParsersAction[Any]) -> None:
     """Add `expectations import FILE` and `expectations export` to the command line."""
     expectations = commands.add_parser("expectations", help="import or export stored expectations as CSV")
-    actions = expectations.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions = expectations.add_subparsers(dest="action", required=True, metavar="{import,export}")
     imported = actions.add_parser("import", help="store every row of a CSV file, or none when a row is bad")
     imported.add_argument("file", metavar="FILE.csv")
     actions.add_parser("export", help="write every stored expectation to stdout as CSV")
