@@ -10,6 +10,7 @@ from bot.telegram.calendar_commands import CalendarCommands
 from bot.telegram.chart_commands import ChartCommands
 from bot.telegram.commands import UserCommands, error_handler
 from bot.telegram.expect_commands import CHOICE_PREFIX, ExpectCommands
+from bot.telegram.import_document import DocumentImport
 from bot.telegram.replies import COMMANDS
 from bot.telegram.time_commands import TimeCommands
 
@@ -23,8 +24,10 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
     # not conversations with the bot.
     new_message = filters.UpdateType.MESSAGE
     time = TimeCommands(commands.db, clock=commands.clock)
-    expect = ExpectCommands(commands.db, kpis or load_kpis(), clock=commands.clock)
+    kpis = kpis or load_kpis()
+    expect = ExpectCommands(commands.db, kpis, clock=commands.clock)
     chart = ChartCommands(commands.db)
+    documents = DocumentImport(commands.db, kpis, is_admin=admin.is_admin, clock=commands.clock)
     commands_by_name = [
         ("start", commands.start_command),
         ("help", commands.help_command),
@@ -52,6 +55,7 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
             CallbackQueryHandler(commands.stale_button),
             # Must stay last: any other /command or message gets a pointer to /help.
             MessageHandler(filters.COMMAND & new_message, commands.unknown_command),
+            MessageHandler(filters.Document.ALL & new_message, documents.document_message),
             MessageHandler(filters.ChatType.PRIVATE & new_message, commands.plain_text),
         ]
     )

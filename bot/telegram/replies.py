@@ -58,7 +58,8 @@ def help_text(*, is_admin: bool = False) -> str:
     lines = ["<b>Commands</b>"]
     lines += [f"/{name}: {escape(text)}" for name, text in COMMANDS]
     if is_admin:
-        lines += ["", "<b>Admin</b>", "/stats: chats and deliveries", "/broadcast TEXT: message every active chat"]
+        lines += ["", "<b>Admin</b>", "/stats: chats and deliveries", "/broadcast TEXT: message every active chat",
+                  "Send a .csv file: import expectations (columns ticker,period,metric,value,unit,currency,basis,source)"]
     lines += [
         "",
         f"Tickers may be written BRK.B, BRK-B or BRK/B. Up to {MAX_WATCHLIST} companies per chat.",
