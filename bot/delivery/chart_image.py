@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 1000, 100
 TITLE_SIZE, LABEL_SIZE, TICK_SIZE, SURPRISE_SIZE = 26, 19, 17, 16
 BAR_WIDTH = 0.38
+MIN_SLOTS = 4  # fewer quarters are drawn as wide as four
 CONSENSUS_COLOR = "#9e9e9e"
 VERDICT_COLORS = {
     Verdict.BEAT: "#2e7d32",
@@ -101,7 +102,8 @@ def _panel(axes: Axes, history: ChartHistory, metric: str, labels: list[str]) ->
                    fontweight="bold")
     axes.axhline(0, color="#424242", linewidth=1)
     axes.margins(y=0.18)
-    axes.set_xlim(-0.6, len(labels) - 0.4)
+    pad = 0.6 + max(0, MIN_SLOTS - len(labels)) / 2  # a quarter or two keep a bar's width, centred
+    axes.set_xlim(-pad, len(labels) - 1 + pad)
 
 
 def _divisor(scale: Scale, bars: list[Bar]) -> tuple[Decimal, str]:

@@ -42,7 +42,6 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
         ("timezone", time.timezone_command),
         ("expect", expect.expect_command),
         ("expectations", expect.expectations_command),
-        ("chart", chart.chart_command),
         ("quiet", commands.quiet_command),
         ("stats", admin.stats_command),
         ("broadcast", admin.broadcast_command),
@@ -50,6 +49,8 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
     application.add_handlers(
         [
             *(CommandHandler(name, callback, filters=new_message) for name, callback in commands_by_name),
+            # Drawing takes a moment: the chart is made beside other chats' updates, not before them.
+            CommandHandler("chart", chart.chart_command, filters=new_message, block=False),
             CallbackQueryHandler(commands.settings_button, pattern=r"^(ann|opt):"),
             CallbackQueryHandler(expect.choice_button, pattern=f"^{CHOICE_PREFIX}"),
             CallbackQueryHandler(commands.stale_button),

@@ -11,6 +11,7 @@ from PIL import Image
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from bot.delivery import chart_image
 from bot.delivery.chart_image import HEIGHT_PX, WIDTH_PX
 from bot.store.db import session_scope
 from bot.store.tables import Company
@@ -58,3 +59,14 @@ async def test_nothing_to_draw_is_a_clear_text_reply(bot: RunningBot) -> None:
     [garbage] = await bot.say(ALICE, "/chart <b>")
     assert "I don't know the ticker <b>" in garbage
     assert bot.api.photos_to(ALICE) == []
+
+
+async def test_other_chats_are_answered_while_a_chart_is_drawn(bot: RunningBot) -> None:
+    other = ALICE + 1
+    with chart_image._RENDER_LOCK:  # the drawing can't finish until the lock is released
+        bot.api.user_sends(ALICE, "/chart NVDA")
+        [reply] = await bot.say(other, "/help")
+        assert "/chart" in reply
+        assert bot.api.photos_to(ALICE) == []
+    await bot.api.wait_for_messages(ALICE, 1, timeout=30)
+    assert len(bot.api.photos_to(ALICE)) == 1
