@@ -35,7 +35,7 @@ CHAT_SOURCE_PREFIX = "chat:"
 _MONTH_KEY = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _NUMBER = re.compile(r"^(?P<number>[-+]?(?:\d+(?:\.\d+)?|\.\d+))(?P<scale>[KMBT])?$", re.IGNORECASE)
 _SCALES = {"K": 3, "M": 6, "B": 9, "T": 12}
-_SOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+_SOURCE = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,63}$")
 _CHAT_SOURCE = re.compile(r"^chat:(?P<id>-?\d{1,20})$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _MOST = Decimal(10) ** 15
@@ -183,11 +183,10 @@ def _row(cells: list[str], order: dict[str, int], line: int) -> CsvRow | LineErr
     basis = _basis(get["basis"].lower())
     if basis is None:
         problems.append(f"basis {get['basis'][:20]!r} is not gaap or adjusted")
-    source = get["source"]
-    if source.lower().startswith(CHAT_SOURCE_PREFIX):
-        if not _CHAT_SOURCE.match(source.lower()):
+    source = get["source"].lower()  # vendors are stored by lower-case name: "finnhub", "nasdaq"
+    if source.startswith(CHAT_SOURCE_PREFIX):
+        if not _CHAT_SOURCE.match(source):
             problems.append(f"source {source[:30]!r}: a chat's own number is chat:<Telegram chat id>, like chat:5100000001")
-        source = source.lower()
     elif not _SOURCE.match(source):
         problems.append(f"source {source[:30]!r} is not a name (letters, digits, _ . -, up to 64)")
     if problems:

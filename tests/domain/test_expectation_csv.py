@@ -34,8 +34,8 @@ def test_columns_are_exactly_these() -> None:
 def test_a_good_file_reads_every_row_with_its_line() -> None:
     rows, errors = parse(HEADER + "nvda,Q4 FY2025,eps,0.85,per_share,usd,adjusted,finnhub\n"
                          "\n"
-                         "NVDA,Q4FY2025,data_center_revenue,36B,money,USD,gaap,chat:-1001234567890\n"
-                         "BABA,2025-03,kpi:cloud_growth,15,percent,,gaap,nasdaq\n")
+                         "NVDA,Q4FY2025,data_center_revenue,36B,money,USD,gaap,Chat:-1001234567890\n"
+                         "BABA,2025-03,kpi:cloud_growth,15,percent,,gaap,Nasdaq\n")
     assert errors == []
     assert rows == [
         CsvRow("NVDA", "Q4 FY2025", "eps", Decimal("0.85"), Unit.PER_SHARE, "USD", Basis.ADJUSTED, "finnhub", 2),
