@@ -24,6 +24,7 @@ from bot.store.db import ThreadedTransactions
 logger = logging.getLogger(__name__)
 
 CHART_USAGE = "Name one company, e.g. <code>/chart NVDA</code>: its EPS and revenue against consensus."
+STILL_DRAWING = "📊 Still drawing your last chart: one at a time, it comes in a moment."
 
 
 class ChartCommands:
@@ -31,6 +32,7 @@ class ChartCommands:
 
     def __init__(self, db: Engine) -> None:
         self.db = db
+        self._drawing: set[int] = set()  # chats whose chart is being made: one at a time per chat
 
     async def chart_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """`/chart TICKER`: the last quarters as a photo, or why there is none."""
@@ -41,7 +43,19 @@ class ChartCommands:
         if len(args) != 1:
             await message.reply_html(CHART_USAGE)
             return
-        found = await ThreadedTransactions(self.db).run(lambda s: chart_history(s, args[0]))
+        if chat.id in self._drawing:
+            await message.reply_html(STILL_DRAWING)
+            return
+        self._drawing.add(chat.id)
+        try:
+            await self._chart(update, args[0])
+        finally:
+            self._drawing.discard(chat.id)
+
+    async def _chart(self, update: Update, typed: str) -> None:
+        chat, message = update.effective_chat, update.effective_message
+        assert chat is not None and message is not None
+        found = await ThreadedTransactions(self.db).run(lambda s: chart_history(s, typed))
         if found.history is None or not found.history.quarters:
             await message.reply_html(no_chart_reply(found))
             return

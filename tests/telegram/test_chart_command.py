@@ -67,6 +67,8 @@ async def test_other_chats_are_answered_while_a_chart_is_drawn(bot: RunningBot) 
         bot.api.user_sends(ALICE, "/chart NVDA")
         [reply] = await bot.say(other, "/help")
         assert "/chart" in reply
+        [again] = await bot.say(ALICE, "/chart NVDA")  # one chart at a time per chat
+        assert again.startswith("📊 Still drawing your last chart")
         assert bot.api.photos_to(ALICE) == []
-    await bot.api.wait_for_messages(ALICE, 1, timeout=30)
+    await bot.api.wait_for_messages(ALICE, 2, timeout=30)
     assert len(bot.api.photos_to(ALICE)) == 1
