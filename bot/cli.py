@@ -1,4 +1,5 @@
-"""Command line: `earnings-bot run | status | demo | console | db upgrade|status|copy|backup | sync | extract`.
+"""Command line: `earnings-bot run | status | demo | console | db upgrade|status|copy|backup | sync |
+extract | expectations import FILE | expectations export`.
 
 Every sub-command name is a public interface.
 """
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 from bot.catalog import CatalogError, catalog
+from bot.cli_expectations import add_expectations_parser, run_expectations
 from bot.kpis import KpiError, load_kpis
 from bot.redaction import redact
 from bot.settings import Settings, SettingsError, load_settings
@@ -94,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--days", type=_days, default=28, help=f"days ahead, 1 to {SYNC_MAX_DAYS} (default 28)")
     extract = commands.add_parser("extract", help="print the figures of one press release as JSON")
     extract.add_argument("target", metavar="PATH_OR_URL")
+    add_expectations_parser(commands)
     return parser
 
 
@@ -144,6 +147,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _db(settings, args.action)
     if args.command == "sync":
         return asyncio.run(_sync(settings, args.days))
+    if args.command == "expectations":
+        return run_expectations(args, _prepare_database(settings), load_kpis(settings.kpis_file))
     if args.command == "status":
         from bot.healthcheck import print_status
 

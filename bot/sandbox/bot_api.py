@@ -28,8 +28,15 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.bot_api_chats import ApiRefusal, LoopbackChats, RecordedCall, SentMessage
+from bot.sandbox.bot_api_chats import (
+    ApiRefusal,
+    LoopbackChats,
+    RecordedCall,
+    SentMessage,
+    StoredFile,
+)
 from bot.sandbox.bot_api_spec import (
+    MAX_CAPTION_UTF16,
     MAX_TEXT_UTF16,
     PARSE_MODES,
     ApiSpec,
@@ -37,12 +44,13 @@ from bot.sandbox.bot_api_spec import (
     FloodGate,
     FloodLimits,
     ParamError,
+    image_size,
     utf16_len,
     visible_text,
 )
 from bot.sandbox.bot_api_webhook import WEBHOOK_CONFLICT, LoopbackWebhook, WebhookPusher
 
-__all__ = ["FloodLimits", "LoopbackBotApi", "RecordedCall", "SentMessage"]
+__all__ = ["FloodLimits", "LoopbackBotApi", "RecordedCall", "SentMessage", "StoredFile"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +58,10 @@ DEFAULT_TOKEN = "123456:LOOPBACK-TOKEN"
 CONFLICT = ("Conflict: terminated by other getUpdates request; "
             "make sure that only one bot instance is running")
 _PATH = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>[A-Za-z0-9_]+)/?")
+_FILE_PATH = re.compile(r"/file/bot(?P<token>[^/]+)/(?P<path>.+)")
+MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's limit for a photo uploaded with multipart
+MAX_PHOTO_SIDES = 10_000  # width + height
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # getFile serves files up to 20 MB
 _HIDDEN_BY_DEFAULT = {"chat_member", "message_reaction", "message_reaction_count"}
 _COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 _CHAT_ACTIONS = {"typing", "upload_photo", "record_video", "upload_video", "record_voice",
@@ -71,6 +83,7 @@ class LoopbackBotApi(LoopbackChats):
         self.spec = ApiSpec.load(spec_path) if spec_path else ApiSpec.builtin()
         self.base_url = ""
         self.calls: list[RecordedCall] = []
+        self.downloads: list[tuple[str, int]] = []  # (file_path, status) of each /file/ request
         self.spec_violations: list[str] = []
         self.sends_ok = self.sends_429 = self.sends_refused = 0
         self.in_flight = 0  # requests being answered (a cancelled one, its client gone, counts out)
@@ -91,6 +104,7 @@ class LoopbackBotApi(LoopbackChats):
             "getMyCommands": self._get_my_commands, "setWebhook": self._set_webhook,
             "getWebhookInfo": self._get_webhook_info,
             "answerCallbackQuery": self._answer_callback_query,
+            "sendPhoto": self._send_photo, "getFile": self._get_file,
         }
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -138,6 +152,8 @@ class LoopbackBotApi(LoopbackChats):
     async def _handle(self, request: web.Request) -> web.Response:
         self.in_flight += 1
         try:
+            if request.path.startswith("/file/"):
+                return self._download(request)
             return await self._answer(request)
         finally:
             self.in_flight -= 1
@@ -197,6 +213,16 @@ class LoopbackBotApi(LoopbackChats):
             else:
                 self.sends_refused += 1
         logger.debug("%s chat=%s -> %d %s", method, chat_id, status, description or "")
+
+    def _download(self, request: web.Request) -> web.Response:
+        """Serve a file getFile named, at /file/bot<token>/<file_path>, as Telegram does."""
+        match = _FILE_PATH.fullmatch(request.path)
+        stored = next((f for f in self.files.values() if match and f.file_path == match["path"]), None)
+        status = 200 if stored is not None and match is not None and match["token"] == self.token else 404
+        self.downloads.append((match["path"] if match else request.path, status))
+        if status != 200 or stored is None:
+            return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
+        return web.Response(body=stored.content, content_type="application/octet-stream")
 
     # -- methods --------------------------------------------------------------------------------
 
@@ -271,6 +297,43 @@ class LoopbackBotApi(LoopbackChats):
         self._pulse()
         return self._message_json(message)
 
+    async def _send_photo(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._target_chat(params)
+        photo = params["photo"]
+        if isinstance(photo, dict) and isinstance(photo.get("content"), bytes):
+            content: bytes = photo["content"]
+        elif isinstance(photo, str) and photo in self.files:
+            content = self.files[photo].content
+        else:
+            raise ApiRefusal(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        if len(content) > MAX_PHOTO_BYTES:
+            raise ApiRefusal(413, "Request Entity Too Large")
+        size = image_size(content)
+        if size is None:
+            raise ApiRefusal(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        if sum(size) > MAX_PHOTO_SIDES or max(size) > 20 * min(size):
+            raise ApiRefusal(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+        caption, parse_mode = params.get("caption") or "", params.get("parse_mode")
+        visible = self._visible(caption, parse_mode, limit=MAX_CAPTION_UTF16) if caption else ""
+        markup = _checked_markup(params.get("reply_markup"))
+        wait = self.flood.admit(chat_id, paid=bool(params.get("allow_paid_broadcast")))
+        if wait is not None:
+            raise ApiRefusal(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
+        message = SentMessage(chat_id, self._next_message_id(chat_id), caption, parse_mode, visible,
+                              markup, self.clock(), photo=content, photo_size=size)
+        self._messages[chat_id].append(message)
+        self._pulse()
+        return self._message_json(message)
+
+    async def _get_file(self, params: dict[str, Any]) -> dict[str, Any]:
+        stored: StoredFile | None = self.files.get(str(params["file_id"]))
+        if stored is None:
+            raise ApiRefusal(400, "Bad Request: invalid file_id")
+        if len(stored.content) > MAX_DOWNLOAD_BYTES:
+            raise ApiRefusal(400, "Bad Request: file is too big")
+        return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                "file_size": len(stored.content), "file_path": stored.file_path}
+
     async def _edit_message_text(self, params: dict[str, Any]) -> dict[str, Any]:
         if "inline_message_id" in params:
             raise ApiRefusal(400, "Bad Request: the loopback server has no inline messages")
@@ -279,6 +342,8 @@ class LoopbackBotApi(LoopbackChats):
         chat_id = self._target_chat(params)
         message = self._find_message(chat_id, params["message_id"],
                                      "Bad Request: message to edit not found")
+        if message.photo is not None:
+            raise ApiRefusal(400, "Bad Request: there is no text in the message to edit")
         if "text" not in params:
             raise ApiRefusal(400, "Bad Request: message text is empty")
         text, parse_mode = params["text"], params.get("parse_mode")
@@ -354,7 +419,7 @@ class LoopbackBotApi(LoopbackChats):
             raise ApiRefusal(*fault[1:])
         return chat_id
 
-    def _visible(self, text: str, parse_mode: str | None) -> str:
+    def _visible(self, text: str, parse_mode: str | None, *, limit: int = MAX_TEXT_UTF16) -> str:
         if parse_mode and parse_mode.lower() not in PARSE_MODES:
             raise ApiRefusal(400, "Bad Request: unsupported parse_mode")
         try:
@@ -363,8 +428,9 @@ class LoopbackBotApi(LoopbackChats):
             raise ApiRefusal(400, f"Bad Request: can't parse entities: {exc}") from exc
         if not visible.strip():
             raise ApiRefusal(400, "Bad Request: message text is empty")
-        if utf16_len(visible) > MAX_TEXT_UTF16:
-            raise ApiRefusal(400, "Bad Request: message is too long")
+        if utf16_len(visible) > limit:
+            raise ApiRefusal(400, "Bad Request: message is too long" if limit == MAX_TEXT_UTF16
+                             else "Bad Request: message caption is too long")
         return visible
 
     def _wanted(self, update: dict[str, Any]) -> bool:
@@ -388,7 +454,8 @@ class LoopbackBotApi(LoopbackChats):
 
 
 async def _read_params(request: web.Request) -> dict[str, Any]:
-    """Merge the query string with a form, multipart or JSON body; files become their names."""
+    """Merge the query string with a form, multipart or JSON body; an uploaded file becomes
+    {"file_name": ..., "content": bytes}."""
     params: dict[str, Any] = dict(request.query)
     if request.method != "POST" or not request.body_exists:
         return params
@@ -402,7 +469,10 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
         params.update(body)
     elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         for key, value in (await request.post()).items():
-            params[key] = value if isinstance(value, str) else {"file_name": getattr(value, "filename", None)}
+            if isinstance(value, web.FileField):
+                params[key] = {"file_name": value.filename, "content": value.file.read()}
+            else:
+                params[key] = value if isinstance(value, str) else bytes(value).decode("utf-8", "replace")
     return params
 
 

@@ -48,6 +48,24 @@ class SentMessage:
     history: list[str] = field(default_factory=list)  # earlier texts, oldest first
     deleted: bool = False
     silent: bool = False             # sent with disable_notification: it arrived without a sound
+    photo: bytes | None = None       # a sendPhoto's image as uploaded; text is then its caption
+    photo_size: tuple[int, int] = (0, 0)  # the image's width and height in pixels
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file the server holds: a document a user sent, or a photo the bot uploaded."""
+
+    file_id: str
+    file_unique_id: str
+    content: bytes
+    file_name: str | None
+    mime_type: str | None
+
+    @property
+    def file_path(self) -> str:
+        """The path getFile answers, relative to /file/bot<token>/."""
+        return f"files/{self.file_unique_id}/{self.file_name or 'file'}"
 
 
 class ApiRefusal(Exception):
@@ -88,6 +106,8 @@ class LoopbackChats:
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
         self._pending_queries: set[str] = set()
+        self._file_ids = itertools.count(1)
+        self.files: dict[str, StoredFile] = {}
         self._changed = asyncio.Event()
 
     # -- the user's side ------------------------------------------------------------------------
@@ -144,6 +164,39 @@ class LoopbackChats:
             "sticker": {"file_id": "sticker-1", "file_unique_id": "s1", "type": "regular", "width": 512,
                         "height": 512, "is_animated": False, "is_video": False, "emoji": emoji},
         })
+
+    def user_sends_document(self, chat_id: int, file_name: str | None, content: bytes, *,
+                            mime_type: str | None = "text/csv", caption: str | None = None,
+                            user_id: int | None = None, chat_type: str = "private",
+                            title: str | None = None) -> int:
+        """Queue a message carrying a document (a file the bot may fetch with getFile)."""
+        chat = self._remember_chat(chat_id, chat_type, title=title)
+        stored = self.store_file(content, file_name=file_name, mime_type=mime_type)
+        document: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                                    "file_size": len(content)}
+        if file_name is not None:
+            document["file_name"] = file_name
+        if mime_type is not None:
+            document["mime_type"] = mime_type
+        message: dict[str, Any] = {
+            "message_id": self._next_message_id(chat_id), "date": int(time.time()), "chat": chat,
+            "from": self._user(chat_id, chat_type, user_id, "Demo"), "document": document,
+        }
+        if caption:
+            message["caption"] = caption
+        return self._enqueue("message", message)
+
+    def store_file(self, content: bytes, *, file_name: str | None = None,
+                   mime_type: str | None = None) -> StoredFile:
+        """Keep a file under a new file_id; return it."""
+        number = next(self._file_ids)
+        stored = StoredFile(f"loopback-file-{number}-{len(content)}", f"u{number}", content, file_name, mime_type)
+        self.files[stored.file_id] = stored
+        return stored
+
+    def photos_to(self, chat_id: int) -> list[SentMessage]:
+        """Return the photos the bot sent to the chat (not deleted), oldest first."""
+        return [m for m in self.messages_to(chat_id) if m.photo is not None]
 
     def user_clicks(self, chat_id: int, message_id: int, data: str, *,
                     user_id: int | None = None, first_name: str = "Demo") -> int:
@@ -302,9 +355,17 @@ class LoopbackChats:
                 "first_name": "Earnings Demo", "username": self.bot_username}
 
     def _message_json(self, message: SentMessage) -> dict[str, Any]:
-        body = {"message_id": message.message_id, "from": self._bot_user(),
-                "chat": self._chat_json(message.chat_id), "date": int(time.time()),
-                "text": message.visible_text}
+        body: dict[str, Any] = {"message_id": message.message_id, "from": self._bot_user(),
+                                "chat": self._chat_json(message.chat_id), "date": int(time.time())}
+        if message.photo is not None:
+            width, height = message.photo_size
+            body["photo"] = [{"file_id": f"photo-{message.chat_id}-{message.message_id}",
+                              "file_unique_id": f"p{message.chat_id}x{message.message_id}",
+                              "width": width, "height": height, "file_size": len(message.photo)}]
+            if message.visible_text:
+                body["caption"] = message.visible_text
+        else:
+            body["text"] = message.visible_text
         if message.reply_markup:
             body["reply_markup"] = message.reply_markup
         return body

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 MAX_TEXT_UTF16 = 4096
+MAX_CAPTION_UTF16 = 1024
 
 
 class ParamError(ValueError):
@@ -59,6 +60,12 @@ _BUILTIN_FIELDS: dict[str, dict[str, str]] = {
                        "message_thread_id": "Integer"},
     "deleteMessage": {"chat_id": "!Integer|String", "message_id": "!Integer"},
     "getChat": {"chat_id": "!Integer|String"},
+    "sendPhoto": {"chat_id": "!Integer|String", "photo": "!InputFile|String", "caption": "String",
+                  "parse_mode": "String", "caption_entities": "Array of MessageEntity",
+                  "disable_notification": "Boolean", "protect_content": "Boolean",
+                  "allow_paid_broadcast": "Boolean", "message_thread_id": "Integer",
+                  "reply_parameters": "ReplyParameters", "reply_markup": "InlineKeyboardMarkup"},
+    "getFile": {"file_id": "!String"},
 }
 
 
@@ -192,6 +199,23 @@ _TYPE_READERS: dict[str, Callable[[Any], tuple[bool, Any]]] = {
     "String": _try_string,
     "InputFile": lambda value: (True, value),
 }
+
+
+def image_size(content: bytes) -> tuple[int, int] | None:
+    """Return (width, height) of a PNG or JPEG image, or None when content is neither."""
+    if content.startswith(b"\x89PNG\r\n\x1a\n") and content[12:16] == b"IHDR" and len(content) >= 24:
+        return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+    if not content.startswith(b"\xff\xd8"):
+        return None
+    i = 2
+    while i + 9 < len(content):  # walk the JPEG segments to the frame header (SOF0-SOF15)
+        if content[i] != 0xFF:
+            return None
+        marker, length = content[i + 1], int.from_bytes(content[i + 2:i + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return int.from_bytes(content[i + 7:i + 9], "big"), int.from_bytes(content[i + 5:i + 7], "big")
+        i += 2 + length
+    return None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -77,11 +77,16 @@ class AdminCommands:
         logger.info("broadcast queued by admin=%s for %d chats", admin_chat_id, addressed)
         await message.reply_html(f"📣 Broadcast queued for {addressed} active chats.")  # type: ignore[union-attr]
 
+    def is_admin(self, update: Update) -> bool:
+        """Is the update from one of the bot's administrators? The one check every admin action uses."""
+        chat = update.effective_chat
+        return chat is not None and chat.id in self.admin_chat_ids
+
     async def _allowed(self, update: Update) -> bool:
         chat, message = update.effective_chat, update.effective_message
         if chat is None or message is None:
             return False
-        if chat.id in self.admin_chat_ids:
+        if self.is_admin(update):
             return True
         logger.info("admin command refused chat=%s", chat.id)
         await message.reply_html(replies.ADMIN_ONLY)

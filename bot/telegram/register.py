@@ -7,8 +7,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot.kpis import KpiDefinitions, load_kpis
 from bot.telegram.admin_commands import AdminCommands
 from bot.telegram.calendar_commands import CalendarCommands
+from bot.telegram.chart_commands import ChartCommands
 from bot.telegram.commands import UserCommands, error_handler
 from bot.telegram.expect_commands import CHOICE_PREFIX, ExpectCommands
+from bot.telegram.import_document import DocumentImport
 from bot.telegram.replies import COMMANDS
 from bot.telegram.settings_commands import BUTTON_PATTERN as SETTINGS_BUTTONS
 from bot.telegram.settings_commands import SettingsCommands
@@ -25,7 +27,10 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
     new_message = filters.UpdateType.MESSAGE
     time = TimeCommands(commands.db, clock=commands.clock)
     settings = SettingsCommands(commands.db, clock=commands.clock)
-    expect = ExpectCommands(commands.db, kpis or load_kpis(), clock=commands.clock)
+    kpis = kpis or load_kpis()
+    expect = ExpectCommands(commands.db, kpis, clock=commands.clock)
+    chart = ChartCommands(commands.db)
+    documents = DocumentImport(commands.db, kpis, is_admin=admin.is_admin, clock=commands.clock)
     commands_by_name = [
         ("start", commands.start_command),
         ("help", commands.help_command),
@@ -47,11 +52,14 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
     application.add_handlers(
         [
             *(CommandHandler(name, callback, filters=new_message) for name, callback in commands_by_name),
+            # Drawing takes a moment: the chart is made beside other chats' updates, not before them.
+            CommandHandler("chart", chart.chart_command, filters=new_message, block=False),
             CallbackQueryHandler(settings.settings_button, pattern=SETTINGS_BUTTONS),
             CallbackQueryHandler(expect.choice_button, pattern=f"^{CHOICE_PREFIX}"),
             CallbackQueryHandler(commands.stale_button),
             # Must stay last: any other /command or message gets a pointer to /help.
             MessageHandler(filters.COMMAND & new_message, commands.unknown_command),
+            MessageHandler(filters.Document.ALL & new_message, documents.document_message),
             MessageHandler(filters.ChatType.PRIVATE & new_message, commands.plain_text),
         ]
     )

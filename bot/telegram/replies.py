@@ -27,6 +27,7 @@ COMMANDS = (
     ("next", "Any company's next report: /next NVDA"),
     ("expect", "Your own number for a report: /expect NVDA eps 0.90"),
     ("expectations", "Your own numbers beside the consensus"),
+    ("chart", "EPS and revenue vs consensus, last 8 quarters: /chart NVDA"),
     ("settings", "Alert kinds, reminders, in-line band, minimum surprise, time zone, quiet hours"),
     ("quiet", "Quiet hours: /quiet 22:00-07:00, /quiet off"),
     ("timezone", "Your time zone for report times: /timezone Shanghai"),
@@ -57,7 +58,8 @@ def help_text(*, is_admin: bool = False) -> str:
     lines = ["<b>Commands</b>"]
     lines += [f"/{name}: {escape(text)}" for name, text in COMMANDS]
     if is_admin:
-        lines += ["", "<b>Admin</b>", "/stats: chats and deliveries", "/broadcast TEXT: message every active chat"]
+        lines += ["", "<b>Admin</b>", "/stats: chats and deliveries", "/broadcast TEXT: message every active chat",
+                  "Send a .csv file: import expectations (columns ticker,period,metric,value,unit,currency,basis,source)"]
     lines += [
         "",
         f"Tickers may be written BRK.B, BRK-B or BRK/B. Up to {MAX_WATCHLIST} companies per chat.",
