@@ -50,6 +50,7 @@ from bot.engine.ports import Outbox, Transactions
 from bot.engine.releases import apply_feed_release
 from bot.errors import SourceError, SourceUnavailable
 from bot.sources.edgar.press_release import extract_figures
+from bot.sources.edgar.release_growth import stated_growth
 from bot.sources.feeds.client import FeedRead, FeedReader, Validators
 from bot.sources.feeds.parse import FeedItem
 from bot.store.source_state import (
@@ -235,7 +236,9 @@ class FeedPoller:
         except Exception:  # noqa: BLE001 - a page we can't read must not stop the others
             logger.exception("feeds: unreadable release page %s", release.item.link)
             return []
-        return [f.as_figure() for f in extracted.figures]
+        figures = [f.as_figure() for f in extracted.figures]
+        growth = await asyncio.to_thread(stated_growth, content, figures)
+        return [*figures, *growth]
 
     def _apply(self, session: Session, release: Release, figures: list[Figure]) -> int:
         evaluations = apply_feed_release(
