@@ -41,6 +41,16 @@ class Growth:
 
 
 @dataclass(frozen=True, slots=True)
+class PastResult:
+    """One past quarter as a source records it: the reported figure and, when known, the estimate
+    it was measured against. fiscal_period is the quarter's end-month key ("2024-01")."""
+
+    fiscal_period: str
+    figure: Figure
+    estimate: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Streak:
     """How many reported quarters in a row, ending with this one, had the same verdict."""
 

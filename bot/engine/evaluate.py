@@ -231,6 +231,11 @@ def _basis_key(metric: str, basis: str) -> str | None:
     return None if metric in BASIS_NEUTRAL_METRICS else str(basis)
 
 
+def compare_all(actuals: Sequence[Figure], expectations: Sequence[Expectation], band: InlineBand) -> list[Comparison]:
+    """Compare each expectation with the reported figure of its metric (the comparable one when any)."""
+    return _comparisons(actuals, expectations, band)
+
+
 def _comparisons(actuals: Sequence[Figure], expectations: Sequence[Expectation], band: InlineBand) -> list[Comparison]:
     result = []
     for expectation in expectations:

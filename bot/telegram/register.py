@@ -10,6 +10,7 @@ from bot.telegram.calendar_commands import CalendarCommands
 from bot.telegram.commands import UserCommands, error_handler
 from bot.telegram.expect_commands import CHOICE_PREFIX, ExpectCommands
 from bot.telegram.replies import COMMANDS
+from bot.telegram.result_commands import ResultCommands
 from bot.telegram.time_commands import TimeCommands
 
 COMMAND_MENU = COMMANDS
@@ -22,6 +23,7 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
     # not conversations with the bot.
     new_message = filters.UpdateType.MESSAGE
     time = TimeCommands(commands.db, clock=commands.clock)
+    results = ResultCommands(commands.db)
     expect = ExpectCommands(commands.db, kpis or load_kpis(), clock=commands.clock)
     commands_by_name = [
         ("start", commands.start_command),
@@ -31,6 +33,7 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
         ("watchlist", commands.watchlist_command),
         ("upcoming", calendar.upcoming_command),
         ("next", calendar.next_command),
+        ("last", results.last_command),
         ("stop", commands.stop_command),
         ("status", commands.status_command),
         ("settings", commands.settings_command),
