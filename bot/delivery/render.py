@@ -239,7 +239,7 @@ def _outlook_value(outlook: Outlook) -> str:
 
 
 def outlook_line(compared: OutlookComparison) -> str:
-    """Return 'Outlook: revenue $43.0B ±2% vs $41.8B consensus (+2.9%) · Q1 FY2026, by the range's midpoint'.
+    """Return 'Outlook: revenue $43.0B ±2% vs $41.8B consensus (+2.9%) · Q1 FY2026, midpoint of the range'.
 
     Without a comparable consensus (none stored, or a full-year plan) the outlook stands alone."""
     outlook = compared.outlook
@@ -251,7 +251,7 @@ def outlook_line(compared: OutlookComparison) -> str:
         text += (f" vs {short_money(consensus.value, consensus.currency)} consensus "
                  f"({_quantize(compared.percent, 1):+}%)")
         if compared.by_midpoint:
-            notes.append("by the range's midpoint")
+            notes.append("midpoint of the range")
     elif outlook.scope.span is not Span.QUARTER:
         notes.append("full-year plan" if outlook.scope.span is Span.YEAR else "multi-year plan")
     else:

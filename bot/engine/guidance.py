@@ -15,13 +15,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.domain.comparability import Span
 from bot.domain.figures import Figure, Metric
 from bot.domain.kpis import is_guidance_metric
 from bot.domain.periods import period_label
-from bot.engine.track_record import shifted_key
+from bot.engine.track_record import next_fiscal_quarter, next_quarter_event, shifted_key
 from bot.store.companies import share_class_ids
 from bot.store.history import record_guidance
 from bot.store.tables import Company, EarningsEvent, GuidanceStatement, saved_id
@@ -98,14 +98,10 @@ def _period(session: Session, company: Company, event: EarningsEvent, seen: Guid
 
 def next_quarter_label(session: Session, company: Company, event: EarningsEvent, key: str) -> str:
     """Return the label of the quarter after the event's: its own event's when stored ("Q1 FY2026")."""
-    stored = session.exec(select(EarningsEvent.period_label).where(
-        EarningsEvent.company_id.in_(share_class_ids(session, company)),  # type: ignore[attr-defined]
-        EarningsEvent.fiscal_period == key,
-    )).first()
-    if stored:
-        return stored
+    stored = next_quarter_event(session, share_class_ids(session, company), event)
+    if stored is not None and stored.period_label:
+        return stored.period_label
     if event.fiscal_year and event.fiscal_quarter:
-        year, quarter = (event.fiscal_year + 1, 1) if event.fiscal_quarter == 4 else (
-            event.fiscal_year, event.fiscal_quarter + 1)
+        year, quarter = next_fiscal_quarter(event.fiscal_year, event.fiscal_quarter)
         return period_label(key, year, quarter, company.fiscal_year_end_month or 12)
     return period_label(key)

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.domain.comparability import Scope, Span
 from bot.domain.figures import Basis, Expectation, Figure, Metric
@@ -35,8 +35,9 @@ from bot.domain.verdicts import Comparison, InlineBand, Verdict, compare
 from bot.store.companies import share_class_ids
 from bot.store.figures import latest_expectations
 from bot.store.history import company_history, event_guidance, record_history
-from bot.store.tables import Company, EarningsEvent, GuidanceStatement, ResultHistory
+from bot.store.tables import Company, EarningsEvent, EventState, GuidanceStatement, ResultHistory
 
+NEXT_QUARTER_WITHIN = timedelta(days=140)  # a quarter and a few weeks: the next report after this one
 BOT_SOURCE = "bot"  # the results the bot judged itself
 # Which source's record of a past quarter wins: the bot's own judgement, then the vendors', then XBRL.
 HISTORY_PRIORITY = {BOT_SOURCE: 0, "nasdaq": 1, "finnhub": 2, "xbrl": 3}
@@ -144,10 +145,7 @@ def _streak(session: Session, classes: list[int], event: EarningsEvent, headline
 def _outlook(session: Session, classes: list[int], event: EarningsEvent, guided: Sequence[Figure],
              ) -> list[OutlookComparison]:
     assert event.id is not None
-    next_key = shifted_key(event.fiscal_period, 3)
-    next_event = session.exec(select(EarningsEvent).where(
-        EarningsEvent.company_id.in_(classes), EarningsEvent.fiscal_period == next_key,  # type: ignore[attr-defined]
-    )).first() if next_key else None
+    next_event = next_quarter_event(session, classes, event)
     consensus = latest_expectations(session, next_event.id) if next_event and next_event.id else []
     statements = event_guidance(session, event.id)
     outlooks = [Outlook(row.figure(), _scope(row), row.low, row.high, row.period_label) for row in statements]
@@ -167,6 +165,35 @@ def _outlook(session: Session, classes: list[int], event: EarningsEvent, guided:
                 break
         result.append(best or compare_outlook(outlook, candidates[0] if candidates else None, Scope(Span.QUARTER)))
     return result
+
+
+def next_quarter_event(session: Session, classes: list[int], event: EarningsEvent) -> EarningsEvent | None:
+    """Return the issuer's event of the quarter after this one: by its quarter key, by its fiscal
+    quarter, else the next scheduled report within NEXT_QUARTER_WITHIN of this one's date."""
+    in_issuer = col(EarningsEvent.company_id).in_(classes)
+    key = shifted_key(event.fiscal_period, 3)
+    if key is not None:
+        found = session.exec(select(EarningsEvent).where(in_issuer, EarningsEvent.fiscal_period == key)).first()
+        if found is not None:
+            return found
+    if event.fiscal_year and event.fiscal_quarter:
+        year, quarter = next_fiscal_quarter(event.fiscal_year, event.fiscal_quarter)
+        found = session.exec(select(EarningsEvent).where(
+            in_issuer, EarningsEvent.fiscal_year == year, EarningsEvent.fiscal_quarter == quarter)).first()
+        if found is not None:
+            return found
+    if event.report_date is None:
+        return None
+    return session.exec(select(EarningsEvent).where(
+        in_issuer, EarningsEvent.state == EventState.SCHEDULED, col(EarningsEvent.id) != event.id,
+        col(EarningsEvent.report_date) > event.report_date,
+        col(EarningsEvent.report_date) <= event.report_date + NEXT_QUARTER_WITHIN,
+    ).order_by(col(EarningsEvent.report_date))).first()
+
+
+def next_fiscal_quarter(fiscal_year: int, quarter: int) -> tuple[int, int]:
+    """Return the fiscal (year, quarter) after this one: Q4 FY2025 -> Q1 FY2026."""
+    return (fiscal_year + 1, 1) if quarter == 4 else (fiscal_year, quarter + 1)
 
 
 def _scope(row: GuidanceStatement) -> Scope:
