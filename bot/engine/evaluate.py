@@ -157,8 +157,9 @@ def event_report(
     stated = [f for f in chosen if is_growth_metric(f.metric)]
     guided = [f for f in chosen if is_guidance_metric(f.metric)]
     actuals = [f for f in chosen if f not in stated and f not in guided]
+    shown_disputes = {key: rows for key, rows in doubtful.items() if not is_growth_metric(key[0])}
     report = result_report(_heading(company, event, filing, arrivals(session, event.id)), actuals,
-                           expectations, band, _disputed(doubtful))
+                           expectations, band, _disputed(shown_disputes))
     track = track_record(session, company, event, actuals, report.headline, stated, guided, band)
     return BuiltReport(replace(report, growth=list(track.growth), streak=track.streak, outlook=list(track.outlook)),
                        actuals, filing)
