@@ -12,8 +12,20 @@ from datetime import date, timedelta
 import pytest
 
 from bot.sandbox.calendars import finnhub_row, finnhub_surprise_row
-from tests.deployment.harness import NVDA_CIK, Deployment, result_verdict, results_8k, today_in_new_york
-from tests.deployment.test_alerts import IDLE, NVDA_ESTIMATE, nasdaq_refuses, next_accession, scheduled
+from tests.deployment.harness import (
+    NVDA_CIK,
+    Deployment,
+    result_verdict,
+    results_8k,
+    today_in_new_york,
+)
+from tests.deployment.test_alerts import (
+    IDLE,
+    NVDA_ESTIMATE,
+    nasdaq_refuses,
+    next_accession,
+    scheduled,
+)
 
 pytestmark = pytest.mark.slow
 

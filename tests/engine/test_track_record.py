@@ -11,16 +11,21 @@ from decimal import Decimal
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.domain.figures import Basis, Figure, Metric, Unit
+from bot.domain.figures import Basis, Figure, Unit
 from bot.domain.periods import period_key_for
+from bot.engine.detect import EdgarDetector
 from bot.engine.guidance import GuidanceSeen, guidance_seen
 from bot.engine.last_result import last_result
 from bot.engine.own_numbers import set_own_number
 from bot.engine.releases import apply_release_figures
 from bot.engine.sync import apply_calendar_rows
 from bot.kpis import load_kpis
+from bot.sandbox.edgar import LoopbackEdgar, PublishedFiling
+from bot.sources.edgar.client import EdgarClient
 from bot.sources.edgar.press_release import extract_figures
 from bot.sources.edgar.release_growth import stated_growth
+from bot.sources.http import RateLimiter, make_client
+from bot.store.db import ThreadedTransactions
 from bot.store.figures import record_expectation
 from bot.store.history import record_history
 from bot.store.tables import (
@@ -206,3 +211,34 @@ def test_last_of_an_unknown_or_unreported_company(db: Engine) -> None:
     assert none_yet.known and none_yet.report is None
     assert nvda_before.known and nvda_before.report is None  # scheduled, not reported yet
     assert not garbage.valid
+
+
+async def test_alphabets_capex_plan_for_2025_reaches_the_alert_as_guidance_through_the_detector(db: Engine) -> None:
+    """The real release: "we expect to invest approximately $75 billion in capital expenditures in 2025"."""
+    accepted = datetime(2025, 2, 4, 21, 5, tzinfo=UTC)
+    with Session(db) as session:
+        add_company(session, "GOOGL", "Alphabet Inc.", 1652044, fiscal_year_end_month=12)
+        watching_chat(session, ALICE, "GOOGL")
+        apply_calendar_rows(session, [calendar_row("GOOGL", day=date(2025, 2, 4), period=(2024, 12), fiscal=(2024, 4),
+                                                   estimates=(eps("2.13"), revenue("96670000000")))],
+                            now=accepted - timedelta(days=2))
+        session.commit()
+    release = (FIXTURES / "press_releases" / "googl_q4_2024_ex99-1.htm").read_text(encoding="utf-8")
+    async with LoopbackEdgar() as edgar, make_client() as http:
+        edgar.publish(PublishedFiling(cik=1652044, company="Alphabet Inc.", form="8-K", accession="0001652044-25-000014",
+                                      accepted_at=accepted, items=("2.02", "9.01"),
+                                      documents=(("8-K", "goog-20250204.htm", "<html>8-K</html>"),
+                                                 ("EX-99.1", "googexhibit991q42024.htm", release))))
+        detector = EdgarDetector(ThreadedTransactions(db), EdgarClient(http, edgar.url, edgar.url, "Jane Doe jane@example.com",
+                                                                      RateLimiter(10)),
+                                 outbox=OUTBOX, active_seconds=15, idle_seconds=300,
+                                 clock=lambda: accepted + timedelta(seconds=20), kpis_of=load_kpis().for_company)
+        await detector.poll()
+    with Session(db) as session:
+        [plan] = session.exec(select(GuidanceStatement)).all()
+        assert (plan.metric, plan.span, plan.period, plan.value) == ("kpi:capex_guidance", "year", "FY2025",
+                                                                     Decimal(75) * 10**9)
+        capex = session.exec(select(ReportedFigure).where(col(ReportedFigure.metric).like("kpi:capex%"))).all()
+        assert capex == []
+        text = latest_result_text(session)
+    assert "Outlook: capex $75.0B · 2025, full-year plan" in text
