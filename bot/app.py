@@ -310,6 +310,7 @@ def build_application(
         sender=Sender(db, sender_bot, rate_per_second=settings.telegram_rate_per_second,
                       paid_broadcast=settings.telegram_paid_broadcast, clock=clock, stop_grace=STOP_GRACE_SECONDS),
         wake=wake, source_counts=source_counts, feeds=feed_poller(settings, db, http, clock, wake.set),
+        # a caller that brings its own calendars (the demo, tests) brings no provider of past surprises either
         surprises=surprise_sources(settings, http) if sources is None else (),
     )
     application = _telegram_application(settings, runtime, with_jobs=with_jobs)
