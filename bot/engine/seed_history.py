@@ -80,7 +80,8 @@ def xbrl_history(facts: dict[str, object]) -> list[PastResult]:
 
 
 def _pending(session: Session, now: datetime, limit: int) -> list[tuple[int, str, int | None, bool]]:
-    """Watched companies (by an active chat) with no history yet, one per issuer, oldest watch first."""
+    """Watched companies (by an active chat) whose issuer has no history yet, one per issuer, oldest
+    watch first."""
     seeded = select(HistorySeed.company_id)
     rows = session.exec(
         select(Company, Watch.created_at)
@@ -91,7 +92,9 @@ def _pending(session: Session, now: datetime, limit: int) -> list[tuple[int, str
     ).all()
     sec_allowed = not backing_off(session, COMPANYFACTS_KEY, now)
     chosen: list[tuple[int, str, int | None, bool]] = []
-    issuers: set[int] = set()
+    # GOOG after GOOGL: the issuer's history is read once, whichever class was watched first
+    issuers: set[int] = {cik for cik in session.exec(
+        select(Company.cik).join(HistorySeed, col(HistorySeed.company_id) == col(Company.id))).all() if cik is not None}
     for company, _watched in rows:
         issuer = company.cik if company.cik is not None else -(company.id or 0)
         if issuer in issuers or company.id is None:

@@ -131,3 +131,18 @@ async def test_when_every_source_fails_the_company_is_tried_again(db: Engine, wo
     world.clock.now = NOW + timedelta(hours=2)  # past SEC's backoff
     assert await seed(db, world) == 1
     assert ("xbrl", "2024-01", "revenue", "gaap") in history(db)
+
+
+async def test_an_issuers_history_is_read_once_whichever_class_is_watched(db: Engine, world: World) -> None:
+    world.edgar.companyfacts[1652044] = json.dumps({"cik": 1652044, "facts": {}}).encode()
+    with Session(db) as session:
+        add_company(session, "GOOGL", "Alphabet Inc.", cik=1652044, fiscal_year_end_month=12)
+        add_company(session, "GOOG", "Alphabet Inc.", cik=1652044, fiscal_year_end_month=12)
+        watching_chat(session, ALICE, "GOOGL")
+        session.commit()
+    assert await seed(db, world) == 1
+    with Session(db) as session:
+        watching_chat(session, ALICE + 1, "GOOG")
+        session.commit()
+    assert await seed(db, world) == 0
+    assert companyfacts_requests(world) == 1
