@@ -13,6 +13,7 @@ import pytest
 
 from bot.sandbox.calendars import finnhub_row, finnhub_surprise_row
 from tests.deployment.harness import (
+    FINNHUB_KEY,
     NVDA_CIK,
     Deployment,
     result_verdict,
@@ -100,3 +101,4 @@ async def test_the_alert_and_last_show_outlook_growth_and_streak(deployment: Dep
     assert "AMZN" in unreported.visible_text and "No result stored yet" in unreported.visible_text
     usage = await deployment.reply_to(bot, other, "/last")
     assert "/last NVDA" in usage.visible_text
+    assert "Traceback" not in bot.output and FINNHUB_KEY not in bot.output, bot.tail(60)
