@@ -33,6 +33,7 @@ from bot.engine.detect import EdgarDetector
 from bot.engine.feeds import FeedPoller
 from bot.engine.poll import CalendarPoller
 from bot.engine.reminders import due_reminders
+from bot.engine.seed_history import seed_histories
 from bot.engine.universe import SOURCE_KEY as UNIVERSE_KEY
 from bot.engine.universe import refresh_universe
 from bot.http_server import HttpServer, create_app, run_webhook, webhook_for
@@ -47,6 +48,7 @@ from bot.sources.feeds.ir_feeds import load_ir_feeds
 from bot.sources.finnhub import FinnhubCalendar
 from bot.sources.http import RateLimiter, SourceCounts, make_client
 from bot.sources.nasdaq import NasdaqCalendar
+from bot.sources.surprises import FinnhubSurprises, NasdaqSurprises, SurpriseSource
 from bot.store.db import ThreadedTransactions, make_engine, session_scope
 from bot.store.source_state import seconds_until_retry
 from bot.telegram import register
@@ -58,6 +60,7 @@ logger = logging.getLogger(__name__)
 
 STOP_GRACE_SECONDS = 2.0  # a stopping sender lets requests on the wire finish for this long
 SHUTDOWN_WAIT_SECONDS = 3.0  # then the sender task gets this long before it is cancelled
+SEED_HISTORY_SECONDS = 60  # newly watched companies get their past results within a minute
 UNIVERSE_CHECK_SECONDS = 3600  # how often the company list is looked at (it is reloaded daily)
 OUTBOX = OutboxPublisher()  # the engine's alerts, rendered and queued for the sender
 _RUNTIMES: weakref.WeakKeyDictionary[Application, Runtime] = weakref.WeakKeyDictionary()
@@ -87,6 +90,8 @@ class Runtime:
     source_counts: SourceCounts | None = None  # requests and errors per source, for /metrics
     http_server: HttpServer | None = None  # /healthz, /metrics, the webhook: when HTTP_PORT is set
     feeds: FeedPoller | None = None  # newswire and IR feeds; None when off
+    surprises: Sequence[SurpriseSource] = ()  # past EPS surprises, to seed a company's history
+    seed_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one history seeding at a time
 
     @property
     def transactions(self) -> ThreadedTransactions:
@@ -131,9 +136,30 @@ def scheduled_work(runtime: Runtime) -> list[Every]:
                 runtime.transactions, detector.client, outbox=OUTBOX, clock=runtime.clock, on_alerts=runtime.wake_sender,
             ), max(settings.poll_idle_seconds, 600), first=60),
         ]
+    plan.append(Every("seed-history", lambda: seed_history(runtime), SEED_HISTORY_SECONDS, first=3))
     if runtime.feeds is not None:
         plan.append(Every("poll-feeds", lambda: poll_feeds(runtime.feeds), settings.poll_active_seconds, first=1))
     return plan
+
+
+async def seed_history(runtime: Runtime) -> None:
+    """Read the past results of newly watched companies (once per company; see engine/seed_history)."""
+    if runtime.seed_lock.locked():
+        return  # a run is under way: it takes the newly watched company too, or the next one does
+    async with runtime.seed_lock:
+        edgar = runtime.detector.client if runtime.detector is not None else None
+        seeded = await seed_histories(runtime.transactions, edgar, runtime.surprises, clock=runtime.clock)
+    if seeded:
+        logger.info("history seeded companies=%d", seeded)
+
+
+def surprise_sources(settings: Settings, client: httpx.AsyncClient) -> list[SurpriseSource]:
+    """Return the providers of past surprises: Nasdaq always, Finnhub with a key."""
+    sources: list[SurpriseSource] = [NasdaqSurprises(client, settings.nasdaq_api_url, limiter=RateLimiter(1.0))]
+    if settings.finnhub_key:
+        sources.append(FinnhubSurprises(client, settings.finnhub_api_url, settings.finnhub_key,
+                                        limiter=RateLimiter(1.0)))
+    return sources
 
 
 async def queue_reminders(runtime: Runtime) -> None:
@@ -216,6 +242,7 @@ def read_next_reports(runtime: Runtime, tickers: Sequence[str]) -> None:
                     len(outcome.errors))
 
     runtime.work.spawn("read-next-reports", read())
+    runtime.work.spawn("seed-history", seed_history(runtime))  # the first watcher's company: its past results
 
 
 def ask_calendars_now(runtime: Runtime, tickers: Sequence[str]) -> asyncio.Task[Any] | None:
@@ -283,6 +310,8 @@ def build_application(
         sender=Sender(db, sender_bot, rate_per_second=settings.telegram_rate_per_second,
                       paid_broadcast=settings.telegram_paid_broadcast, clock=clock, stop_grace=STOP_GRACE_SECONDS),
         wake=wake, source_counts=source_counts, feeds=feed_poller(settings, db, http, clock, wake.set),
+        # a caller that brings its own calendars (the demo, tests) brings no provider of past surprises either
+        surprises=surprise_sources(settings, http) if sources is None else (),
     )
     application = _telegram_application(settings, runtime, with_jobs=with_jobs)
     commands = UserCommands(

@@ -9,9 +9,12 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.catalog import catalog
+from bot.domain.comparability import Span
 from bot.domain.figures import Basis, Figure, Metric, Unit
 from bot.domain.market_time import NEW_YORK, TIMING_LABELS, Timing
 from bot.domain.moments import ReportMoment, describe_moment, describe_time
+from bot.domain.outlook import Outlook, OutlookComparison, actual_metric_of
+from bot.domain.track_record import Growth, Streak, ordinal
 from bot.domain.verdicts import Comparison, EventVerdict, Verdict
 from bot.engine.alerts import DateChangeNotice, Disputed, FilingNotice, ResultReport, RevisionNotice
 
@@ -93,6 +96,8 @@ def metric_name(metric: str) -> str:
     """Return 'EPS', 'Revenue' or a KPI's readable name."""
     if metric in METRIC_NAMES:
         return METRIC_NAMES[Metric(metric)]
+    if metric == "kpi:capex":
+        return "Capex"
     return metric.removeprefix("kpi:").replace("_", " ").capitalize()
 
 
@@ -162,6 +167,7 @@ def render_result(report: ResultReport, zone: ZoneInfo = NEW_YORK, own: Sequence
         subtitle += f" · {escape(TIMING_LABELS[report.timing])}"
     lines.append(f"<i>{subtitle}</i>")
     lines.extend(comparison_line(c) for c in report.headline)
+    lines.extend(track_record_lines(report))
     if own:
         lines.append("")
         lines.append("<b>Your numbers</b>")
@@ -181,6 +187,76 @@ def render_result(report: ResultReport, zone: ZoneInfo = NEW_YORK, own: Sequence
         links = [(report.source_url, report.source_label or "Source"), *report.more_links]
         lines.append(" · ".join(f'<a href="{escape(url, quote=True)}">{escape(label)}</a>' for url, label in links))
     return "\n".join(lines)
+
+
+def track_record_lines(report: ResultReport) -> list[str]:
+    """Return the year-over-year growth, the streak and the outlook lines of a result (HTML)."""
+    lines = []
+    if report.growth:
+        lines.append(escape(" · ".join(growth_text(g) for g in report.growth)))
+    if report.streak is not None:
+        lines.append(escape(streak_text(report.streak)))
+    lines.extend(escape(outlook_line(o)) for o in report.outlook)
+    return lines
+
+
+def growth_text(growth: Growth) -> str:
+    """Return 'Revenue +78% YoY' or 'adjusted EPS +71% YoY' (one decimal under 10%)."""
+    places = 0 if abs(growth.percent) >= 10 else 1
+    name = metric_name(growth.metric)
+    if growth.metric == Metric.EPS:
+        name = f"{'GAAP' if growth.basis is Basis.GAAP else 'adjusted'} EPS"
+    return f"{name} {_quantize(growth.percent, places):+}% YoY"
+
+
+def streak_text(streak: Streak) -> str:
+    """Return '🔁 4th straight EPS beat'."""
+    return f"🔁 {ordinal(streak.quarters)} straight EPS {streak.verdict.value}"
+
+
+def short_money(value: Decimal, currency: str | None) -> str:
+    """Return '$43.0B', '$511.0M': one decimal, as outlooks are stated."""
+    prefix = CURRENCY_PREFIX.get((currency or "").upper(), f"{currency} " if currency else "")
+    for threshold, suffix in ((Decimal(10) ** 12, "T"), (Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M")):
+        if abs(value) >= threshold:
+            shown = _quantize(abs(value) / threshold, 1)
+            return _signed(value, shown, f"{prefix}{shown}{suffix}")
+    return format_money(value, currency)
+
+
+def _outlook_value(outlook: Outlook) -> str:
+    figure = outlook.figure
+    if figure.unit is not Unit.MONEY:
+        return format_value(figure)
+    if outlook.plus_minus_percent is not None:
+        return f"{short_money(figure.value, figure.currency)} ±{outlook.plus_minus_percent}%"
+    if outlook.is_range:
+        assert outlook.low is not None and outlook.high is not None
+        return f"{short_money(outlook.low, figure.currency)}–{short_money(outlook.high, figure.currency)}"
+    if outlook.low is not None:
+        return f"at least {short_money(outlook.low, figure.currency)}"
+    return short_money(figure.value, figure.currency)
+
+
+def outlook_line(compared: OutlookComparison) -> str:
+    """Return 'Outlook: revenue $43.0B ±2% vs $41.8B consensus (+2.9%) · Q1 FY2026, midpoint of the range'.
+
+    Without a comparable consensus (none stored, or a full-year plan) the outlook stands alone."""
+    outlook = compared.outlook
+    name = metric_name(actual_metric_of(outlook.figure.metric)).lower()
+    text = f"Outlook: {name} {_outlook_value(outlook)}"
+    notes = [outlook.period_label] if outlook.period_label else []
+    if compared.consensus is not None and compared.percent is not None:
+        consensus = compared.consensus.figure
+        text += (f" vs {short_money(consensus.value, consensus.currency)} consensus "
+                 f"({_quantize(compared.percent, 1):+}%)")
+        if compared.by_midpoint:
+            notes.append("midpoint of the range")
+    elif outlook.scope.span is not Span.QUARTER:
+        notes.append("full-year plan" if outlook.scope.span is Span.YEAR else "multi-year plan")
+    else:
+        notes.append("no consensus stored")
+    return f"{text} · {', '.join(notes)}"
 
 
 def disputed_line(disputed: Disputed) -> str:

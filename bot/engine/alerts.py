@@ -13,7 +13,9 @@ from decimal import Decimal
 from bot.domain.figures import Expectation, Figure
 from bot.domain.market_time import Timing
 from bot.domain.moments import ReportMoment
+from bot.domain.outlook import OutlookComparison
 from bot.domain.reminder_times import ReminderKind
+from bot.domain.track_record import Growth, Streak
 from bot.domain.verdicts import Comparison, EventVerdict
 
 
@@ -44,6 +46,9 @@ class ResultReport:
     revision: int = 1
     more_links: tuple[tuple[str, str], ...] = ()  # (url, label) after source_url's
     disputed: list[Disputed] = field(default_factory=list)
+    growth: list[Growth] = field(default_factory=list)  # year over year, revenue and EPS
+    streak: Streak | None = None  # "4th straight EPS beat"
+    outlook: list[OutlookComparison] = field(default_factory=list)  # the guidance the report gave
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,8 @@ CONFIRM_FOR = timedelta(days=45)  # 10-Qs are due 40-45 days after the quarter; 
 QUARTER_TO_REPORT = timedelta(days=100)  # a release comes within weeks of its quarter's end
 
 
-def _figure(fact: QuarterFact) -> Figure | None:
+def xbrl_figure(fact: QuarterFact) -> Figure | None:
+    """Return the domain figure of an XBRL quarter fact (GAAP revenue, diluted EPS), None for others."""
     if fact.metric == "revenue":
         return Figure(Metric.REVENUE, Basis.GAAP, Unit.MONEY, fact.unit, fact.value)
     if fact.metric == "eps" and fact.unit.endswith("/shares"):
@@ -70,7 +71,7 @@ async def confirm_reported_events(
         quarter_facts = quarterly_revenue(facts) + quarterly_eps(facts) if facts else []
         key = event.fiscal_period if has_period_key(event) else _reported_quarter(quarter_facts, event)
         pairs = [(fact, figure) for fact in quarter_facts
-                 if period_key_for(fact.end) == key and (figure := _figure(fact)) is not None]
+                 if period_key_for(fact.end) == key and (figure := xbrl_figure(fact)) is not None]
         if not pairs or key is None:
             continue
         added, alerted = await transactions.run(_store_facts, event, key, pairs, outbox, now)

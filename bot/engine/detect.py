@@ -16,9 +16,11 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from bot.catalog import catalog
+from bot.domain.figures import Figure
 from bot.domain.kpis import KpiDefinition, is_guidance_metric
 from bot.domain.market_time import as_utc, new_york_date, utc_now
 from bot.engine.alerts import FilingAlert, FilingNotice
+from bot.engine.guidance import guidance_seen
 from bot.engine.poll import due_events
 from bot.engine.ports import Outbox, Transactions
 from bot.engine.preferences import (
@@ -38,6 +40,7 @@ from bot.sources.edgar.press_release import (
     extract_figures,
     extract_kpis,
 )
+from bot.sources.edgar.release_growth import stated_growth
 from bot.store.companies import share_class_ids
 from bot.store.source_state import (
     backing_off,
@@ -249,7 +252,8 @@ class EdgarDetector:
         release = await asyncio.to_thread(extract_figures, content)  # a long exhibit must not stall the bot
         definitions = await self.transactions.run(self._kpi_definitions, filing)
         kpis = await asyncio.to_thread(extract_kpis, content, definitions) if definitions else ()
-        await self.transactions.run(self._apply_release, filing, release, content, outcome, kpis)
+        growth = await asyncio.to_thread(stated_growth, content, [f.as_figure() for f in release.figures])
+        await self.transactions.run(self._apply_release, filing, release, content, outcome, kpis, growth)
 
     def _kpi_definitions(self, session: Session, filing: Filing) -> Sequence[KpiDefinition]:
         """Return the KPIs defined for the filing's company (config/kpis.toml), none without a company."""
@@ -257,7 +261,8 @@ class EdgarDetector:
         return self.kpis_of(company.ticker) if company is not None and self.kpis_of is not None else ()
 
     def _apply_release(self, session: Session, filing: Filing, release: ExtractedRelease, content: bytes,
-                       outcome: DetectOutcome, kpis: Sequence[ExtractedFigure] = ()) -> None:
+                       outcome: DetectOutcome, kpis: Sequence[ExtractedFigure] = (),
+                       growth: Sequence[Figure] = ()) -> None:
         """Classify a 6-K by its exhibit, then store the release's figures and evaluate them."""
         now = self.clock()
         row = session.get(Filing, filing.id)
@@ -280,8 +285,10 @@ class EdgarDetector:
         figures = [f.as_figure() for f in release.figures]
         figures += [k.as_figure() for k in kpis if not is_guidance_metric(k.metric)]
         outcome.figures_read += len(figures)
+        figures += growth  # the release's own year-over-year growth of its headline figures
         evaluations = apply_release_figures(session, row, figures, outbox=self.outbox, now=now,
-                                            period_end=release.period_end)
+                                            period_end=release.period_end,
+                                            guidance=guidance_seen([*release.figures, *kpis]))
         outcome.alerts += sum(e.alert is not None for e in evaluations)
 
     def _without_release(self, session: Session, filing: Filing) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import Session, select
@@ -27,7 +27,9 @@ from bot.domain.figures import (
     Figure,
     Unit,
 )
+from bot.domain.kpis import is_guidance_metric
 from bot.domain.market_time import Timing, as_utc
+from bot.domain.track_record import is_growth_metric
 from bot.domain.verdicts import Comparison, InlineBand, compare, event_verdict, headline_comparisons
 from bot.engine.alerts import Disputed, ResultAlert, ResultReport
 from bot.engine.chat_readings import chat_readings
@@ -40,6 +42,7 @@ from bot.engine.race import (
     figure_key,
     note_arrivals,
 )
+from bot.engine.track_record import record_judged_result, track_record
 from bot.store.companies import issuer_watchers
 from bot.store.figures import latest_expectations
 from bot.store.tables import (
@@ -117,17 +120,15 @@ def evaluate_event(
         if row.frozen_at is None:
             row.frozen_at = now
             session.add(row)
-    doubtful = disputed_figures(rows)  # never judged on a figure the release's sources state differently
-    filing = _source_filing(session, rows)
-    actuals = [f.to_domain().figure for f in figures if figure_key(f) not in doubtful]
     band = band or in_line_band()
-    heading, consensus, disputed = (_heading(company, event, filing, arrivals(session, event.id)),
-                                    [r.to_domain() for r in expectations], _disputed(doubtful))
-    report = result_report(heading, actuals, consensus, band, disputed)
+    consensus = [r.to_domain() for r in expectations]
+    built = event_report(session, company, event, rows, consensus, band)
+    report, actuals, filing = built.report, built.actuals, built.filing
+    record_judged_result(session, company, event, actuals, report.headline, now)
     audience = tuple(issuer_watchers(session, company))
     own, silent = chat_readings(
         session, event.id, audience, until=reported_at, report=report, band=band,
-        report_for=lambda chats_band: result_report(heading, actuals, consensus, chats_band, disputed),
+        report_for=lambda chats_band: event_report(session, company, event, rows, consensus, chats_band).report,
         compare_all=lambda given, chats_band: tuple(_comparisons(actuals, given, chats_band)),
     )
     published = outbox.publish(session, ResultAlert(
@@ -135,6 +136,37 @@ def evaluate_event(
         filing_id=filing.id if filing else None, audience=audience, own=own, silent=silent,
     ), now=now)
     return Evaluation(published.alert, report, is_correction=published.is_correction)
+
+
+@dataclass(frozen=True)
+class BuiltReport:
+    """A result as the alert says it, with the actuals it judged (for the chats' own numbers)."""
+
+    report: ResultReport
+    actuals: list[Figure]
+    filing: Filing | None
+
+
+def event_report(
+    session: Session, company: Company, event: EarningsEvent, rows: list[ReportedFigure],
+    expectations: Sequence[Expectation], band: InlineBand,
+) -> BuiltReport:
+    """Return what the event's result alert says: its figures against the expectations, with the
+    growth, streak and outlook of bot.engine.track_record. Reads only; writes nothing."""
+    assert event.id is not None
+    figures = chosen_figures(rows)
+    doubtful = disputed_figures(rows)  # never judged on a figure the release's sources state differently
+    filing = _source_filing(session, rows)
+    chosen = [f.to_domain().figure for f in figures if figure_key(f) not in doubtful]
+    stated = [f for f in chosen if is_growth_metric(f.metric)]
+    guided = [f for f in chosen if is_guidance_metric(f.metric)]
+    actuals = [f for f in chosen if f not in stated and f not in guided]
+    shown_disputes = {key: rows for key, rows in doubtful.items() if not is_growth_metric(key[0])}
+    report = result_report(_heading(company, event, filing, arrivals(session, event.id)), actuals,
+                           expectations, band, _disputed(shown_disputes))
+    track = track_record(session, company, event, actuals, report.headline, stated, guided, band)
+    return BuiltReport(replace(report, growth=list(track.growth), streak=track.streak, outlook=list(track.outlook)),
+                       actuals, filing)
 
 
 def _disputed(doubtful: dict[tuple[str, str | None, str, str | None], list[ReportedFigure]]) -> list[Disputed]:
@@ -202,6 +234,11 @@ def _priority(row: ReportedFigure) -> tuple[int, int]:
 def _basis_key(metric: str, basis: str) -> str | None:
     """Revenue is one figure whatever basis a vendor labels it with; EPS has two."""
     return None if metric in BASIS_NEUTRAL_METRICS else str(basis)
+
+
+def compare_all(actuals: Sequence[Figure], expectations: Sequence[Expectation], band: InlineBand) -> list[Comparison]:
+    """Compare each expectation with the reported figure of its metric (the comparable one when any)."""
+    return _comparisons(actuals, expectations, band)
 
 
 def _comparisons(actuals: Sequence[Figure], expectations: Sequence[Expectation], band: InlineBand) -> list[Comparison]:

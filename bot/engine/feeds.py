@@ -37,6 +37,7 @@ from bot.engine.feed_state import (
     unseen,
     wire_feed,
 )
+from bot.engine.guidance import GuidanceSeen, guidance_seen
 from bot.engine.newswire import (
     DateAnnounced,
     EventRef,
@@ -50,6 +51,7 @@ from bot.engine.ports import Outbox, Transactions
 from bot.engine.releases import apply_feed_release
 from bot.errors import SourceError, SourceUnavailable
 from bot.sources.edgar.press_release import extract_figures
+from bot.sources.edgar.release_growth import stated_growth
 from bot.sources.feeds.client import FeedRead, FeedReader, Validators
 from bot.sources.feeds.parse import FeedItem
 from bot.store.source_state import (
@@ -92,6 +94,14 @@ class FeedOutcome:
     alerts: int = 0
     errors: list[str] = field(default_factory=list)
     skipped: bool = False
+
+
+@dataclass(frozen=True)
+class PageFigures:
+    """What a release page gave: its figures (stated growth included) and its guidance statements."""
+
+    figures: list[Figure] = field(default_factory=list)
+    guidance: list[GuidanceSeen] = field(default_factory=list)
 
 
 class FeedPoller:
@@ -221,7 +231,7 @@ class FeedPoller:
             done.add((release.feed.key, release.item.guid))
         return done
 
-    async def _figures(self, reader: FeedReader, release: Release, outcome: FeedOutcome) -> list[Figure] | None:
+    async def _figures(self, reader: FeedReader, release: Release, outcome: FeedOutcome) -> PageFigures | None:
         """The figures of a results item's page; None to try again later, [] when given up."""
         try:
             content = await reader.page(release.item.link)
@@ -231,16 +241,19 @@ class FeedPoller:
             outcome.errors.append(f"{release.feed.name}: {exc}")
             logger.info("feeds: the release page of %s could not be read: %s", release.feed.name, exc)
             given_up = isinstance(exc, SourceUnavailable) and (exc.retry_after or 0) >= GIVE_UP_PAGE_AFTER
-            return [] if given_up else None
+            return PageFigures() if given_up else None
         except Exception:  # noqa: BLE001 - a page we can't read must not stop the others
             logger.exception("feeds: unreadable release page %s", release.item.link)
-            return []
-        return [f.as_figure() for f in extracted.figures]
+            return PageFigures()
+        figures = [f.as_figure() for f in extracted.figures]
+        growth = await asyncio.to_thread(stated_growth, content, figures)
+        return PageFigures([*figures, *growth], guidance_seen(extracted.figures))
 
-    def _apply(self, session: Session, release: Release, figures: list[Figure]) -> int:
+    def _apply(self, session: Session, release: Release, page: PageFigures) -> int:
         evaluations = apply_feed_release(
             session, release.event_id, source=release.feed.name, published_at=release.item.published,
-            url=release.item.link, figures=figures, outbox=self.outbox, now=self.clock())
+            url=release.item.link, figures=page.figures, outbox=self.outbox, now=self.clock(),
+            guidance=page.guidance)
         return sum(e.alert is not None for e in evaluations)
 
     def _finish_read(

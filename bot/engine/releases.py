@@ -4,6 +4,7 @@ store the figures read from the press release and evaluate them."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -15,6 +16,7 @@ from bot.domain.market_time import NEW_YORK, Timing, as_utc, new_york_date
 from bot.domain.periods import period_key_for
 from bot.engine.alerts import FilingAlert, FilingNotice
 from bot.engine.evaluate import Evaluation, evaluate_event
+from bot.engine.guidance import GuidanceSeen, store_guidance
 from bot.engine.ports import Outbox
 from bot.engine.race import RELEASE_PREFIX, record_arrival
 from bot.engine.sync import has_period_key, label_for_company
@@ -189,7 +191,7 @@ def timing_of(accepted_at: datetime) -> Timing:
 
 def apply_release_figures(
     session: Session, filing: Filing, figures: list[Figure], *, outbox: Outbox, now: datetime,
-    period_end: date | None = None,
+    period_end: date | None = None, guidance: Sequence[GuidanceSeen] = (),
 ) -> list[Evaluation]:
     """Store the figures read from a filing's press release on the issuer's event and evaluate them.
 
@@ -211,6 +213,7 @@ def apply_release_figures(
     for figure in figures:
         record_reported(session, event, figure, source=SOURCE, reported_at=filing.accepted_at,
                         accession=filing.accession)
+    store_guidance(session, company, event, guidance, source=SOURCE, now=now)
     session.flush()
     return [evaluate_event(session, event, outbox=outbox, now=now)]
 
@@ -227,7 +230,7 @@ def link_notice_to_event(session: Session, filing: Filing, event: EarningsEvent)
 
 def apply_feed_release(
     session: Session, event_id: int, *, source: str, published_at: datetime, url: str, figures: list[Figure],
-    outbox: Outbox, now: datetime,
+    outbox: Outbox, now: datetime, guidance: Sequence[GuidanceSeen] = (),
 ) -> list[Evaluation]:
     """Store the figures a newswire or IR feed's release page gave (source "release:<feed name>") on
     the event the item speaks of, note the feed's arrival, and evaluate: the first source to show a
@@ -240,6 +243,9 @@ def apply_feed_release(
         session.add(event)
     for figure in figures:
         record_reported(session, event, figure, source=RELEASE_PREFIX + source, reported_at=published_at)
+    company = session.get(Company, event.company_id)
+    if company is not None:
+        store_guidance(session, company, event, guidance, source=RELEASE_PREFIX + source, now=now)
     session.flush()
     record_arrival(session, event, source, seen_at=now, published_at=published_at, url=url)
     return [evaluate_event(session, event, outbox=outbox, now=now)]

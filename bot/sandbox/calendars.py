@@ -41,13 +41,31 @@ def finnhub_row(symbol: str, day: date, *, eps: float | None = None, revenue: in
     }
 
 
+def nasdaq_surprise_row(quarter_end: str, *, eps: float, consensus: str, reported: str = "N/A") -> dict[str, Any]:
+    """Return one row of Nasdaq's earnings-surprise table ("Jan 2025", 0.89, "0.85")."""
+    surprise = (eps - float(consensus)) / abs(float(consensus)) * 100 if float(consensus) else 0.0
+    return {"fiscalQtrEnd": quarter_end, "dateReported": reported, "eps": eps, "consensusForecast": consensus,
+            "percentageSurprise": f"{surprise:.2f}"}
+
+
+def finnhub_surprise_row(symbol: str, period: date, *, actual: float, estimate: float, quarter: int,
+                         year: int) -> dict[str, Any]:
+    """Return one row of Finnhub's /stock/earnings."""
+    return {"actual": actual, "estimate": estimate, "period": period.isoformat(), "quarter": quarter,
+            "surprise": round(actual - estimate, 4), "surprisePercent": round((actual - estimate) / estimate * 100, 4),
+            "symbol": symbol, "year": year}
+
+
 class FakeCalendars:
-    """Nasdaq at /api/calendar/earnings and Finnhub at /api/v1/calendar/earnings."""
+    """Nasdaq at /api/calendar/earnings and Finnhub at /api/v1/calendar/earnings; past surprises at
+    Nasdaq's /api/company/{symbol}/earnings-surprise and Finnhub's /api/v1/stock/earnings."""
 
     def __init__(self, finnhub_key: str = "test-finnhub-key") -> None:
         self.finnhub_key = finnhub_key
         self.nasdaq_rows: dict[date, list[dict[str, str]]] = defaultdict(list)
         self.finnhub_rows: list[dict[str, Any]] = []
+        self.nasdaq_surprises: dict[str, list[dict[str, Any]]] = {}  # symbol -> earnings-surprise rows
+        self.finnhub_surprises: dict[str, list[dict[str, Any]]] = {}  # symbol -> /stock/earnings rows
         self.requests: list[tuple[str, dict[str, str], dict[str, str]]] = []
         self.fail_with: int | None = None
         self.delay = 0.0  # seconds every answer takes
@@ -64,6 +82,8 @@ class FakeCalendars:
         app.router.add_get("/api/calendar/earnings", self._nasdaq)
         app.router.add_get("/api/analyst/{symbol}/earnings-date", self._nasdaq_earnings_date)
         app.router.add_get("/api/v1/calendar/earnings", self._finnhub)
+        app.router.add_get("/api/company/{symbol}/earnings-surprise", self._nasdaq_surprises)
+        app.router.add_get("/api/v1/stock/earnings", self._finnhub_surprises)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -142,3 +162,27 @@ class FakeCalendars:
         rows = [r for r in self.finnhub_rows if start <= date.fromisoformat(r["date"]) <= end
                 and (symbol is None or r["symbol"] == symbol)]
         return web.json_response({"earningsCalendar": rows})
+
+    async def _nasdaq_surprises(self, request: web.Request) -> web.Response:
+        await self._remember(request)
+        refused = self._nasdaq_refusal()
+        if refused is not None:
+            return refused
+        symbol = request.match_info["symbol"].upper()
+        rows = self.nasdaq_surprises.get(symbol)
+        if rows is None:
+            return web.json_response({"data": None, "message": None, "status": {
+                "rCode": 400, "bCodeMessage": [{"code": 1001, "errorMessage": "Symbol not exists"}],
+                "developerMessage": None}})
+        return web.json_response({"data": {"symbol": symbol, "earningsSurpriseTable": {
+            "headers": {"fiscalQtrEnd": "Fiscal Quarter End", "dateReported": "Date Reported", "eps": "Earnings Per Share*",
+                        "consensusForecast": "Consensus EPS* Forecast", "percentageSurprise": "% Surprise"},
+            "rows": rows}}, "message": None, "status": {"rCode": 200, "bCodeMessage": None, "developerMessage": None}})
+
+    async def _finnhub_surprises(self, request: web.Request) -> web.Response:
+        await self._remember(request)
+        if request.headers.get("X-Finnhub-Token") != self.finnhub_key:
+            return web.json_response({"error": "Invalid API key"}, status=401)
+        if self.fail_with:
+            return web.Response(status=self.fail_with, text="unavailable")
+        return web.json_response(self.finnhub_surprises.get(request.query.get("symbol", ""), []))

@@ -383,3 +383,78 @@ class FeedItemSeen(_Table, table=True):
     digest: str = Field(max_length=64, unique=True, index=True)
     feed: str = Field(max_length=64, index=True)  # the feed's source_state key
     seen_at: datetime = Field(sa_column=_timestamp())
+
+
+class ResultHistory(_Table, table=True):
+    """One past quarter's reported figure, and what the source expected of it when it says: the
+    record that year-over-year growth and beat streaks are read from.
+
+    Seeded from XBRL companyfacts (actuals) and the providers' past surprises (actual against
+    estimate) when a company is first watched, and written by the bot for every result it judges
+    (source "bot"). fiscal_period is the quarter's end-month key, as EarningsEvent's.
+    """
+
+    __tablename__ = "result_history"
+    __table_args__ = (
+        UniqueConstraint("company_id", "fiscal_period", "metric", "basis", "unit", "currency", "source"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(sa_column=_fk("company.id"))
+    fiscal_period: str = Field(max_length=16)
+    metric: str = Field(max_length=64)
+    basis: str = Field(max_length=12)
+    unit: str = Field(max_length=12)
+    currency: str | None = Field(default=None, max_length=3)
+    actual: Decimal = Field(sa_column=Column(DecimalText(), nullable=False))
+    estimate: Decimal | None = Field(default=None, sa_column=Column(DecimalText(), nullable=True))
+    source: str = Field(max_length=32)
+    recorded_at: datetime = Field(sa_column=_timestamp())
+
+    def actual_figure(self) -> Figure:
+        return Figure(self.metric, Basis(self.basis), Unit(self.unit), self.currency, self.actual)
+
+
+class GuidanceStatement(_Table, table=True):
+    """What a company guided for a coming period in one report ("revenue is expected to be $43.0
+    billion, plus or minus 2%"; "capital expenditures of approximately $105 billion in 2025"): kept
+    as guidance for that period, never as the reporting quarter's actual.
+
+    span is quarter, year or years; period is the quarter's end-month key ("2025-04"), "FY2025" for
+    a year, or empty when the statement names no single period ("over the next three years").
+    """
+
+    __tablename__ = "guidance_statement"
+    __table_args__ = (UniqueConstraint("event_id", "metric", "span", "period", "source"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(sa_column=_fk("company.id"))
+    event_id: int = Field(sa_column=_fk("earnings_event.id"))  # the report that stated it
+    metric: str = Field(max_length=64)
+    span: str = Field(max_length=12)
+    period: str = Field(default="", max_length=16)
+    period_label: str = Field(max_length=40)  # as users read it: "Q1 FY2026", "2025", "the next three years"
+    basis: str = Field(max_length=12)
+    unit: str = Field(max_length=12)
+    currency: str | None = Field(default=None, max_length=3)
+    value: Decimal = Field(sa_column=Column(DecimalText(), nullable=False))  # a range's midpoint
+    low: Decimal | None = Field(default=None, sa_column=Column(DecimalText(), nullable=True))
+    high: Decimal | None = Field(default=None, sa_column=Column(DecimalText(), nullable=True))
+    source: str = Field(max_length=64)
+    stated_at: datetime = Field(sa_column=_timestamp())
+
+    def figure(self) -> Figure:
+        return Figure(self.metric, Basis(self.basis), Unit(self.unit), self.currency, self.value)
+
+
+class HistorySeed(_Table, table=True):
+    """A company whose past results were read once (when it got its first watcher); `outcome`
+    says what each source gave, for the log and /status."""
+
+    __tablename__ = "history_seed"
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(sa_column=Column(Integer, ForeignKey("company.id", ondelete="CASCADE"), unique=True,
+                                             nullable=False))
+    seeded_at: datetime = Field(sa_column=_timestamp())
+    outcome: str = Field(default="", max_length=200)

@@ -12,6 +12,7 @@ from bot.telegram.commands import UserCommands, error_handler
 from bot.telegram.expect_commands import CHOICE_PREFIX, ExpectCommands
 from bot.telegram.import_document import DocumentImport
 from bot.telegram.replies import COMMANDS
+from bot.telegram.result_commands import ResultCommands
 from bot.telegram.settings_commands import BUTTON_PATTERN as SETTINGS_BUTTONS
 from bot.telegram.settings_commands import SettingsCommands
 from bot.telegram.time_commands import TimeCommands
@@ -31,6 +32,7 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
     expect = ExpectCommands(commands.db, kpis, clock=commands.clock)
     chart = ChartCommands(commands.db)
     documents = DocumentImport(commands.db, kpis, is_admin=admin.is_admin, clock=commands.clock)
+    results = ResultCommands(commands.db)
     commands_by_name = [
         ("start", commands.start_command),
         ("help", commands.help_command),
@@ -39,6 +41,7 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
         ("watchlist", commands.watchlist_command),
         ("upcoming", calendar.upcoming_command),
         ("next", calendar.next_command),
+        ("last", results.last_command),
         ("stop", commands.stop_command),
         ("status", commands.status_command),
         ("settings", settings.settings_command),

@@ -25,6 +25,7 @@ COMMANDS = (
     ("watchlist", "Your companies and their next report dates"),
     ("upcoming", "Your companies' reports in the next days: /upcoming 14"),
     ("next", "Any company's next report: /next NVDA"),
+    ("last", "A company's latest result with every comparison: /last NVDA"),
     ("expect", "Your own number for a report: /expect NVDA eps 0.90"),
     ("expectations", "Your own numbers beside the consensus"),
     ("chart", "EPS and revenue vs consensus, last 8 quarters: /chart NVDA"),
@@ -43,6 +44,7 @@ WELCOME = (
     "/watch NVDA MSFT: follow companies\n"
     "/watchlist: your companies and their next report dates\n"
     "/upcoming: their reports in the next 7 days; /next NVDA: any company's next report\n"
+    "/last NVDA: a company's latest result, with growth, streak and outlook\n"
     "/unwatch NVDA: stop following\n"
     "/timezone Shanghai: see report times in your time zone (New York's until you set one)\n"
     "/settings: alert kinds, reminders, the Sunday preview, your in-line band and minimum surprise\n"
