@@ -59,10 +59,12 @@ class Cursor:
 
     validators: Validators = Validators()
     failing_since: datetime | None = None
+    read_since: datetime | None = None  # the first read: an empty feed is stale 30 days after it
 
     def dump(self) -> str:
         data = {"e": self.validators.etag, "m": self.validators.last_modified,
-                "f": self.failing_since.isoformat() if self.failing_since else None}
+                "f": self.failing_since.isoformat() if self.failing_since else None,
+                "s": self.read_since.isoformat() if self.read_since else None}
         text = json.dumps({k: v for k, v in data.items() if v})
         if len(text) > _CURSOR_LENGTH:  # an overlong ETag is dropped: Last-Modified still works
             data["e"] = None
@@ -77,9 +79,15 @@ def read_cursor(state: SourceState | None) -> Cursor:
         data = json.loads(state.cursor)
     except ValueError:
         return Cursor()
-    since = data.get("f")
-    return Cursor(Validators(etag=data.get("e"), last_modified=data.get("m")),
-                  datetime.fromisoformat(since) if since else None)
+    return Cursor(Validators(etag=data.get("e"), last_modified=data.get("m")), _moment(data.get("f")),
+                  _moment(data.get("s")))
+
+
+def _moment(text: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
 
 
 def item_digest(feed: Feed, guid: str) -> str:
@@ -111,7 +119,7 @@ def stale_reason(session: Session, state: SourceState, now: datetime) -> str | N
     cursor = read_cursor(state)
     if cursor.failing_since is not None and as_utc(now) - as_utc(cursor.failing_since) >= FAILING_STALE:
         return "failing for over an hour"
-    newest = last_new_item(session, state.key)
+    newest = last_new_item(session, state.key) or cursor.read_since  # an empty feed: since its first read
     if newest is not None and as_utc(now) - as_utc(newest) >= SILENT_STALE:
         return "no new item for 30 days"
     return None

@@ -293,7 +293,8 @@ class FeedPoller:
             return
         cursor = read_cursor(state)
         pending = len(done) < len(releases)
-        state.cursor = Cursor(cursor.validators if pending else (validators or cursor.validators)).dump()
+        state.cursor = Cursor(cursor.validators if pending else (validators or cursor.validators),
+                              read_since=cursor.read_since or self.clock()).dump()
         session.add(state)
 
     def _failed(self, session: Session, feed: Feed, exc: SourceError, outcome: FeedOutcome) -> None:
@@ -302,7 +303,7 @@ class FeedPoller:
         logger.warning("feed %s failed: %s", feed.name, exc)
         state = record_source_error(session, feed.key, now, error=exc, base=2 * self.active_seconds)
         cursor = read_cursor(state)
-        state.cursor = Cursor(cursor.validators, cursor.failing_since or now).dump()
+        state.cursor = Cursor(cursor.validators, cursor.failing_since or now, cursor.read_since).dump()
         session.add(state)
 
     def _log_stale(self, session: Session) -> None:
