@@ -12,9 +12,7 @@ import pytest
 from bot.engine.status import race_report, status_report
 from bot.store.db import session_scope
 from bot.telegram.replies import status_text
-from tests.engine.test_feed_budget import START, Polling, polling  # noqa: F401 - the fixture
-
-pytestmark = pytest.mark.usefixtures("polling")
+from tests.engine.feed_polling import START, Polling
 
 
 def stale_logs(caplog: pytest.LogCaptureFixture, name: str) -> list[str]:
