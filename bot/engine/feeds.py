@@ -179,7 +179,10 @@ class FeedPoller:
             if not isinstance(reads[feed.url], SourceError):
                 mine = [r for r in releases if r.feed.key == feed.key]
                 handled = [r.item.guid for r in mine if (feed.key, r.item.guid) in done]
-                self._finish_read(session, feed, validators.get(feed.url), handled, mine)
+                read = reads[feed.url]
+                newest = max((item.published for item in read.items), default=None) if isinstance(
+                    read, FeedRead) else None
+                self._finish_read(session, feed, validators.get(feed.url), handled, mine, newest)
         self._log_stale(session)
 
     def _plan(self, session: Session) -> FeedPlan:
@@ -285,16 +288,20 @@ class FeedPoller:
 
     def _finish_read(
         self, session: Session, feed: Feed, validators: Validators | None, done: list[str], releases: list[Release],
+        newest: datetime | None,
     ) -> None:
-        """Keep the validators once every item of the read is handled; an item left over is read again."""
+        """Keep the validators once every item of the read is handled (an item left over is read
+        again), and the newest publication the feed has shown."""
         mark_seen(session, feed, done, self.clock())
         state = get_source_state(session, feed.key)
         if state is None:
             return
         cursor = read_cursor(state)
         pending = len(done) < len(releases)
+        known = [as_utc(m) for m in (cursor.newest_item, newest) if m is not None]
         state.cursor = Cursor(cursor.validators if pending else (validators or cursor.validators),
-                              read_since=cursor.read_since or self.clock()).dump()
+                              read_since=cursor.read_since or self.clock(),
+                              newest_item=max(known) if known else None).dump()
         session.add(state)
 
     def _failed(self, session: Session, feed: Feed, exc: SourceError, outcome: FeedOutcome) -> None:
@@ -303,7 +310,8 @@ class FeedPoller:
         logger.warning("feed %s failed: %s", feed.name, exc)
         state = record_source_error(session, feed.key, now, error=exc, base=2 * self.active_seconds)
         cursor = read_cursor(state)
-        state.cursor = Cursor(cursor.validators, cursor.failing_since or now, cursor.read_since).dump()
+        state.cursor = Cursor(cursor.validators, cursor.failing_since or now, cursor.read_since,
+                              cursor.newest_item).dump()
         session.add(state)
 
     def _log_stale(self, session: Session) -> None:

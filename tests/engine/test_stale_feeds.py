@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from bot.engine.status import race_report, status_report
+from bot.sandbox.feeds import Release, q4_rss
 from bot.store.db import session_scope
 from bot.telegram.replies import status_text
 from tests.engine.feed_polling import START, Polling
@@ -69,3 +70,23 @@ async def test_no_new_item_for_30_days_is_stale_and_logged_once(
     with session_scope(polling.db) as session:
         _race, stale = race_report(session, now=polling.clock.now)
     assert ("GlobeNewswire", "no new item for 30 days") in {(s.name, s.reason) for s in stale}
+
+
+async def test_a_feed_stuck_on_an_old_item_is_stale_at_its_first_read(
+        polling: Polling, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.engine.feeds")
+    old = Release("Gamma Corp Reports Third Quarter 2024 Results", ("DALLAS -- Gamma Corp today reported.",),
+                  START - timedelta(days=40), number=11)
+    polling.feeds.publish("/ir/CCC", q4_rss([old], company="Gamma Corp"))
+    await polling.poll_at(START)
+    assert "⚠️ stale: no new item for 30 days" in status_line(polling, "feed:CCC IR")
+    assert len(stale_logs(caplog, "CCC IR")) == 1
+    assert "stale" not in status_line(polling, "feed:AAA IR")  # empty, but only since today
+
+    fresh = Release("Gamma Corp Reports Fourth Quarter 2024 Results", ("DALLAS -- Gamma Corp today reported.",),
+                    START + timedelta(minutes=1), number=12)
+    polling.feeds.publish("/ir/CCC", q4_rss([fresh, old], company="Gamma Corp"))
+    await polling.poll_at(START + timedelta(minutes=2))  # CCC's turn among the due feeds
+    await polling.poll_at(START + timedelta(minutes=3))
+    await polling.poll_at(START + timedelta(minutes=4))
+    assert "stale" not in status_line(polling, "feed:CCC IR")
