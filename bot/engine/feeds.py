@@ -8,7 +8,9 @@ Each read is a conditional GET (the validators live in source_state); items alre
 kept in feed_item_seen. A results item of a watched company's unreported event: its release page is
 read once and its figures go into the event like the 8-K's (`apply_feed_release`); one of an event
 already reported only confirms it. A date announcement confirms the event's day and time. No wire
-is read while nobody watches anything, no IR feed of a company nobody watches.
+is read while nobody watches anything, no IR feed of a company nobody watches. The wires are read
+every poll; IR feeds once at first, then the due companies' feeds take turns (IR_TURNS a poll) and
+the others are read hourly (DATES_EVERY), for date announcements.
 """
 
 from __future__ import annotations
