@@ -67,6 +67,7 @@ from bot.store.tables import (
     Company,
     EarningsEvent,
     EventState,
+    SourceArrival,
     SourceState,
     Watch,
     saved_id,
@@ -77,6 +78,7 @@ logger = logging.getLogger(__name__)
 GIVE_UP_PAGE_AFTER = 900.0  # a release page refused this long (a block) is given up: EDGAR follows
 IR_TURNS = 1  # IR feeds of due companies read per poll, in turn (the wire covers every company each poll)
 DATES_EVERY = timedelta(hours=1)  # an IR feed of a company not due: read hourly, for its date announcements
+CONFIRM_WINDOW = timedelta(minutes=15)  # after a result came in, its IR feed keeps its turn to confirm it
 
 
 @dataclass(frozen=True)
@@ -202,10 +204,12 @@ class FeedPoller:
 
     def _ir_feeds_to_read(self, session: Session, watched: Mapping[str, Company], now: datetime) -> list[Feed]:
         """The IR feeds this poll reads: a feed never read yet (its first read: history); among the
-        companies whose report is due and not yet in, the IR_TURNS read longest ago (they take
-        turns: the one wire already covers every company); any other watched company's feed once
-        an hour, for its date announcements."""
+        companies whose report is due and not yet in, or came in within CONFIRM_WINDOW and this
+        feed has not confirmed it yet (its figures are checked against the first source's), the
+        IR_TURNS read longest ago (they take turns: the one wire already covers every company); any
+        other watched company's feed once an hour, for its date announcements."""
         due = {normalize_ticker(t) for t in _due_tickers(session, new_york_date(now))}
+        confirming = _recent_arrivals(session, now - CONFIRM_WINDOW)
         first, turns, hourly = [], [], []
         for ticker, url in self.ir_feeds.items():
             if ticker not in watched:
@@ -216,8 +220,8 @@ class FeedPoller:
                 continue
             if state is None or state.last_success_at is None:
                 first.append(feed)
-            elif ticker in due:
-                turns.append((_last_asked(state), feed.key, feed))
+            elif ticker in due or feed.name not in confirming.get(ticker, {feed.name}):
+                turns.append((_last_asked(state), feed.key, feed))  # due, or its confirmation still to come
             elif as_utc(now) - as_utc(state.last_success_at) >= DATES_EVERY:
                 hourly.append(feed)
         taking = sorted(turns, key=lambda turn: (turn[0], turn[1]))[:self.ir_turns]
@@ -342,6 +346,25 @@ def _due_tickers(session: Session, today: date) -> set[str]:
     """The tickers of the watched companies whose report is due and not yet in."""
     ids = {event.company_id for event in due_events(session, today)}
     return {c.ticker for c in session.exec(select(Company).where(col(Company.id).in_(list(ids)))).all()}
+
+
+def _recent_arrivals(session: Session, since: datetime) -> dict[str, set[str]]:
+    """The sources (as users know them) of each company's results first seen since `since`."""
+    recent = set(session.exec(select(SourceArrival.event_id).where(SourceArrival.seen_at >= since)).all())
+    if not recent:
+        return {}
+    rows = session.exec(
+        select(Company.ticker, SourceArrival.source, SourceArrival.seen_at, SourceArrival.event_id)
+        .join(EarningsEvent, col(EarningsEvent.company_id) == col(Company.id))
+        .join(SourceArrival, col(SourceArrival.event_id) == col(EarningsEvent.id))
+        .where(col(SourceArrival.event_id).in_(list(recent)))
+    ).all()
+    old = {event_id for _t, _s, seen_at, event_id in rows if as_utc(seen_at) < as_utc(since)}
+    found: dict[str, set[str]] = {}
+    for ticker, source, _seen, event_id in rows:
+        if event_id not in old:  # the result came in since `since`
+            found.setdefault(normalize_ticker(ticker), set()).add(source)
+    return found
 
 
 def _last_asked(state: SourceState) -> datetime:
