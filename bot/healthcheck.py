@@ -23,6 +23,7 @@ def print_status(settings: Settings, out: TextIO) -> int:
     from bot.store.db import make_engine, sqlite_file
 
     now = utc_now()
+    race: list[str] = []
     path = sqlite_file(settings.database_url)
     try:
         # the file is looked for first: connecting to a missing one would create it
