@@ -28,6 +28,7 @@ import statistics
 import tempfile
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -36,6 +37,7 @@ from telegram import Update
 
 from bench import BOT_API_SPEC
 from bot.app import build_application
+from bot.domain.figures import Basis, Figure, Metric, Unit
 from bot.domain.market_time import new_york_date, utc_now
 from bot.engine.subscriptions import register_chat, watch
 from bot.sandbox.bot_api import FloodLimits, LoopbackBotApi
@@ -44,6 +46,7 @@ from bot.settings import Settings
 from bot.sources.sec_tickers import TickerEntry
 from bot.store.companies import upsert_companies
 from bot.store.db import make_engine, session_scope, upgrade
+from bot.store.figures import record_expectation
 from bot.store.source_state import record_source_success
 from bot.store.tables import Company, EarningsEvent
 
@@ -78,7 +81,7 @@ def companies(count: int) -> list[TickerEntry]:
     return [TickerEntry(f"Q{i:03d}", FIRST_CIK + i, f"Quarterly Co {i:03d}") for i in range(count)]
 
 
-def prepare_database(url: str, entries: list[TickerEntry]) -> None:
+def prepare_database(url: str, entries: list[TickerEntry], *, consensus_revenue: Decimal | None = None) -> None:
     db = make_engine(url)
     upgrade(db)
     now = utc_now()
@@ -88,8 +91,13 @@ def prepare_database(url: str, entries: list[TickerEntry]) -> None:
         record_source_success(session, "sec_tickers", now)  # the ticker list is fresh: no download
         for i, entry in enumerate(entries):
             company = session.exec(select(Company).where(Company.ticker == entry.ticker)).one()
-            session.add(EarningsEvent(company_id=company.id, fiscal_period="2025-01", period_label="Q4 FY2025",
-                                      report_date=today, timing="amc"))
+            event = EarningsEvent(company_id=company.id, fiscal_period="2025-01", period_label="Q4 FY2025",
+                                  report_date=today, timing="amc")
+            session.add(event)
+            if consensus_revenue is not None:  # a bar to judge against: RELEASE's $1,234 million beats it
+                session.flush()
+                record_expectation(session, event, Figure(Metric.REVENUE, Basis.GAAP, Unit.MONEY, "USD",
+                                                          consensus_revenue), source="finnhub", as_of=now)
             register_chat(session, FIRST_CHAT + i, now=now)
             watch(session, FIRST_CHAT + i, [entry.ticker], now=now)
     db.dispose()
@@ -215,6 +223,8 @@ def main() -> None:
     parser.add_argument("--contest", choices=("edgar", "race"), default="edgar",
                         help="edgar: ours against a fixed 60-second poll; race: wire, IR feed and 8-K, "
                              "ours with feeds against an EDGAR-only bot")
+    parser.add_argument("--poll-seconds", type=float, default=15,
+                        help="race contest: POLL_ACTIVE_SECONDS of both bots (real time)")
     args = parser.parse_args()
     SCALE.k = args.time_scale
     logging.basicConfig(level=logging.ERROR)
@@ -224,7 +234,8 @@ def main() -> None:
         from bench.race import race_async, race_report
 
         detect.SCALE.k = SCALE.k
-        race_report(asyncio.run(race_async(args.filings, args.window / SCALE.k, args.seed)), args.filings)
+        race_report(asyncio.run(race_async(args.filings, args.window / SCALE.k, args.seed, args.poll_seconds)),
+                    args.filings)
         return
     results = asyncio.run(main_async(args.filings, args.window / SCALE.k, args.seed))
     report(results, args.filings)

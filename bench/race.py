@@ -2,10 +2,13 @@
 random moment, on its loopback IR feed a few seconds later, and its 8-K on loopback EDGAR 60-120 s
 after the wire. Two bots run side by side, each with its own database, EDGAR and Telegram:
 
-  ours+feeds   NEWSWIRE_FEEDS and IR feeds on, EDGAR too (the defaults: POLL_ACTIVE_SECONDS=15)
+  ours+feeds   NEWSWIRE_FEEDS and IR feeds on, EDGAR too
   edgar-only   the same bot with NEWSWIRE_FEEDS=none and IR_FEEDS_FILE=none
 
-    uv run python -m bench.detect --contest race --time-scale 10
+Both poll every --poll-seconds (POLL_ACTIVE_SECONDS, 15 unless given) while a report is due.
+
+    uv run python -m bench.detect --contest race --poll-seconds 5
+    uv run python -m bench.detect --contest race --time-scale 2     # twice as fast (overheads count double)
 
 It prints, from the first public appearance (the wire) to the first Telegram message: median, p95,
 max and missed, and requests per second per source (wire, IR feeds, release pages, EDGAR), in
@@ -21,6 +24,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from bench import BOT_API_SPEC
@@ -42,6 +46,7 @@ from bot.sources.sec_tickers import TickerEntry
 
 WIRE = "/globenewswire/earnings"
 FEED_ITEMS = 20  # a wire's feed lists its newest 20 releases
+CONSENSUS = Decimal("1100000000")  # revenue expected; every release says $1,234 million: a beat
 
 
 @dataclass
@@ -57,6 +62,7 @@ class Racer:
     contender: Contender
     feeds: FakeFeeds | None
     releases: list[Release] = field(default_factory=list)
+    outcome: tuple[int, int] = (0, 0)  # false verdicts, chats with a second result message
 
 
 def plan(count: int, window: float, seed: int) -> list[Appearance]:
@@ -75,16 +81,18 @@ def release_of(entry: TickerEntry, page: str, number: int) -> Release:
     )
 
 
-async def start_racers(folder: Path, entries: list[TickerEntry], stop: asyncio.Event) -> tuple[list[Racer], list[asyncio.Task[None]]]:
+async def start_racers(
+    folder: Path, entries: list[TickerEntry], stop: asyncio.Event, poll_seconds: float,
+) -> tuple[list[Racer], list[asyncio.Task[None]]]:
     racers, bots = [], []
     for name in ("ours+feeds", "edgar-only"):
         edgar = await LoopbackEdgar().__aenter__()
         api = LoopbackBotApi(TOKEN, flood=FloodLimits(), spec_path=BOT_API_SPEC)
         await api.start()
         feeds = await FakeFeeds().__aenter__() if name == "ours+feeds" else None
-        racer = Racer(Contender(name, 15 / SCALE.k, edgar, api), feeds)
+        racer = Racer(Contender(name, poll_seconds / SCALE.k, edgar, api), feeds)
         url = f"sqlite:///{folder / name}.sqlite3"
-        prepare_database(url, entries)
+        prepare_database(url, entries, consensus_revenue=CONSENSUS)
         extra: dict[str, object] = {}
         if feeds is not None:
             feeds.publish(WIRE, globenewswire_rss([]))
@@ -135,12 +143,12 @@ async def first_message(contender: Contender, chat_id: int, since: asyncio.Futur
         await asyncio.sleep(0.02)
 
 
-async def race_async(count: int, window: float, seed: int) -> list[tuple[Racer, float]]:
+async def race_async(count: int, window: float, seed: int, poll_seconds: float = 15) -> list[tuple[Racer, float]]:
     entries = companies(count)
     with tempfile.TemporaryDirectory() as folder:
         stop = asyncio.Event()
-        racers, bots = await start_racers(Path(folder), entries, stop)
-        await asyncio.sleep(max(2.0, 3 * 15 / SCALE.k))  # both bots polling; each feed's first read stored
+        racers, bots = await start_racers(Path(folder), entries, stop, poll_seconds)
+        await asyncio.sleep(max(2.0, 3 * poll_seconds / SCALE.k))  # both bots polling; each feed's first read stored
         for racer in racers:
             racer.contender.edgar.requests.clear()
             if racer.feeds is not None:
@@ -155,6 +163,7 @@ async def race_async(count: int, window: float, seed: int) -> list[tuple[Racer, 
                       for r in racers]
         await asyncio.gather(*waits)
         elapsed = time.monotonic() - start
+        await asyncio.sleep(3 * poll_seconds / SCALE.k)  # the last edits land
         stop.set()
         await asyncio.gather(*bots)
         for racer in racers:
@@ -162,24 +171,50 @@ async def race_async(count: int, window: float, seed: int) -> list[tuple[Racer, 
             await racer.contender.edgar.__aexit__(None, None, None)
             if racer.feeds is not None:
                 await racer.feeds.__aexit__(None, None, None)
+        for racer in racers:
+            racer.outcome = verdicts(racer, entries)
         return [(r, elapsed) for r in racers]
+
+
+def verdicts(racer: Racer, entries: list[TickerEntry]) -> tuple[int, int]:
+    """Return (false verdicts, chats with more than one result message) on the users' screens:
+    every release beats the consensus, so a final text that is not a beat is false."""
+    false = doubled = 0
+    for index, entry in enumerate(entries):
+        texts = [m.visible_text for m in racer.contender.api.messages_to(FIRST_CHAT + index)]
+        results = [t for t in texts if any(f"{entry.ticker} {word}" in t for word in ("beat", "miss", "reported"))]
+        false += bool(results) and not all(f"{entry.ticker} beat" in t for t in results)
+        doubled += len(results) > 1
+    return false, doubled
 
 
 def race_report(results: list[tuple[Racer, float]], count: int) -> None:
     k = SCALE.k
+    poll = results[0][0].contender.poll_seconds * k
     print(f"{count} releases: wire at a random moment, IR feed 2-5 s later, 8-K 60-120 s later; "
-          f"time scale {k:g} (real-time units)")
+          f"POLL_ACTIVE_SECONDS={poll:g}; time scale {k:g} (real-time units)")
     print(f"{'bot':<11} {'median':>8} {'p95':>8} {'max':>8} {'missed':>6}   requests/s: "
-          f"{'wire':>6} {'IR':>6} {'pages':>6} {'EDGAR':>6}")
+          f"{'wire':>6} {'IR':>6} {'pages':>6} {'EDGAR':>6} {'total':>6}   {'false':>5} {'2nd msg':>7}")
+    summary = []
     for racer, elapsed in results:
         lat = sorted(x * k for x in racer.contender.latencies)
         p95 = lat[min(len(lat) - 1, int(round(0.95 * (len(lat) - 1))))] if lat else float("nan")
+        median = statistics.median(lat) if lat else float("nan")
         seconds = elapsed * k
         paths = [r.path for r in racer.feeds.requests] if racer.feeds is not None else []
         wire = sum(p == WIRE for p in paths) / seconds
         ir = sum(p.startswith("/ir/") for p in paths) / seconds
         pages = sum(p.startswith("/pages/") for p in paths) / seconds
         edgar = sum(racer.contender.edgar.requests.values()) / seconds
-        print(f"{racer.contender.name:<11} {statistics.median(lat) if lat else float('nan'):>7.1f}s {p95:>7.1f}s "
+        total = wire + ir + pages + edgar
+        false, doubled = racer.outcome
+        summary.append((median, p95, count - len(lat), total, false))
+        print(f"{racer.contender.name:<11} {median:>7.1f}s {p95:>7.1f}s "
               f"{max(lat) if lat else float('nan'):>7.1f}s {count - len(lat):>6}   {'':11}"
-              f"{wire:>6.2f} {ir:>6.2f} {pages:>6.2f} {edgar:>6.2f}")
+              f"{wire:>6.2f} {ir:>6.2f} {pages:>6.2f} {edgar:>6.2f} {total:>6.2f}   {false:>5} {doubled:>7}")
+    (median, p95, missed, total, false), edgar_median = summary[0][:5], summary[1][0]
+    if median and median == median:
+        print(f"median latency: with feeds {edgar_median / median:.1f}x faster than EDGAR only")
+    met = median <= 5 and p95 <= 10 and missed == 0 and false == 0 and total < 1
+    print(f"goal: median <= 5 s ({median / 5:.2f} of it), p95 <= 10 s ({p95 / 10:.2f}), 0 missed ({missed}), "
+          f"0 false verdicts ({false}), under 1 request/s in total ({total:.2f}): {'met' if met else 'NOT met'}")

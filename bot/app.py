@@ -207,8 +207,9 @@ async def poll_feeds(feeds: FeedPoller | None) -> None:
         return
     outcome = await feeds.tick()
     if outcome.new_items or outcome.errors:
-        logger.info("feed poll requests=%d items=%d alerts=%d errors=%s", outcome.requests, outcome.new_items,
-                    outcome.alerts, outcome.errors[:3])
+        ignored = ",".join(f"{reason.name.lower()}:{count}" for reason, count in sorted(outcome.ignored.items()))
+        logger.info("feed poll requests=%d items=%d alerts=%d ignored=%s errors=%s", outcome.requests,
+                    outcome.new_items, outcome.alerts, ignored or "0", outcome.errors[:3])
 
 
 def feed_poller(

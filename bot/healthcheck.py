@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.domain.market_time import as_utc, utc_now
 from bot.engine.health import HealthReport, unreachable
+from bot.engine.status import RACE_TITLE, race_report
 from bot.http_server import database_error, read_health
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 def print_status(settings: Settings, out: TextIO) -> int:
@@ -19,6 +23,7 @@ def print_status(settings: Settings, out: TextIO) -> int:
     from bot.store.db import make_engine, sqlite_file
 
     now = utc_now()
+    race: list[str] = []
     path = sqlite_file(settings.database_url)
     try:
         # the file is looked for first: connecting to a missing one would create it
@@ -32,11 +37,28 @@ def print_status(settings: Settings, out: TextIO) -> int:
     else:
         try:
             report = read_health(db, now=now, poll_idle_seconds=settings.poll_idle_seconds)
+            race = race_lines(db, now) if report.database_reachable else []
         finally:
             db.dispose()
-    for line in describe(report):
+    for line in [*describe(report), *race]:
         print(line, file=out)
     return 0 if report.healthy else 1
+
+
+def race_lines(db: Engine, now: datetime) -> list[str]:
+    """The lines /status shows about the race (each source first n/m, median lag, over 30 days)
+    and the stale feeds, as plain text."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.store.db import session_scope
+
+    try:
+        with session_scope(db) as session:
+            race, stale = race_report(session, now=now)
+    except (SQLAlchemyError, OSError):
+        return []  # the health lines above already tell what is wrong with the database
+    lines = [f"{RACE_TITLE}:", *(f"  {line.text()}" for line in race)] if race else []
+    return lines + [f"feed {feed.name}: stale: {feed.reason}" for feed in stale]
 
 
 def describe(report: HealthReport) -> list[str]:

@@ -17,9 +17,10 @@ from sqlmodel import SQLModel
 from bot.store.db import make_engine, upgrade
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")
-# No test reaches the real newswires or IR sites: one that reads feeds names its loopback ones.
-os.environ.setdefault("NEWSWIRE_FEEDS", "none")
-os.environ.setdefault("IR_FEEDS_FILE", "none")
+# No test reaches the real newswires or IR sites, whatever the shell says: one that reads feeds
+# names its loopback ones.
+os.environ["NEWSWIRE_FEEDS"] = "none"
+os.environ["IR_FEEDS_FILE"] = "none"
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -11,7 +11,9 @@ In order of trust:
   release is someone else's (a customer, a law firm) and matches nothing.
 - Without any listing, the issuer's name: the wire's organization field equal to the company's
   name, or the title or first paragraph opening with the name and a verb ("Apple reports ...",
-  "Microsoft Corp. today announced ..."). "Apple Hospitality REIT Reports" is not Apple.
+  "Microsoft Corp. today announced ..."). "Apple Hospitality REIT Reports" is not Apple. A name
+  joined to another by "and" or "&" ("Crestline and Kestrel Energy Report ... Results of Their
+  Joint Venture") is a joint release: nobody's alone, so it matches nothing.
 
 Two different candidates found means None, as does none at all; the caller counts those.
 """
@@ -87,7 +89,10 @@ def match_company(
         found.update(symbol for symbol in listed if symbol in by_ticker)
     elif feed_ticker is None:
         texts = _Texts(_words(title).split(), _words(first_paragraph[:600]).split(), core_name(organization))
-        found.update(t for t, c in by_ticker.items() if _named(core_name(c.name), texts))
+        named = {t: _named(core_name(c.name), texts) for t, c in by_ticker.items()}
+        if _JOINT in named.values():
+            return None
+        found.update(t for t, how in named.items() if how is _SOLE)
     return found.pop() if len(found) == 1 else None
 
 
@@ -114,25 +119,43 @@ class _Texts:
     organization: str
 
 
-def _named(core: str, texts: _Texts) -> bool:
-    """Return True when the organization is the company, or the title (or a sentence of the
-    first paragraph) opens with its name, legal words, and a verb."""
+_SOLE, _JOINT = "sole", "joint"
+_AND = frozenset({"and", "&"})
+
+
+def _named(core: str, texts: _Texts) -> str | None:
+    """Return _SOLE when the organization is the company, or the title (or a sentence of the first
+    paragraph) opens with its name, legal words, and a verb; _JOINT when the name stands beside
+    another's ("X and Kestrel Energy report", "Kestrel Energy, Inc. and X today reported"); else None."""
     if len(core) < 3:
-        return False
+        return None
     if texts.organization == core:
-        return True
+        return _SOLE
     name = core.split()
     title = texts.title[1:] if texts.title[:1] == ["the"] else texts.title
-    if _opens(title, 0, name):
-        return True
-    starts = (i for i, word in enumerate(texts.paragraph) if word == name[0])
-    return any(_opens(texts.paragraph, i, name) for i in starts)
+    ways = [_opens(title, 0, name), *_in_paragraph(title, name)]
+    ways += _in_paragraph(texts.paragraph, name)
+    if _JOINT in ways:
+        return _JOINT
+    return _SOLE if _SOLE in ways else None
 
 
-def _opens(words: list[str], at: int, name: list[str]) -> bool:
+def _in_paragraph(words: list[str], name: list[str]) -> list[str | None]:
+    return [_opens(words, i, name) for i, word in enumerate(words) if word == name[0]]
+
+
+def _opens(words: list[str], at: int, name: list[str]) -> str | None:
     end = at + len(name)
     if words[at:end] != name:
-        return False
+        return None
     while end < len(words) and words[end] in _LEGAL and words[end] != "the":
         end += 1
+    if end < len(words) and words[end] in _AND or (at > 0 and words[at - 1] in _AND and _verb_follows(words, end)):
+        return _JOINT
+    if end < len(words) and words[end] in _VERBS:
+        return _SOLE if at == 0 or words[at - 1] not in _AND else _JOINT
+    return None
+
+
+def _verb_follows(words: list[str], end: int) -> bool:
     return end < len(words) and words[end] in _VERBS

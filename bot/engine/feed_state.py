@@ -1,6 +1,7 @@
 """What the feed poller keeps per feed in the database: its name, its conditional-GET validators and
 when it started failing (the source_state cursor), the items already looked at, and whether it is
-stale (no new item for 30 days, or failing for an hour)."""
+stale (no item published for 30 days, none at all since its first read 30 days ago, or failing for
+an hour)."""
 
 from __future__ import annotations
 
@@ -59,10 +60,14 @@ class Cursor:
 
     validators: Validators = Validators()
     failing_since: datetime | None = None
+    read_since: datetime | None = None  # the first read: an empty feed is stale 30 days after it
+    newest_item: datetime | None = None  # the newest publication the feed ever showed
 
     def dump(self) -> str:
         data = {"e": self.validators.etag, "m": self.validators.last_modified,
-                "f": self.failing_since.isoformat() if self.failing_since else None}
+                "f": self.failing_since.isoformat() if self.failing_since else None,
+                "s": self.read_since.isoformat() if self.read_since else None,
+                "p": self.newest_item.isoformat() if self.newest_item else None}
         text = json.dumps({k: v for k, v in data.items() if v})
         if len(text) > _CURSOR_LENGTH:  # an overlong ETag is dropped: Last-Modified still works
             data["e"] = None
@@ -77,9 +82,15 @@ def read_cursor(state: SourceState | None) -> Cursor:
         data = json.loads(state.cursor)
     except ValueError:
         return Cursor()
-    since = data.get("f")
-    return Cursor(Validators(etag=data.get("e"), last_modified=data.get("m")),
-                  datetime.fromisoformat(since) if since else None)
+    return Cursor(Validators(etag=data.get("e"), last_modified=data.get("m")), _moment(data.get("f")),
+                  _moment(data.get("s")), _moment(data.get("p")))
+
+
+def _moment(text: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
 
 
 def item_digest(feed: Feed, guid: str) -> str:
@@ -111,7 +122,9 @@ def stale_reason(session: Session, state: SourceState, now: datetime) -> str | N
     cursor = read_cursor(state)
     if cursor.failing_since is not None and as_utc(now) - as_utc(cursor.failing_since) >= FAILING_STALE:
         return "failing for over an hour"
-    newest = last_new_item(session, state.key)
+    # the newest item it ever published (a feed stuck on an old item is stale at its first read);
+    # an empty feed counts from its first read
+    newest = cursor.newest_item or cursor.read_since or last_new_item(session, state.key)
     if newest is not None and as_utc(now) - as_utc(newest) >= SILENT_STALE:
         return "no new item for 30 days"
     return None

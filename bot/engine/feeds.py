@@ -8,22 +8,25 @@ Each read is a conditional GET (the validators live in source_state); items alre
 kept in feed_item_seen. A results item of a watched company's unreported event: its release page is
 read once and its figures go into the event like the 8-K's (`apply_feed_release`); one of an event
 already reported only confirms it. A date announcement confirms the event's day and time. No wire
-is read while nobody watches anything, no IR feed of a company nobody watches.
+is read while nobody watches anything, no IR feed of a company nobody watches. The wires are read
+every poll; IR feeds once at first, then the due companies' feeds take turns (IR_TURNS a poll) and
+the others are read hourly (DATES_EVERY), for date announcements.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
 from bot.domain.figures import Figure
 from bot.domain.issuers import Company as Candidate
-from bot.domain.market_time import new_york_date, utc_now
+from bot.domain.market_time import as_utc, new_york_date, utc_now
 from bot.domain.tickers import normalize_ticker
 from bot.engine.announced import apply_announced_date
 from bot.engine.feed_state import (
@@ -60,11 +63,24 @@ from bot.store.source_state import (
     record_source_error,
     record_source_success,
 )
-from bot.store.tables import Chat, ChatStatus, Company, EarningsEvent, EventState, Watch, saved_id
+from bot.store.tables import (
+    Chat,
+    ChatStatus,
+    Company,
+    EarningsEvent,
+    EventState,
+    SourceArrival,
+    SourceState,
+    Watch,
+    saved_id,
+)
 
 logger = logging.getLogger(__name__)
 
 GIVE_UP_PAGE_AFTER = 900.0  # a release page refused this long (a block) is given up: EDGAR follows
+IR_TURNS = 1  # IR feeds of due companies read per poll, in turn (the wire covers every company each poll)
+DATES_EVERY = timedelta(hours=1)  # an IR feed of a company not due: read hourly, for its date announcements
+CONFIRM_WINDOW = timedelta(minutes=15)  # after a result came in, its IR feed keeps its turn to confirm it
 
 
 @dataclass(frozen=True)
@@ -94,6 +110,7 @@ class FeedOutcome:
     alerts: int = 0
     errors: list[str] = field(default_factory=list)
     skipped: bool = False
+    ignored: Counter[Skip] = field(default_factory=Counter)  # new items that said nothing, by reason
 
 
 @dataclass(frozen=True)
@@ -111,6 +128,7 @@ class FeedPoller:
         self, transactions: Transactions, reader: Callable[[Mapping[str, Validators]], FeedReader], *,
         wires: Sequence[str], ir_feeds: Mapping[str, str], outbox: Outbox, active_seconds: float,
         idle_seconds: float, clock: Callable[[], datetime] = utc_now, on_alerts: Callable[[], None] | None = None,
+        ir_turns: int = IR_TURNS,
     ) -> None:
         self.transactions = transactions
         self.reader = reader  # a FeedReader seeded with the validators kept in the database
@@ -119,10 +137,12 @@ class FeedPoller:
         self.outbox = outbox
         self.active_seconds = active_seconds
         self.idle_seconds = idle_seconds
+        self.ir_turns = ir_turns
         self.clock = clock
         self.on_alerts = on_alerts
         self._last_poll: datetime | None = None
         self._stale_logged: set[str] = set()
+        self.ignored: Counter[Skip] = Counter()  # every new item that said nothing since the start, by reason
 
     def interval(self, session: Session) -> float:
         """Return the polling interval now: active while a watched report is due."""
@@ -173,7 +193,10 @@ class FeedPoller:
             if not isinstance(reads[feed.url], SourceError):
                 mine = [r for r in releases if r.feed.key == feed.key]
                 handled = [r.item.guid for r in mine if (feed.key, r.item.guid) in done]
-                self._finish_read(session, feed, validators.get(feed.url), handled, mine)
+                read = reads[feed.url]
+                newest = max((item.published for item in read.items), default=None) if isinstance(
+                    read, FeedRead) else None
+                self._finish_read(session, feed, validators.get(feed.url), handled, mine, newest)
         self._log_stale(session)
 
     def _plan(self, session: Session) -> FeedPlan:
@@ -181,15 +204,38 @@ class FeedPoller:
         if not watched:
             return FeedPlan([], [], [])
         now = self.clock()
-        feeds = [*self.wires, *(ir_feed(t, url, watched[t].name) for t, url in self.ir_feeds.items() if t in watched)]
         chosen = []
-        for feed in feeds:
-            if backing_off(session, feed.key, now):
-                continue
+        for feed in [*self.wires, *self._ir_feeds_to_read(session, watched, now)]:
             state = get_source_state(session, feed.key)
             chosen.append((feed, read_cursor(state).validators, state is None or state.last_success_at is None))
         companies = [Candidate(c.ticker, c.name) for c in watched.values()]
-        return FeedPlan(chosen, companies, _event_refs(session, watched))
+        return FeedPlan([c for c in chosen if not backing_off(session, c[0].key, now)], companies,
+                        _event_refs(session, watched))
+
+    def _ir_feeds_to_read(self, session: Session, watched: Mapping[str, Company], now: datetime) -> list[Feed]:
+        """The IR feeds this poll reads: a feed never read yet (its first read: history); among the
+        companies whose report is due and not yet in, or came in within CONFIRM_WINDOW and this
+        feed has not confirmed it yet (its figures are checked against the first source's), the
+        IR_TURNS read longest ago (they take turns: the one wire already covers every company); any
+        other watched company's feed once an hour, for its date announcements."""
+        due = {normalize_ticker(t) for t in _due_tickers(session, new_york_date(now))}
+        confirming = _recent_arrivals(session, now - CONFIRM_WINDOW)
+        first, turns, hourly = [], [], []
+        for ticker, url in self.ir_feeds.items():
+            if ticker not in watched:
+                continue  # nobody needs it: no request at all
+            feed = ir_feed(ticker, url, watched[ticker].name)
+            state = get_source_state(session, feed.key)
+            if backing_off(session, feed.key, now):
+                continue
+            if state is None or state.last_success_at is None:
+                first.append(feed)
+            elif ticker in due or feed.name not in confirming.get(ticker, {feed.name}):
+                turns.append((_last_asked(state), feed.key, feed))  # due, or its confirmation still to come
+            elif as_utc(now) - as_utc(state.last_success_at) >= DATES_EVERY:
+                hourly.append(feed)
+        taking = sorted(turns, key=lambda turn: (turn[0], turn[1]))[:self.ir_turns]
+        return [*first, *(feed for _when, _key, feed in taking), *hourly]
 
     def _record_read(
         self, session: Session, feed: Feed, read: FeedRead, first: bool, plan: FeedPlan, outcome: FeedOutcome,
@@ -203,6 +249,9 @@ class FeedPoller:
         releases: list[Release] = []
         tickers = {feed.url: feed.ticker} if feed.ticker else None
         for decision in decide_items(items, plan.companies, plan.events, now=now, first_read=first, feed_tickers=tickers):
+            if isinstance(decision, Ignored):
+                outcome.ignored[decision.reason] += 1
+                self.ignored[decision.reason] += 1
             if isinstance(decision, ResultsPublished):
                 releases.append(Release(feed, decision.item, decision.event_id))
             elif isinstance(decision, Ignored) and decision.reason is Skip.REPORTED and decision.event_id:
@@ -258,15 +307,20 @@ class FeedPoller:
 
     def _finish_read(
         self, session: Session, feed: Feed, validators: Validators | None, done: list[str], releases: list[Release],
+        newest: datetime | None,
     ) -> None:
-        """Keep the validators once every item of the read is handled; an item left over is read again."""
+        """Keep the validators once every item of the read is handled (an item left over is read
+        again), and the newest publication the feed has shown."""
         mark_seen(session, feed, done, self.clock())
         state = get_source_state(session, feed.key)
         if state is None:
             return
         cursor = read_cursor(state)
         pending = len(done) < len(releases)
-        state.cursor = Cursor(cursor.validators if pending else (validators or cursor.validators)).dump()
+        known = [as_utc(m) for m in (cursor.newest_item, newest) if m is not None]
+        state.cursor = Cursor(cursor.validators if pending else (validators or cursor.validators),
+                              read_since=cursor.read_since or self.clock(),
+                              newest_item=max(known) if known else None).dump()
         session.add(state)
 
     def _failed(self, session: Session, feed: Feed, exc: SourceError, outcome: FeedOutcome) -> None:
@@ -275,7 +329,8 @@ class FeedPoller:
         logger.warning("feed %s failed: %s", feed.name, exc)
         state = record_source_error(session, feed.key, now, error=exc, base=2 * self.active_seconds)
         cursor = read_cursor(state)
-        state.cursor = Cursor(cursor.validators, cursor.failing_since or now).dump()
+        state.cursor = Cursor(cursor.validators, cursor.failing_since or now, cursor.read_since,
+                              cursor.newest_item).dump()
         session.add(state)
 
     def _log_stale(self, session: Session) -> None:
@@ -298,6 +353,37 @@ def _watched(session: Session) -> dict[str, Company]:
         .join(Chat, col(Chat.id) == col(Watch.chat_pk)).where(Chat.status == ChatStatus.ACTIVE).distinct()
     ).all()
     return {normalize_ticker(c.ticker): c for c in sorted(companies, key=lambda c: c.ticker)}
+
+
+def _due_tickers(session: Session, today: date) -> set[str]:
+    """The tickers of the watched companies whose report is due and not yet in."""
+    ids = {event.company_id for event in due_events(session, today)}
+    return {c.ticker for c in session.exec(select(Company).where(col(Company.id).in_(list(ids)))).all()}
+
+
+def _recent_arrivals(session: Session, since: datetime) -> dict[str, set[str]]:
+    """The sources (as users know them) of each company's results first seen since `since`."""
+    recent = set(session.exec(select(SourceArrival.event_id).where(SourceArrival.seen_at >= since)).all())
+    if not recent:
+        return {}
+    rows = session.exec(
+        select(Company.ticker, SourceArrival.source, SourceArrival.seen_at, SourceArrival.event_id)
+        .join(EarningsEvent, col(EarningsEvent.company_id) == col(Company.id))
+        .join(SourceArrival, col(SourceArrival.event_id) == col(EarningsEvent.id))
+        .where(col(SourceArrival.event_id).in_(list(recent)))
+    ).all()
+    old = {event_id for _t, _s, seen_at, event_id in rows if as_utc(seen_at) < as_utc(since)}
+    found: dict[str, set[str]] = {}
+    for ticker, source, _seen, event_id in rows:
+        if event_id not in old:  # the result came in since `since`
+            found.setdefault(normalize_ticker(ticker), set()).add(source)
+    return found
+
+
+def _last_asked(state: SourceState) -> datetime:
+    """When a feed was last asked, answered or not."""
+    moments = [as_utc(m) for m in (state.last_success_at, state.last_error_at) if m is not None]
+    return max(moments) if moments else datetime.min.replace(tzinfo=UTC)
 
 
 def _event_refs(session: Session, watched: dict[str, Company]) -> list[EventRef]:

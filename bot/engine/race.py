@@ -41,6 +41,13 @@ class RaceLine:
     first: int
     median_lag_seconds: float | None
 
+    def text(self) -> str:
+        """'GlobeNewswire: first 12/15, median lag 74 s' (no lag when it was always first), plain text."""
+        text = f"{self.source}: first {self.first}/{self.events}"
+        if self.median_lag_seconds is not None:
+            text += f", median lag {self.median_lag_seconds:.0f} s"
+        return text
+
 
 def arrival_name(figure_source: str) -> str | None:
     """Return the name users know a figure's source by, or None for one that does not race."""

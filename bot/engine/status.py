@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.engine.feed_state import KEY_PREFIX as FEED_KEY_PREFIX
 from bot.engine.feed_state import stale_reason
 from bot.engine.race import RaceLine, race_stats
 from bot.store.source_state import CALENDAR_ASKED_PREFIX
@@ -49,6 +50,27 @@ def status_report(session: Session, *, now: datetime, sec_configured: bool, finn
         sources=[_health(session, state, now) for state in states], pending_messages=pending,
         sec_configured=sec_configured, finnhub_configured=finnhub_configured, race=race_stats(session, now=now),
     )
+
+
+RACE_TITLE = "First with results (30 days)"
+
+
+@dataclass(frozen=True)
+class StaleFeed:
+    """A feed gone quiet (no new item for 30 days) or failing for an hour, named as users know it."""
+
+    name: str
+    reason: str
+
+
+def race_report(session: Session, *, now: datetime) -> tuple[list[RaceLine], list[StaleFeed]]:
+    """The race lines /status shows (each source first n/m, its median lag) and the stale feeds,
+    for `earnings-bot status`."""
+    states = session.exec(select(SourceState).where(col(SourceState.key).startswith(FEED_KEY_PREFIX))
+                          .order_by(SourceState.key)).all()
+    stale = [StaleFeed(state.key.removeprefix(FEED_KEY_PREFIX), reason) for state in states
+             if (reason := stale_reason(session, state, now)) is not None]
+    return race_stats(session, now=now), stale
 
 
 def _health(session: Session, state: SourceState, now: datetime) -> SourceHealth:

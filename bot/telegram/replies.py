@@ -9,7 +9,7 @@ from bot.domain.market_time import NEW_YORK
 from bot.domain.moments import ReportMoment, describe_moment, describe_time, is_exchange_zone
 from bot.engine.preferences import QuietSetting
 from bot.engine.race import RaceLine
-from bot.engine.status import StatusReport
+from bot.engine.status import RACE_TITLE, StatusReport
 from bot.engine.subscriptions import (
     MAX_TICKERS_PER_COMMAND,
     MAX_WATCHLIST,
@@ -172,10 +172,7 @@ def quiet_text(quiet: QuietSetting, *, changed: bool = False) -> str:
 
 def race_line(line: RaceLine) -> str:
     """Return 'GlobeNewswire: first 12/15, median lag 74 s' (no lag when it was always first)."""
-    text = f"{line.source}: first {line.first}/{line.events}"
-    if line.median_lag_seconds is not None:
-        text += f", median lag {line.median_lag_seconds:.0f} s"
-    return escape(text)
+    return escape(line.text())
 
 
 def status_text(report: StatusReport, zone: ZoneInfo = NEW_YORK) -> str:
@@ -199,7 +196,7 @@ def status_text(report: StatusReport, zone: ZoneInfo = NEW_YORK) -> str:
             line += f"; ⚠️ stale: {escape(source.stale)}"
         lines.append(line)
     if report.race:
-        lines.append("<b>First with results (30 days)</b>")
+        lines.append(f"<b>{RACE_TITLE}</b>")
         lines.extend(race_line(line) for line in report.race)
     lines.append(f"Messages waiting to be sent: {report.pending_messages}")
     return "\n".join(lines)

@@ -89,3 +89,25 @@ def test_a_possessive_is_not_the_issuer() -> None:
 def test_among_many_candidates_the_named_one_is_found() -> None:
     many = [Company(f"A{i}", f"Name {i} Inc") for i in range(3000)] + WATCHED
     assert match_company("Apple reports first quarter results", "Apple today announced", many) == "AAPL"
+
+
+JOINT_WATCHED = [*WATCHED, Company("KEST", "Kestrel Energy, Inc."), Company("CRSF", "Crestline Foods Corp"),
+                 Company("JNJ", "JOHNSON & JOHNSON")]
+
+
+@pytest.mark.parametrize(("title", "paragraph"), [
+    ("Crestline and Kestrel Energy Report Fourth Quarter Results of Their Joint Venture",
+     "DENVER -- Crestline Foods Corp. and Kestrel Energy, Inc. today reported fourth quarter results of Prairie"),
+    ("Orion Widgets and Kestrel Energy Report Results of Their Joint Venture", ""),  # beside an unwatched one
+    ("Prairie Midstream Reports Fourth Quarter Results",
+     "DENVER -- Kestrel Energy, Inc. and Orion Widgets today reported results of Prairie Midstream"),
+])
+def test_a_joint_release_is_nobodys_alone(title: str, paragraph: str) -> None:
+    assert match_company(title, paragraph, JOINT_WATCHED) is None
+
+
+def test_an_ampersand_inside_a_name_is_no_joint_release() -> None:
+    assert match_company("Johnson & Johnson Reports 2024 Fourth-Quarter Results",
+                         "NEW BRUNSWICK, N.J. -- Johnson & Johnson today announced results", JOINT_WATCHED) == "JNJ"
+    assert match_company("Kestrel Energy Reports Fourth Quarter 2024 Results",
+                         "HOUSTON -- Kestrel Energy, Inc. today reported", JOINT_WATCHED) == "KEST"

@@ -9,6 +9,7 @@ the loopback Bot API.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -95,10 +96,10 @@ class World:
                           NVDA_RESULTS.paragraphs, published, number=77, url=url)
         self.feeds.publish("/nvda-ir", q4_rss([release], company="NVIDIA Corporation", host="nvidianews.nvidia.com"))
 
-    def publish_8k(self) -> None:
+    def publish_8k(self, accepted_at: datetime = ACCEPTED) -> None:
         self.edgar.publish(PublishedFiling(
             cik=1045810, company="NVIDIA CORP", form="8-K", accession="0001045810-25-000021",
-            accepted_at=ACCEPTED, items=("2.02", "9.01"),
+            accepted_at=accepted_at, items=("2.02", "9.01"),
             documents=(("8-K", "nvda-20250226.htm", "<html>8-K</html>"), ("EX-99.1", "q4fy25pr.htm", RELEASE)),
         ))
 
@@ -224,6 +225,41 @@ async def test_the_ir_feed_then_the_wire_then_the_8k(world: World) -> None:
         assert "Release on NVIDIA IR · 8-K on SEC EDGAR" in result
     assert list(world.arrivals()) == ["NVIDIA IR", "GlobeNewswire", "SEC EDGAR"]
     assert edits(world) == len(WATCHERS)  # one edit per chat: the 8-K's link
+
+
+SOURCE_NAMES = {"wire": "GlobeNewswire", "ir": "NVIDIA IR", "8-K": "SEC EDGAR"}
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(["wire", "ir", "8-K"])), ids="-".join)
+async def test_the_race_in_every_order_ends_in_one_right_message(world: World, order: tuple[str, ...]) -> None:
+    await watched_and_expected(world)
+    for step, source in enumerate(order):
+        moment = WIRE_AT + timedelta(seconds=30 * step)
+        if source == "8-K":
+            world.publish_8k(accepted_at=moment - timedelta(seconds=6))
+            await world.edgar_poll(moment)
+        elif source == "wire":
+            world.publish_wire(published=moment - timedelta(seconds=3))
+            await world.feed_poll(moment)
+        else:
+            world.publish_ir(moment - timedelta(seconds=3))
+            await world.feed_poll(moment)
+        assert len(results_on(world.phone(WATCHERS[0]))) == 1  # from the first source on: one message
+
+    first = SOURCE_NAMES[order[0]]
+    for chat_id in WATCHERS:
+        result = the_one_result(world, chat_id)
+        assert result.startswith("🟢 NVDA beat: Q4 FY2025"), result
+        assert "EPS $0.89 vs $0.85 est. (+4.7%) ✅ beat" in result
+        assert "Revenue $39.33B vs $37.72B est. (+4.3%) ✅ beat" in result
+        if order[0] == "8-K":
+            assert "Release on" not in result and "8-K on SEC EDGAR" in result, result
+        else:
+            assert f"Release on {first} · 8-K on SEC EDGAR" in result, result
+    race = world.arrivals()
+    assert list(race) == [SOURCE_NAMES[source] for source in order]
+    assert [race[SOURCE_NAMES[s]].lag_seconds for s in order] == [0.0, 30.0, 60.0]
+    assert all(race[SOURCE_NAMES[s]].agrees is True for s in order[1:])
 
 
 async def test_calendar_actuals_first_keep_their_verdict_through_the_wire_and_the_8k(world: World) -> None:
