@@ -20,6 +20,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
+from bot.store.leadership import migration_lock
+
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -120,10 +122,13 @@ def alembic_config(url: str) -> Config:
 def upgrade(db: Engine) -> None:
     """Bring the database schema to the newest migration.
 
-    Raises UnknownSchemaError, changing nothing, when a newer program migrated the database."""
+    Raises UnknownSchemaError, changing nothing, when a newer program migrated the database.
+    On PostgreSQL the migration runs under an advisory lock: processes starting together
+    migrate one at a time, and the later ones find the schema current."""
     config = alembic_config(db.url.render_as_string(hide_password=False))
     script = ScriptDirectory.from_config(config)
     with db.begin() as connection:
+        migration_lock(connection)
         _known_revision(script, MigrationContext.configure(connection).get_current_revision())
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
