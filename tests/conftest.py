@@ -4,6 +4,7 @@ TEST_DATABASE_URL says so), the shared reference folder, and the loopback server
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -27,8 +28,10 @@ SHARED = ROOT.parent / "shared"
 _API_JSON = SHARED / "telegram-bot-api" / "api.json"
 BOT_API_SPEC = _API_JSON if _API_JSON.exists() else None
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-# The newest schema revision: the last migration file's number.
-NEWEST_SCHEMA = sorted(p.name.split("_")[0] for p in (ROOT / "alembic" / "versions").glob("[0-9]*.py"))[-1]
+# The newest schema revision: the revision id the last migration file declares.
+NEWEST_SCHEMA = re.search(
+    r"^revision = '([^']+)'", sorted((ROOT / "alembic" / "versions").glob("[0-9]*.py"))[-1].read_text(), re.M,
+)[1]  # type: ignore[index]
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 

@@ -378,3 +378,13 @@ class FeedItemSeen(_Table, table=True):
     digest: str = Field(max_length=64, unique=True, index=True)
     feed: str = Field(max_length=64, index=True)  # the feed's source_state key
     seen_at: datetime = Field(sa_column=_timestamp())
+
+
+class SendBudget(_Table, table=True):
+    """The send rate shared by every process on one PostgreSQL database: the moment the next
+    send slot starts (bot.delivery.budget hands slots out from here)."""
+
+    __tablename__ = "send_budget"
+
+    name: str = Field(primary_key=True, max_length=32)  # "telegram"
+    next_slot_at: datetime = Field(sa_column=_timestamp())
