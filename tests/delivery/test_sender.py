@@ -15,8 +15,8 @@ from sqlmodel import Session
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.delivery.outbox import enqueue_broadcast, enqueue_correction
 from bot.delivery import sender as sender_module
+from bot.delivery.outbox import enqueue_broadcast, enqueue_correction
 from bot.delivery.sender import Sender
 from bot.delivery.split import visible_text
 from bot.delivery.throttle import ChatSpacing
