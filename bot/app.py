@@ -354,6 +354,8 @@ async def _post_init(application: Application, runtime: Runtime, *, with_jobs: b
         logger.warning("found %d deliveries in flight from a previous run; each is sent at most once more", recovered)
     runtime.sender_task = asyncio.create_task(runtime.sender.run(runtime.work.stop, wake=runtime.wake))
     runtime.started_at = runtime.clock()
+    if runtime.election is not None:
+        await runtime.election.check()  # /healthz tells the role from its first answer on
     if runtime.settings.http_port is not None:
         runtime.http_server = _http_server(application, runtime)
         await runtime.http_server.start()

@@ -50,7 +50,7 @@ class Election:
         logger.info("standby: waiting to lead (another process may hold the leader lock)")
         try:
             while not stop.is_set():
-                await self._check()
+                await self.check()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.check_seconds)
         finally:
@@ -60,7 +60,8 @@ class Election:
                     await self.on_deposed()
             await asyncio.to_thread(self.lock.release)
 
-    async def _check(self) -> None:
+    async def check(self) -> None:
+        """Take the lead if it is free, or step down if the lock is lost."""
         if self.is_leader:
             if await asyncio.to_thread(self.lock.still_held):
                 return
