@@ -309,7 +309,8 @@ def build_application(
     application = _telegram_application(settings, runtime, with_jobs=with_jobs)
     if shared and with_jobs:
         runtime.election = Election(AdvisoryLeaderLock(db), on_elected=lambda: _lead(application, runtime),
-                                    on_deposed=lambda: _step_down(application, runtime))
+                                    on_deposed=lambda: _step_down(application, runtime),
+                                    on_processes=sender.budget.processes_sending if sender.budget else None)
     commands = UserCommands(
         db, clock=clock, admin_chat_ids=settings.admin_chat_ids,
         sources_configured=(bool(settings.sec_user_agent), bool(settings.finnhub_key)),

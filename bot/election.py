@@ -25,6 +25,7 @@ LEADER, STANDBY = "leader", "standby"
 class LeaderLock(Protocol):
     def try_acquire(self) -> bool: ...
     def still_held(self) -> bool: ...
+    def processes(self) -> int: ...
     def release(self) -> None: ...
 
 
@@ -34,11 +35,13 @@ class Election:
     def __init__(
         self, lock: LeaderLock, *, on_elected: Callable[[], Awaitable[None]],
         on_deposed: Callable[[], Awaitable[None]], check_seconds: float = CHECK_SECONDS,
+        on_processes: Callable[[int], None] | None = None,
     ) -> None:
         self.lock = lock
         self.on_elected = on_elected
         self.on_deposed = on_deposed
         self.check_seconds = check_seconds
+        self.on_processes = on_processes  # told how many processes share the database, each check
         self.is_leader = False
 
     @property
@@ -62,6 +65,13 @@ class Election:
 
     async def check(self) -> None:
         """Take the lead if it is free, or step down if the lock is lost."""
+        await self._campaign()
+        if self.on_processes is not None:
+            count = await asyncio.to_thread(self.lock.processes)
+            if count:
+                self.on_processes(count)
+
+    async def _campaign(self) -> None:
         if self.is_leader:
             if await asyncio.to_thread(self.lock.still_held):
                 return

@@ -79,6 +79,19 @@ class AdvisoryLeaderLock:
         self.held = bool(count)
         return self.held
 
+    def processes(self) -> int:
+        """Return how many bot processes are connected to the database (each keeps its lock
+        connection open, leader or standby); 0 when that can't be told now."""
+        if self._connection is None:
+            return 0
+        try:
+            return int(self._connection.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND application_name LIKE :prefix"), {"prefix": f"{APPLICATION_NAME} %"}).scalar() or 0)
+        except SQLAlchemyError:
+            self._drop()
+            return 0
+
     def release(self) -> None:
         """Give the lock up and close its connection (a clean stop: a standby takes over at once)."""
         if self._connection is not None and self.held:

@@ -52,8 +52,8 @@ async def test_three_processes_together_stay_under_the_rate(database_url: str, d
         for engine in engines:
             engine.dispose()
     assert most_in_one_second(starts) <= RATE
-    # and the rate is used: at least 90% of it over the run (the headroom is 5%)
-    assert len(starts) >= 0.9 * RATE * 3.0 - 2, len(starts)
+    # and the rate is used: at least 85% of it over the run (the headroom is 5%)
+    assert len(starts) >= 0.85 * RATE * 3.0 - 2, len(starts)
     assert all(budget.used > 0 for budget in budgets)  # every process sent its share
 
 
@@ -80,5 +80,21 @@ async def test_a_slot_the_loop_woke_too_late_for_is_not_used(database_url: str) 
         await budget.take()
         assert budget.wasted == 2 and budget.used == 1 and budget.reserved == 1
         assert time.monotonic() - before < 1.0
+    finally:
+        engine.dispose()
+
+
+async def test_alone_a_process_may_use_the_rate_but_for_2_percent(database_url: str) -> None:
+    engine = make_engine(database_url)
+    budget = SharedSendBudget(engine, rate_per_second=RATE)
+    try:
+        assert budget.interval == pytest.approx(1.05 / RATE)
+        budget.processes_sending(1)
+        assert budget.interval == pytest.approx(1.02 / RATE)
+        starts: list[float] = []
+        await send_for(budget, 2.0, starts)
+        assert 0.95 * RATE * 2.0 - 2 <= len(starts) and most_in_one_second(starts) <= RATE
+        budget.processes_sending(3)
+        assert budget.interval == pytest.approx(1.05 / RATE)
     finally:
         engine.dispose()
