@@ -36,6 +36,7 @@ ADMIN = 7_099_999_999
 TAKEOVER_LIMIT = 30.0
 RETRY_LIMIT = 60.0
 BROADCAST = "Maintenance tonight: alerts may arrive a minute late."
+WEBHOOK_SECRET = "several-Processes_secret-1"
 
 
 @pytest.fixture
@@ -203,3 +204,41 @@ async def test_a_second_run_on_the_same_sqlite_file_stops_with_one_line(deployme
     assert "Earnings alerts" in reply.visible_text
     code, _ = await first.terminate(timeout=10)
     assert code == 0
+
+
+def start_update(update_id: int, chat_id: int) -> dict[str, Any]:
+    """A user's /start as Telegram posts it to a webhook."""
+    return {"update_id": update_id, "message": {
+        "message_id": update_id, "date": int(time.time()), "text": "/start",
+        "chat": {"id": chat_id, "type": "private", "first_name": "Ann"},
+        "from": {"id": chat_id, "is_bot": False, "first_name": "Ann"},
+        "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}
+
+
+@pytest.mark.skipif(not PG_URL.startswith("postgresql"), reason="several processes need TEST_DATABASE_URL on PostgreSQL")
+async def test_in_webhook_mode_every_process_answers_the_updates_it_is_given(
+    deployment: Deployment, probe: httpx.AsyncClient,
+) -> None:
+    ports = [free_port() for _ in range(2)]
+    bots = {}
+    for port in ports:
+        bots[port] = await deployment.start(extra_env={
+            "HTTP_PORT": str(port), "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
+            "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET})
+    for port, bot in bots.items():
+        await wait_for_http(bot, f"http://127.0.0.1:{port}/healthz", timeout=60)
+    roles = sorted([(await health(probe, port) or {}).get("role") for port in ports])
+    assert roles == ["leader", "standby"]
+
+    for n, port in enumerate(ports):  # a load balancer hands each process its share of the updates
+        chat = 7_400_000_001 + n
+        answer = await probe.post(f"http://127.0.0.1:{port}/telegram/webhook", json=start_update(9000 + n, chat),
+                                  headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET})
+        assert answer.status_code == 200, answer.text
+        await deployment.until(lambda chat=chat: bool(deployment.messages(chat)), timeout=20,
+                               what=f"the reply of the process on port {port}", bot=bots[port], chats=(chat,))
+        assert "Earnings alerts" in deployment.texts(chat)[0]
+    assert not [c for c in deployment.api.calls if c.method == "getUpdates"]
+    for bot in bots.values():
+        code, _seconds = await bot.terminate(timeout=10)
+        assert code == 0 and "Traceback" not in bot.output, bot.tail(60)
