@@ -24,10 +24,12 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaul
 from telegram.request import HTTPXRequest
 
 from bot.catalog import catalog
+from bot.delivery.budget import SharedSendBudget
 from bot.delivery.publisher import OutboxPublisher
 from bot.delivery.sender import Sender
 from bot.delivery.transport import AiohttpRequest
 from bot.domain.market_time import utc_now
+from bot.election import LEADER, Election
 from bot.engine.confirm import confirm_reported_events
 from bot.engine.detect import EdgarDetector
 from bot.engine.feeds import FeedPoller
@@ -39,7 +41,7 @@ from bot.engine.universe import refresh_universe
 from bot.http_server import HttpServer, create_app, run_webhook, webhook_for
 from bot.kpis import load_kpis
 from bot.metrics import BotCollector
-from bot.scheduler import BackgroundWork, Every, schedule
+from bot.scheduler import BackgroundWork, Every, schedule, unschedule
 from bot.settings import Settings
 from bot.sources.calendar import CalendarSource
 from bot.sources.edgar.client import EdgarClient, sec_rate_limiter
@@ -50,6 +52,7 @@ from bot.sources.http import RateLimiter, SourceCounts, make_client
 from bot.sources.nasdaq import NasdaqCalendar
 from bot.sources.surprises import FinnhubSurprises, NasdaqSurprises, SurpriseSource
 from bot.store.db import ThreadedTransactions, make_engine, session_scope
+from bot.store.leadership import AdvisoryLeaderLock
 from bot.store.source_state import seconds_until_retry
 from bot.telegram import register
 from bot.telegram.admin_commands import AdminCommands
@@ -92,6 +95,18 @@ class Runtime:
     feeds: FeedPoller | None = None  # newswire and IR feeds; None when off
     surprises: Sequence[SurpriseSource] = ()  # past EPS surprises, to seed a company's history
     seed_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one history seeding at a time
+    # Several processes on one PostgreSQL: the election says whether this one leads (polls the
+    # sources, runs the schedule and, in polling mode, reads updates). None: it always leads.
+    election: Election | None = None
+    election_task: asyncio.Task[None] | None = None
+    polls_when_leader: bool = False  # polling mode under an election: getUpdates only while leading
+    leader_work: BackgroundWork | None = None  # the schedule of the current term as leader
+    leader_jobs: list[Any] = field(default_factory=list)
+
+    @property
+    def role(self) -> str:
+        """"leader" or "standby"."""
+        return self.election.role if self.election is not None else LEADER
 
     @property
     def transactions(self) -> ThreadedTransactions:
@@ -105,6 +120,8 @@ class Runtime:
     def begin_stop(self) -> None:
         """Stop new sends at once and cancel every background read (each resumes next start)."""
         self.work.begin_stop()
+        if self.leader_work is not None:
+            self.leader_work.begin_stop()
         self.wake.set()
 
 
@@ -305,16 +322,25 @@ def build_application(
     # for the 1000 messages a second paid broadcast allows (docs/performance.md).
     sender_bot = Bot(settings.bot_token, base_url=f"{settings.telegram_api_url}/bot",
                      request=AiohttpRequest(connection_pool_size=128))
+    shared = db.dialect.name == "postgresql"  # any number of processes may share the database
+    sender = Sender(db, sender_bot, rate_per_second=settings.telegram_rate_per_second,
+                    paid_broadcast=settings.telegram_paid_broadcast, clock=clock, stop_grace=STOP_GRACE_SECONDS,
+                    shared_outbox=shared)
+    if shared:
+        sender.budget = SharedSendBudget(db, rate_per_second=sender.rate_per_second)
     runtime = Runtime(
         settings=settings, db=db, clock=clock, http=http, sec_limiter=sec_limiter, poller=poller,
         detector=edgar_detector(settings, db, http, clock, wake.set, sec_limiter), sender_bot=sender_bot,
-        sender=Sender(db, sender_bot, rate_per_second=settings.telegram_rate_per_second,
-                      paid_broadcast=settings.telegram_paid_broadcast, clock=clock, stop_grace=STOP_GRACE_SECONDS),
-        wake=wake, source_counts=source_counts, feeds=feed_poller(settings, db, http, clock, wake.set),
+        sender=sender, wake=wake, source_counts=source_counts,
+        feeds=feed_poller(settings, db, http, clock, wake.set),
         # a caller that brings its own calendars (the demo, tests) brings no provider of past surprises either
         surprises=surprise_sources(settings, http) if sources is None else (),
     )
     application = _telegram_application(settings, runtime, with_jobs=with_jobs)
+    if shared and with_jobs:
+        runtime.election = Election(AdvisoryLeaderLock(db), on_elected=lambda: _lead(application, runtime),
+                                    on_deposed=lambda: _step_down(application, runtime),
+                                    on_processes=sender.budget.processes_sending if sender.budget else None)
     commands = UserCommands(
         db, clock=clock, admin_chat_ids=settings.admin_chat_ids,
         sources_configured=(bool(settings.sec_user_agent), bool(settings.finnhub_key)),
@@ -359,15 +385,36 @@ async def _post_init(application: Application, runtime: Runtime, *, with_jobs: b
         logger.warning("found %d deliveries in flight from a previous run; each is sent at most once more", recovered)
     runtime.sender_task = asyncio.create_task(runtime.sender.run(runtime.work.stop, wake=runtime.wake))
     runtime.started_at = runtime.clock()
+    if runtime.election is not None:
+        await runtime.election.check()  # /healthz tells the role from its first answer on
     if runtime.settings.http_port is not None:
         runtime.http_server = _http_server(application, runtime)
         await runtime.http_server.start()
     if runtime.handle_signals:
         _handle_stop_signals(runtime)
-    if with_jobs:
+    if runtime.election is not None:
+        runtime.election_task = asyncio.create_task(runtime.election.run(runtime.work.stop), name="election")
+    elif with_jobs:
         # the company list comes first: an empty database knows no ticker until it is loaded
         schedule(application.job_queue, runtime.work, scheduled_work(runtime))
     runtime.wake_sender()
+
+
+async def _lead(application: Application, runtime: Runtime) -> None:
+    """Elected: start the schedule and, in polling mode, reading updates."""
+    runtime.leader_work = BackgroundWork()
+    runtime.leader_jobs = schedule(application.job_queue, runtime.leader_work, scheduled_work(runtime))
+    if runtime.polls_when_leader and application.updater is not None and not application.updater.running:
+        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+
+
+async def _step_down(application: Application, runtime: Runtime) -> None:
+    """Deposed (or stopping): end the schedule and stop reading updates; sending goes on."""
+    if runtime.leader_work is not None:
+        unschedule(runtime.leader_work, runtime.leader_jobs)
+        runtime.leader_jobs = []
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
 
 
 def _handle_stop_signals(runtime: Runtime) -> None:
@@ -403,7 +450,9 @@ async def _stop_http_server(runtime: Runtime) -> None:
 async def _post_shutdown(runtime: Runtime) -> None:
     runtime.begin_stop()
     await _stop_http_server(runtime)
-    running = [*runtime.work.tasks, *([runtime.sender_task] if runtime.sender_task else [])]
+    leading = runtime.leader_work.tasks if runtime.leader_work is not None else set()
+    running = [*runtime.work.tasks, *leading,
+               *(task for task in (runtime.sender_task, runtime.election_task) if task is not None)]
     if running:
         _done, pending = await asyncio.wait(running, timeout=SHUTDOWN_WAIT_SECONDS)
         for task in pending:
@@ -426,11 +475,37 @@ def run_bot(application: Application) -> None:
     """Run the bot until SIGTERM or SIGINT: by long polling, or in webhook mode when
     TELEGRAM_WEBHOOK_URL is set (Telegram then posts updates to the HTTP server)."""
     runtime = _RUNTIMES.get(application)
-    if runtime is None or not runtime.settings.telegram_webhook_url:
+    if runtime is None or (not runtime.settings.telegram_webhook_url and runtime.election is None):
         run_polling(application)
         return
     runtime.handle_signals = True
-    asyncio.run(serve_webhook(application))
+    asyncio.run(serve_webhook(application) if runtime.settings.telegram_webhook_url else serve_polling(application))
+
+
+async def serve_polling(application: Application) -> None:
+    """Long polling under an election (several processes on one PostgreSQL): every process
+    sends, only the leader reads updates, so Telegram never sees two getUpdates at once."""
+    runtime = _RUNTIMES[application]
+    runtime.exit_on_signal = False  # a signal sets work.stop, which this waits for
+    runtime.polls_when_leader = True
+    await application.initialize()
+    try:
+        if application.post_init:
+            await application.post_init(application)  # starts the sender, the HTTP server, the election
+        await application.start()
+        try:
+            await runtime.work.stop.wait()
+        finally:
+            await _stop_http_server(runtime)
+            if application.updater is not None and application.updater.running:
+                await application.updater.stop()
+            await application.stop()
+            if application.post_stop:
+                await application.post_stop(application)
+    finally:
+        await application.shutdown()
+        if application.post_shutdown:
+            await application.post_shutdown(application)
 
 
 async def serve_webhook(application: Application) -> None:
@@ -447,9 +522,10 @@ def _http_server(application: Application, runtime: Runtime) -> HttpServer:
     settings, secret = runtime.settings, runtime.settings.telegram_webhook_secret
     webhook = webhook_for(secret.get_secret_value(), application) if settings.telegram_webhook_url and secret else None
     collector = BotCollector(runtime.db, messages_sent=lambda: runtime.sender.messages_sent,
-                             source_counts=runtime.source_counts)
+                             source_counts=runtime.source_counts, leader=lambda: runtime.role == LEADER)
     app = create_app(runtime.db, clock=runtime.clock, poll_idle_seconds=settings.poll_idle_seconds,
-                     running_since=runtime.started_at or runtime.clock(), collector=collector, webhook=webhook)
+                     running_since=runtime.started_at or runtime.clock(), collector=collector, webhook=webhook,
+                     role=lambda: runtime.role)
     return HttpServer(app, port=settings.http_port or 0)
 
 

@@ -259,6 +259,7 @@ def _run(settings: Settings) -> int:
 
     from bot.app import build_application, run_bot
 
+    run_lock = _hold_run_lock(settings)  # noqa: F841 - held open until the process ends
     db = _prepare_database(settings)
     asyncio.run(_reach_telegram(settings))
     application, _runtime = build_application(settings, db=db)
@@ -267,6 +268,28 @@ def _run(settings: Settings) -> int:
     except InvalidToken:
         raise SettingsError(TOKEN_REJECTED) from None
     return 0
+
+
+def _hold_run_lock(settings: Settings) -> object | None:
+    """On SQLite, refuse a second `run` on the same file (one line, exit 1); return the lock,
+    which lasts as long as it is referenced (the process)."""
+    from bot.store.db import sqlite_file
+    from bot.store.leadership import DatabaseInUseError, hold_sqlite_run_lock, sqlite_lock_path
+
+    path = sqlite_file(settings.database_url)
+    if path is None:
+        return None
+    where = os.path.abspath(path)
+    _open_engine(settings).dispose()  # the folder exists and is writable, or one line says why
+    try:
+        return hold_sqlite_run_lock(path)
+    except DatabaseInUseError as exc:
+        raise SettingsError(
+            f"DATABASE_URL: another earnings-bot run (process {exc}) is using the SQLite database {where}; "
+            "stop it first (several processes need PostgreSQL)") from None
+    except OSError as exc:
+        raise SettingsError(f"DATABASE_URL: can't lock {sqlite_lock_path(path)} beside the database "
+                            f"({exc.strerror or exc})") from None
 
 
 async def _reach_telegram(settings: Settings) -> None:

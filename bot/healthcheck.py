@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
@@ -14,6 +15,8 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+NO_LEADER = "none: no earnings-bot run is running"
 
 
 def print_status(settings: Settings, out: TextIO) -> int:
@@ -31,13 +34,15 @@ def print_status(settings: Settings, out: TextIO) -> int:
             raise FileNotFoundError(f"the file {os.path.abspath(path)} does not exist")
         db = make_engine(settings.database_url, create_folder=False)
     except FileNotFoundError as exc:
-        report = unreachable(now, str(exc))
+        report = unreachable(now, str(exc), None)
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
-        report = unreachable(now, database_error(exc))
+        report = unreachable(now, database_error(exc), None)
     else:
         try:
-            report = read_health(db, now=now, poll_idle_seconds=settings.poll_idle_seconds)
+            report = read_health(db, now=now, poll_idle_seconds=settings.poll_idle_seconds, role=None)
             race = race_lines(db, now) if report.database_reachable else []
+            if report.database_reachable:
+                report = replace(report, leader=_leader(db, path))
         finally:
             db.dispose()
     for line in [*describe(report), *race]:
@@ -61,10 +66,30 @@ def race_lines(db: Engine, now: datetime) -> list[str]:
     return lines + [f"feed {feed.name}: stale: {feed.reason}" for feed in stale]
 
 
+def _leader(db: Engine, sqlite_path: str | None) -> str:
+    """Who leads: the process holding PostgreSQL's leader lock, or the SQLite file's run lock."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.store.leadership import leader_holder, sqlite_run_holder
+
+    if sqlite_path is not None:
+        holder = sqlite_run_holder(sqlite_path)
+    elif db.dialect.name == "postgresql":
+        try:
+            holder = leader_holder(db)
+        except SQLAlchemyError:
+            return "unknown"
+    else:
+        return "unknown"
+    return f"process {holder}" if holder else NO_LEADER
+
+
 def describe(report: HealthReport) -> list[str]:
     """The report as lines for a terminal."""
     now = report.checked_at
-    lines = [f"earnings-bot: {'healthy' if report.healthy else 'UNHEALTHY'} (role: {report.role})"]
+    who = report.role or report.leader or ("unknown" if not report.database_reachable else NO_LEADER)
+    label = "role" if report.role else "leader"
+    lines = [f"earnings-bot: {'healthy' if report.healthy else 'UNHEALTHY'} ({label}: {who})"]
     lines += [f"  problem: {problem}" for problem in report.problems]
     if not report.database_reachable:
         lines.append("database: unreachable")

@@ -28,7 +28,7 @@ from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
 
-from bot.engine.health import HealthReport, health_report, unreachable
+from bot.engine.health import ROLE, HealthReport, health_report, unreachable
 from bot.metrics import CONTENT_TYPE, BotCollector, metrics_registry, render
 from bot.redaction import redact
 from bot.settings import SettingsError
@@ -68,20 +68,20 @@ def webhook_for(secret: str, application: Application) -> Webhook:
 
 
 def read_health(db: Engine, *, now: datetime, poll_idle_seconds: float,
-                running_since: datetime | None = None) -> HealthReport:
+                running_since: datetime | None = None, role: str | None = ROLE) -> HealthReport:
     """The health facts, or an unreachable report when the database can't be read (blocking).
 
     A SQLite file removed under a running bot still answers through the connections open on it,
     but everything written from then on is lost: its absence is reported as unreachable."""
     path = sqlite_file(db.url.render_as_string(hide_password=True))
     if path is not None and not os.path.exists(path):
-        return unreachable(now, f"the file {os.path.abspath(path)} does not exist")
+        return unreachable(now, f"the file {os.path.abspath(path)} does not exist", role)
     try:
         with session_scope(db) as session:
             return health_report(session, now=now, poll_idle_seconds=poll_idle_seconds,
-                                 running_since=running_since)
+                                 running_since=running_since, role=role)
     except (SQLAlchemyError, OSError) as exc:
-        return unreachable(now, database_error(exc))
+        return unreachable(now, database_error(exc), role)
 
 
 def database_error(exc: BaseException) -> str:
@@ -92,9 +92,10 @@ def database_error(exc: BaseException) -> str:
 
 def create_app(
     db: Engine, *, clock: Callable[[], datetime], poll_idle_seconds: float, running_since: datetime,
-    collector: BotCollector, webhook: Webhook | None = None,
+    collector: BotCollector, webhook: Webhook | None = None, role: Callable[[], str] = lambda: ROLE,
 ) -> Starlette:
-    """Return the ASGI app; POST /telegram/webhook exists only when `webhook` is given."""
+    """Return the ASGI app; POST /telegram/webhook exists only when `webhook` is given; `role`
+    tells whether this process leads ("leader") or waits ("standby")."""
     registry = metrics_registry(collector)
 
     async def healthz(_request: Request) -> Response:
@@ -102,9 +103,10 @@ def create_app(
         try:
             report = await asyncio.wait_for(asyncio.to_thread(
                 read_health, db, now=now, poll_idle_seconds=poll_idle_seconds, running_since=running_since,
+                role=role(),
             ), DATABASE_TIMEOUT)
         except TimeoutError:
-            report = unreachable(now, f"no answer within {DATABASE_TIMEOUT:g} s")
+            report = unreachable(now, f"no answer within {DATABASE_TIMEOUT:g} s", role())
         return JSONResponse(report.as_json(), status_code=200 if report.healthy else 503)
 
     async def metrics(_request: Request) -> Response:

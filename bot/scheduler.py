@@ -125,19 +125,29 @@ class BackgroundWork:
             task.cancel()
 
 
-def schedule(queue: JobQueue | None, work: BackgroundWork, plan: Sequence[Every]) -> None:
-    """Register the plan with deterministic names: loops as tasks, the rest as JobQueue jobs."""
+def schedule(queue: JobQueue | None, work: BackgroundWork, plan: Sequence[Every]) -> list[Job]:
+    """Register the plan with deterministic names: loops as tasks, the rest as JobQueue jobs.
+    Return the JobQueue jobs (`unschedule` ends them and work's loops)."""
     if queue is None:
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
     quiet_skipped_runs()
+    jobs = []
     for item in plan:
         if item.loop:
             work.start_loop(item.name, item.run, every=item.seconds, first=item.first)
         elif item.aligned:
-            aligned_job(queue, work.job(item.name, item.run), period=item.seconds, name=item.name)
+            jobs.append(aligned_job(queue, work.job(item.name, item.run), period=item.seconds, name=item.name))
         else:
-            repeating_job(queue, work.job(item.name, item.run), interval=item.seconds, first=item.first,
-                          name=item.name)
+            jobs.append(repeating_job(queue, work.job(item.name, item.run), interval=item.seconds,
+                                      first=item.first, name=item.name))
+    return jobs
+
+
+def unschedule(work: BackgroundWork, jobs: Sequence[Job]) -> None:
+    """End what `schedule` started: no job runs again, and what runs now is cancelled."""
+    for job in jobs:
+        job.schedule_removal()
+    work.begin_stop()
 
 
 def repeating_job(queue: JobQueue, callback: JobCallback, *, interval: float, first: float, name: str) -> Job:

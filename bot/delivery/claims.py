@@ -167,6 +167,16 @@ def _due_rows(connection: Connection, now: datetime, chat_pks: list[int]) -> Seq
     ).all()
 
 
+def renew_leases(db: Engine, delivery_ids: Sequence[int], lease_end: datetime) -> None:
+    """Extend the lease of rows still being sent here, so no other sender takes them back."""
+    with db.begin() as connection:
+        connection.execute(
+            update(_delivery)
+            .where(_delivery.c.id.in_(list(delivery_ids)), _delivery.c.status == DeliveryStatus.SENDING)
+            .values(next_attempt_at=lease_end)
+        )
+
+
 def _mark_sending(connection: Connection, delivery_ids: list[int], lease_end: datetime) -> set[int]:
     if not delivery_ids:
         return set()

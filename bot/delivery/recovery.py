@@ -11,12 +11,13 @@ from sqlalchemy import Connection, Engine, and_, func, select, update
 
 from bot.delivery.outcomes import deactivate_chat
 from bot.domain.market_time import utc_now
-from bot.store.tables import Chat, Delivery, DeliveryStatus, Watch
+from bot.store.tables import Alert, Chat, Delivery, DeliveryStatus, Watch
 
 logger = logging.getLogger(__name__)
 
 _delivery = Delivery.__table__
 _chat = Chat.__table__
+_alert = Alert.__table__
 _watch = Watch.__table__
 
 INTERRUPTED_TWICE = "interrupted twice while sending: it may have been delivered, not retried again"
@@ -89,10 +90,13 @@ def recover_in_flight(db: Engine, *, lease_ended_by: datetime | None = None) -> 
             .where(*in_flight, _delivery.c.in_doubt.is_(True))
             .values(status=DeliveryStatus.FAILED, last_error=INTERRUPTED_TWICE)
         )
+        # due at once, and first among its alert's waiting deliveries (it was claimed before them)
+        alert_created = select(_alert.c.created_at).where(_alert.c.id == _delivery.c.alert_id).scalar_subquery()
         result = connection.execute(
             update(_delivery)
             .where(*in_flight)
-            .values(status=DeliveryStatus.PENDING, in_doubt=True, next_attempt_at=lease_ended_by or utc_now())
+            .values(status=DeliveryStatus.PENDING, in_doubt=True,
+                    next_attempt_at=func.coalesce(alert_created, lease_ended_by or utc_now()))
         )
         return result.rowcount
 

@@ -35,6 +35,7 @@ from telegram.constants import FloodLimit, ParseMode
 from telegram.error import TelegramError
 
 from bot.delivery import claims, recovery
+from bot.delivery.budget import SharedSendBudget
 from bot.delivery.claims import Job
 from bot.delivery.corrections import EditPlan
 from bot.delivery.faults import Backoff, Fault, FaultKind, classify
@@ -62,7 +63,13 @@ FLUSH_INTERVAL = 0.1  # seconds between writes of outcomes while sends go on
 IDLE_POLL = 2.0  # look at the outbox at least this often when nobody wakes the sender
 STOP_GRACE = 5.0  # seconds a stopping sender lets requests on the wire finish
 MAX_FLOOD_RETRIES = 5  # 429s in a row for one message before it goes back to the queue
-REAP_INTERVAL = 60.0  # with a shared outbox: look for rows whose sender died this often
+# With a shared outbox (several processes on one PostgreSQL): a claim is a lease of SHARED_LEASE,
+# renewed every LEASE_RENEWAL while its job runs; every REAP_INTERVAL a sender takes back rows whose
+# lease ran out (their process died). A delivery in flight at a kill is retried within
+# SHARED_LEASE + REAP_INTERVAL (30 s).
+SHARED_LEASE = timedelta(seconds=20)
+LEASE_RENEWAL = 5.0
+REAP_INTERVAL = 10.0
 COOLING_WAIT = 1.5  # a drain waits this long at most for a chat's one-per-second limit
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -77,6 +84,7 @@ class Sender:
         max_backoff_seconds: float = 300.0, chat_interval: float = 1.0, group_per_minute: int = 20,
         headroom: float = 0.02, stop_grace: float = STOP_GRACE, rate_ceiling: float | None = None,
         max_in_flight: int = MAX_IN_FLIGHT, shared_outbox: bool = False, spacing: ChatSpacing | None = None,
+        budget: SharedSendBudget | None = None,
     ) -> None:
         rate_per_second = _capped_rate(rate_per_second, paid_broadcast, rate_ceiling)
         self.db = db
@@ -87,6 +95,8 @@ class Sender:
         self.backoff = Backoff(max_attempts, first=backoff_seconds, longest=max_backoff_seconds)
         self.stop_grace = stop_grace
         self.shared_outbox = shared_outbox
+        self.lease = SHARED_LEASE if shared_outbox else claims.LEASE
+        self.budget = budget  # the rate shared with other processes, when there are
         self.pacer = GlobalPacer(rate_per_second, headroom=headroom)
         # spacing, when given, replaces chat_interval and group_per_minute (a test watches its waits)
         self.spacing = spacing if spacing is not None else ChatSpacing(
@@ -99,6 +109,9 @@ class Sender:
         self._busy_chats: set[int] = set()  # chats with a job running: none of theirs is claimed
         self._cooling_chats: list[int] = []  # chats the last claim found waiting for their limit
         self._last_flush = time.monotonic()
+        self._jobs_in_flight: dict[asyncio.Task[None], Job] = {}  # their leases are renewed
+        self._renewed_at = self._reaped_at = time.monotonic()
+        self._pausing: asyncio.Task[None] | None = None  # telling other processes of a 429
         self._stop: asyncio.Event | None = None  # set by run(): once set, nothing new goes on the wire
 
     # -- public ---------------------------------------------------------------------------------
@@ -128,13 +141,10 @@ class Sender:
         # out of the collector's full passes keeps those pauses short, and sends evenly spaced.
         gc.freeze()
         wake = wake or asyncio.Event()
-        reaped_at = time.monotonic()
         while not stop.is_set():
             wake.clear()
             try:
-                if self.shared_outbox and time.monotonic() - reaped_at > REAP_INTERVAL:
-                    reaped_at = time.monotonic()
-                    await asyncio.to_thread(self.recover_in_flight)
+                await self._maintain_leases()
                 await self._drain(stop)
                 delay = await asyncio.to_thread(self._seconds_to_wait)
             except DBAPIError as exc:
@@ -151,6 +161,7 @@ class Sender:
 
         def finished(task: asyncio.Task[None]) -> None:
             inflight.discard(task)
+            self._jobs_in_flight.pop(task, None)
             job_ended.set()
 
         try:
@@ -166,6 +177,7 @@ class Sender:
                         self._busy_chats.add(job.chat_id)
                         task = asyncio.create_task(self._run_job(job))
                         inflight.add(task)
+                        self._jobs_in_flight[task] = job
                         task.add_done_callback(finished)
                 if not inflight:
                     wait = self._short_cooling_wait()
@@ -180,15 +192,32 @@ class Sender:
                 job_ended.clear()
                 if time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
                     await self._flush()
+                if stop is not None:  # a running sender, not a single drain
+                    await self._maintain_leases()
         finally:
             await self._settle(inflight)
             await self._flush()
         return self.messages_sent - sent_before
 
+    async def _maintain_leases(self) -> None:
+        """With a shared outbox: renew the leases of the jobs running here, and now and then take
+        back rows whose lease ran out (their process died)."""
+        if not self.shared_outbox:
+            return
+        now = time.monotonic()
+        if now - self._renewed_at >= LEASE_RENEWAL:
+            self._renewed_at = now
+            running = [d for job in self._jobs_in_flight.values() for d in job.delivery_ids]
+            if running:
+                await asyncio.to_thread(claims.renew_leases, self.db, running, self.clock() + self.lease)
+        if now - self._reaped_at >= REAP_INTERVAL:
+            self._reaped_at = now
+            await asyncio.to_thread(self.recover_in_flight)
+
     def _claim(self, limit: int, busy_chat_ids: set[int]) -> list[Job]:
         claim = claims.claim_jobs(
             self.db, now=self.clock(), limit=limit, chat_ready=self.spacing.is_ready,
-            busy_chat_ids=busy_chat_ids,
+            busy_chat_ids=busy_chat_ids, lease=self.lease,
         )
         self._cooling_chats = claim.cooling_chats
         return claim.jobs
@@ -310,6 +339,8 @@ class Sender:
         for _ in range(MAX_FLOOD_RETRIES):
             await self.spacing.wait(chat_id)
             async with self._requests, self.pacer.slot():
+                if self.budget is not None:
+                    await self.budget.take()  # the slot other processes leave free
                 if self._stop is not None and self._stop.is_set():
                     raise asyncio.CancelledError  # stopping: the job goes back to the queue unsent
                 self.spacing.record(chat_id)
@@ -345,6 +376,8 @@ class Sender:
     def _note_flood(self, fault: Fault, method: str) -> None:
         self.flood_waits += 1
         self.pacer.pause(fault.retry_after)
+        if self.budget is not None:
+            self._pausing = asyncio.create_task(self.budget.pause(fault.retry_after))
         self._outcomes.append(FloodSeen(self.clock(), fault.retry_after, method))
         logger.warning("Telegram flood control: every send paused for %.1fs", fault.retry_after)
 

@@ -21,7 +21,7 @@ from bot.store.tables import Delivery, DeliveryStatus, Watch
 
 SENDER_LAG_LIMIT = timedelta(minutes=5)
 STALE_POLLS = 3  # no poll succeeded for this many idle intervals: unhealthy
-ROLE = "leader"  # one process sends and polls; a standby would say "follower"
+ROLE = "leader"  # the one process that polls and schedules; the others say "standby"
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,8 @@ class HealthReport:
     last_poll_at: datetime | None = None
     watched_companies: int = 0
     problems: list[str] = field(default_factory=list)
-    role: str = ROLE
+    role: str | None = ROLE  # this process's, when a running bot asks
+    leader: str | None = None  # who leads ("host:pid"), when `earnings-bot status` asks
 
     @property
     def healthy(self) -> bool:
@@ -56,6 +57,7 @@ class HealthReport:
 
 def health_report(
     session: Session, *, now: datetime, poll_idle_seconds: float, running_since: datetime | None = None,
+    role: str | None = ROLE,
 ) -> HealthReport:
     """Return the health facts at `now`. `running_since` (the process's start, when a running bot
     asks) gives a fresh start STALE_POLLS idle intervals before missing polls count."""
@@ -76,7 +78,7 @@ def health_report(
                         f"{STALE_POLLS} x POLL_IDLE_SECONDS)")
     return HealthReport(checked_at=now, database_reachable=True, sources=sources,
                         sender_lag_seconds=lag.total_seconds(), last_poll_at=last_poll,
-                        watched_companies=watched, problems=problems)
+                        watched_companies=watched, problems=problems, role=role)
 
 
 def sender_lag(session: Session, now: datetime) -> timedelta:
@@ -90,10 +92,10 @@ def sender_lag(session: Session, now: datetime) -> timedelta:
     return max(as_utc(now) - as_utc(oldest), timedelta(0))
 
 
-def unreachable(now: datetime, reason: str) -> HealthReport:
+def unreachable(now: datetime, reason: str, role: str | None = ROLE) -> HealthReport:
     """Return the report of a database that could not be reached (reason: one line, no secrets)."""
     return HealthReport(checked_at=now, database_reachable=False,
-                        problems=[f"database unreachable: {reason}"])
+                        problems=[f"database unreachable: {reason}"], role=role)
 
 
 def _iso(moment: datetime | None) -> str | None:

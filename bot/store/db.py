@@ -20,6 +20,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
+from bot.store.leadership import migration_lock
+
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -120,8 +122,11 @@ def alembic_config(url: str) -> Config:
 def upgrade(db: Engine) -> None:
     """Bring the database schema to the newest migration.
 
-    Raises UnknownSchemaError, changing nothing, when a newer program migrated the database."""
+    Raises UnknownSchemaError, changing nothing, when a newer program migrated the database.
+    On PostgreSQL the migration runs under an advisory lock: processes starting together
+    migrate one at a time, and the later ones find the schema current."""
     with db.begin() as connection:
+        migration_lock(connection)
         upgrade_in(connection)
 
 

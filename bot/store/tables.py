@@ -458,3 +458,13 @@ class HistorySeed(_Table, table=True):
                                              nullable=False))
     seeded_at: datetime = Field(sa_column=_timestamp())
     outcome: str = Field(default="", max_length=200)
+
+
+class SendBudget(_Table, table=True):
+    """The send rate shared by every process on one PostgreSQL database: the moment the next
+    send slot starts (bot.delivery.budget hands slots out from here)."""
+
+    __tablename__ = "send_budget"
+
+    name: str = Field(primary_key=True, max_length=32)  # "telegram"
+    next_slot_at: datetime = Field(sa_column=_timestamp())

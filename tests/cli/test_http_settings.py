@@ -58,7 +58,7 @@ def test_status_of_a_healthy_bot_exits_0(db: Engine, database_url: str, tmp_path
     result = run_cli("status", cwd=tmp_path, DATABASE_URL=database_url)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "earnings-bot: healthy (role: leader)"
+    assert lines[0] == "earnings-bot: healthy (leader: none: no earnings-bot run is running)"
     assert "database: reachable" in lines
     assert any(line.startswith("sender lag: 0 s") for line in lines)
     assert any(line.startswith("source nasdaq: last success ") for line in lines)
@@ -70,7 +70,7 @@ def test_status_with_stale_polls_exits_1_saying_why(db: Engine, database_url: st
     source_state(db, "nasdaq", success=utc_now() - timedelta(hours=2))
     result = run_cli("status", cwd=tmp_path, DATABASE_URL=database_url, POLL_IDLE_SECONDS="300")
     assert result.returncode == 1
-    assert result.stdout.splitlines()[0] == "earnings-bot: UNHEALTHY (role: leader)"
+    assert result.stdout.splitlines()[0] == "earnings-bot: UNHEALTHY (leader: none: no earnings-bot run is running)"
     assert "no poll succeeded since" in result.stdout and "3 x POLL_IDLE_SECONDS" in result.stdout
 
 
@@ -82,7 +82,7 @@ def test_status_of_an_unreachable_database_is_exit_1_without_a_traceback(tmp_pat
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr and "hunter2" not in result.stdout + result.stderr
     assert result.stdout.splitlines()[:3] == [
-        "earnings-bot: UNHEALTHY (role: leader)", result.stdout.splitlines()[1], "database: unreachable"]
+        "earnings-bot: UNHEALTHY (leader: unknown)", result.stdout.splitlines()[1], "database: unreachable"]
     assert result.stdout.splitlines()[1].startswith("  problem: database unreachable: ")
     assert not (tmp_path / "nothing-here.sqlite3").exists()
 
@@ -101,3 +101,35 @@ def test_the_http_settings_read_their_documented_names(monkeypatch: pytest.Monke
     assert WEBHOOK_SECRET not in repr(settings)
     monkeypatch.delenv("HTTP_PORT")
     assert load_settings(_env_file=None).http_port is None  # off by default
+
+
+def test_status_names_the_process_that_runs_the_bot_on_sqlite(db: Engine, database_url: str, tmp_path: Path) -> None:
+    from bot.store.db import sqlite_file
+    from bot.store.leadership import hold_sqlite_run_lock, process_label
+
+    path = sqlite_file(database_url)
+    if path is None:
+        pytest.skip("the run lock is SQLite's")
+    held = hold_sqlite_run_lock(path)
+    try:
+        result = run_cli("status", cwd=tmp_path, DATABASE_URL=database_url)
+    finally:
+        if held is not None:
+            held.close()
+    assert result.stdout.splitlines()[0] == f"earnings-bot: healthy (leader: process {process_label()})"
+
+
+def test_status_names_the_leader_on_postgresql(db: Engine, database_url: str, tmp_path: Path) -> None:
+    from bot.store.leadership import AdvisoryLeaderLock, process_label
+
+    if db.dialect.name != "postgresql":
+        pytest.skip("needs TEST_DATABASE_URL on PostgreSQL")
+    lock = AdvisoryLeaderLock(db)
+    assert lock.try_acquire()
+    try:
+        result = run_cli("status", cwd=tmp_path, DATABASE_URL=database_url)
+    finally:
+        lock.release()
+    assert result.stdout.splitlines()[0] == f"earnings-bot: healthy (leader: process {process_label()})"
+    after = run_cli("status", cwd=tmp_path, DATABASE_URL=database_url)
+    assert after.stdout.splitlines()[0] == "earnings-bot: healthy (leader: none: no earnings-bot run is running)"

@@ -9,11 +9,13 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, update
 from sqlmodel import Session
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from bot.delivery import sender as sender_module
 from bot.delivery.outbox import enqueue_broadcast, enqueue_correction
 from bot.delivery.sender import Sender
 from bot.delivery.split import visible_text
@@ -429,6 +431,44 @@ async def test_with_a_shared_outbox_only_rows_whose_lease_ran_out_are_taken_back
     by_chat = {r.chat_pk: r for r in deliveries(db)}
     assert by_chat[pks[1]].status == DeliveryStatus.SENDING
     assert (by_chat[pks[2]].status, by_chat[pks[2]].in_doubt) == (DeliveryStatus.PENDING, True)
+
+
+async def test_with_a_shared_outbox_a_running_job_keeps_its_lease_and_no_other_sender_takes_it(
+    db: Engine, api: LoopbackBotApi, bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sender_module, "SHARED_LEASE", timedelta(seconds=0.3))
+    monkeypatch.setattr(sender_module, "LEASE_RENEWAL", 0.1)
+    pks = add_chats(db, [1])
+    alert(db, "a", "slow to answer", chat_pks=[pks[1]])
+    api.hang_next("sendMessage", 0.9)  # on the wire three leases long (python-telegram-bot waits 1 s)
+    async with running(sender(db, bot, shared_outbox=True)):
+        await eventually(lambda: deliveries(db)[0].status == DeliveryStatus.SENDING)
+        await asyncio.sleep(0.6)  # twice the lease: only renewals keep it
+        [row] = deliveries(db)
+        assert row.status == DeliveryStatus.SENDING and row.next_attempt_at > utc_now()
+        assert sender(db, bot, shared_outbox=True).recover_in_flight() == 0  # another process's reaper
+        await api.wait_for_messages(1, 1, timeout=3)
+        await eventually(lambda: deliveries(db)[0].status == DeliveryStatus.SENT)
+    assert len(api.messages_to(1)) == 1
+
+
+async def test_a_delivery_taken_back_from_a_dead_sender_is_due_before_its_alerts_waiting_ones(
+    db: Engine, bot: Bot
+) -> None:
+    pks = add_chats(db, [1, 2])
+    created = utc_now() - timedelta(minutes=1)
+    alert_id = alert(db, "a", "alert", chat_pks=list(pks.values()), now=created)
+    with session_scope(db) as session:  # chat 1: claimed by a process that died; chat 2 retried later
+        session.exec(update(Delivery).where(Delivery.chat_pk == pks[1])  # type: ignore[call-overload]
+                     .values(status=DeliveryStatus.SENDING, next_attempt_at=utc_now() - timedelta(seconds=1)))
+        session.exec(update(Delivery).where(Delivery.chat_pk == pks[2])  # type: ignore[call-overload]
+                     .values(next_attempt_at=utc_now() - timedelta(seconds=30)))
+
+    assert sender(db, bot, shared_outbox=True).recover_in_flight() == 1
+
+    by_chat = {r.chat_pk: r for r in deliveries(db, alert_id)}
+    assert by_chat[pks[1]].status == DeliveryStatus.PENDING
+    assert by_chat[pks[1]].next_attempt_at == created < by_chat[pks[2]].next_attempt_at
 
 
 # -- faults found in review -----------------------------------------------------------------------

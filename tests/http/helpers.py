@@ -21,12 +21,13 @@ IDLE = 300.0  # POLL_IDLE_SECONDS: polls are stale after 3 x this
 @asynccontextmanager
 async def serving(
     db: Engine, *, now: Callable[[], datetime], running_since: datetime, messages_sent: int = 0,
-    counts: SourceCounts | None = None, webhook: Webhook | None = None,
+    counts: SourceCounts | None = None, webhook: Webhook | None = None, role: Callable[[], str] = lambda: "leader",
 ) -> AsyncIterator[str]:
     """Serve the app with uvicorn on 127.0.0.1 and a free port; yield its base URL."""
-    collector = BotCollector(db, messages_sent=lambda: messages_sent, source_counts=counts)
+    collector = BotCollector(db, messages_sent=lambda: messages_sent, source_counts=counts,
+                             leader=lambda: role() == "leader")
     app = create_app(db, clock=now, poll_idle_seconds=IDLE, running_since=running_since,
-                     collector=collector, webhook=webhook)
+                     collector=collector, webhook=webhook, role=role)
     server = HttpServer(app, port=0, host="127.0.0.1")
     await server.start()
     try:

@@ -177,3 +177,18 @@ async def test_a_port_in_use_is_one_line_naming_http_port(db: Engine) -> None:
         await first.stop()
     assert str(refused.value).startswith(f"HTTP_PORT: can't listen on port {first.port} (")
     assert "\n" not in str(refused.value)
+
+
+async def test_a_standby_says_so_and_its_leader_gauge_is_0_until_it_leads(db: Engine) -> None:
+    role = ["standby"]
+    async with serving(db, now=lambda: NOW, running_since=STARTED, role=lambda: role[0]) as base:
+        standby = (await get_health(base)).json()
+        async with httpx.AsyncClient(trust_env=False) as client:
+            gauge_then = (await client.get(f"{base}/metrics", timeout=10)).text
+            role[0] = "leader"  # the election made it the leader
+            leads = (await get_health(base)).json()
+            gauge_now = (await client.get(f"{base}/metrics", timeout=10)).text
+    assert standby["role"] == "standby" and standby["healthy"] is True
+    assert leads["role"] == "leader"
+    assert "earnings_bot_leader 0.0" in gauge_then.splitlines()
+    assert "earnings_bot_leader 1.0" in gauge_now.splitlines()

@@ -1,0 +1,128 @@
+"""One send rate for every process on a PostgreSQL database: slots handed out from one row.
+
+    budget = SharedSendBudget(engine, rate_per_second=25)
+    await budget.take()            # returns at this process's next slot of the shared schedule
+    budget.pause(retry_after)      # a 429: every process waits it out
+
+The row `send_budget('telegram')` holds the moment the next free slot starts. A process reserves
+slots in one statement (GCRA across processes): the row moves on by n intervals from
+max(itself, now), and the slots are the n intervals it moved over. Times come from the database's
+clock, so processes on several hosts need no clock in common; each turns the slots into its own
+monotonic time with the offset read in the same statement. Slots are evenly spaced over every
+process together, so no window of Telegram's holds more than the rate.
+
+A slot used late would bunch with the next ones: one not used within LATE_TOLERANCE of its time is
+thrown away (the rate stays under the limit; a slot is lost, not a send). Reservations are small
+(the callers waiting now, at most BATCH_SECONDS of sends), so a process that claims little takes
+little of the rate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+
+from sqlalchemy import Engine, text
+
+logger = logging.getLogger(__name__)
+
+BUDGET_NAME = "telegram"
+# Slots 5% further apart than the rate while several processes send: a send that reaches Telegram
+# up to 50 ms late (a process or the network stalled) still leaves every second within the rate.
+# Alone, 2%: the process's own pacer counts each send until a second after its answer, as with SQLite.
+SHARED_HEADROOM = 0.05
+ALONE_HEADROOM = 0.02
+LATE_TOLERANCE = 0.02  # seconds a slot may be used after its time
+BATCH_SECONDS = 0.2  # a reservation covers this much of the rate at most
+
+_RESERVE = text("""
+    INSERT INTO send_budget (name, next_slot_at)
+    VALUES (:name, clock_timestamp() + make_interval(secs => :span))
+    ON CONFLICT (name) DO UPDATE
+    SET next_slot_at = GREATEST(send_budget.next_slot_at, clock_timestamp()) + make_interval(secs => :span)
+    RETURNING EXTRACT(EPOCH FROM next_slot_at - clock_timestamp())
+""")
+_PAUSE = text("""
+    INSERT INTO send_budget (name, next_slot_at)
+    VALUES (:name, clock_timestamp() + make_interval(secs => :seconds))
+    ON CONFLICT (name) DO UPDATE
+    SET next_slot_at = GREATEST(send_budget.next_slot_at, clock_timestamp() + make_interval(secs => :seconds))
+""")
+
+
+class SharedSendBudget:
+    """Send slots shared through the database; see the module docstring."""
+
+    def __init__(
+        self, db: Engine, *, rate_per_second: float, headroom: float = SHARED_HEADROOM,
+        name: str = BUDGET_NAME, monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if rate_per_second <= 0:
+            raise ValueError("rate_per_second must be positive")
+        self.db = db
+        self.name = name
+        self.rate_per_second = rate_per_second
+        self.interval = (1.0 + headroom) / rate_per_second
+        self.max_batch = max(1, math.floor(rate_per_second * BATCH_SECONDS))
+        self._monotonic = monotonic
+        self._slots: deque[float] = deque()  # reserved slot times, this process's monotonic clock
+        self._turn = asyncio.Lock()  # callers take slots in the order they asked
+        self._waiting = 0
+        self.reserved = self.used = self.wasted = 0
+
+    def processes_sending(self, count: int) -> None:
+        """How many processes share the database now: alone, slots may go closer together."""
+        headroom = SHARED_HEADROOM if count > 1 else ALONE_HEADROOM
+        self.interval = (1.0 + headroom) / self.rate_per_second
+
+    async def take(self) -> None:
+        """Wait for this process's next slot of the shared schedule."""
+        self._waiting += 1
+        try:
+            async with self._turn:
+                while True:
+                    slot = await self._next_slot()
+                    delay = slot - self._monotonic()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    if self._monotonic() - slot <= LATE_TOLERANCE:
+                        break
+                    self.wasted += 1  # the loop woke too late: this slot would bunch with the next
+                self.used += 1
+        finally:
+            self._waiting -= 1
+
+    async def _next_slot(self) -> float:
+        while True:
+            now = self._monotonic()
+            while self._slots and self._slots[0] < now - LATE_TOLERANCE:
+                self._slots.popleft()
+                self.wasted += 1
+            if self._slots:
+                return self._slots.popleft()
+            await asyncio.to_thread(self._reserve, min(self.max_batch, self._waiting))
+
+    def _reserve(self, count: int) -> None:
+        count = max(1, count)
+        span = count * self.interval
+        with self.db.begin() as connection:
+            asked = self._monotonic()
+            ends_in = float(connection.execute(_RESERVE, {"name": self.name, "span": span}).scalar_one())
+            answered = self._monotonic()
+        # the database read its clock between asking and answering: the midpoint errs least
+        start = (asked + answered) / 2 + ends_in - span
+        self._slots.extend(start + i * self.interval for i in range(count))
+        self.reserved += count
+
+    async def pause(self, seconds: float) -> None:
+        """Push every process's next slot `seconds` from now (Telegram said retry_after)."""
+        self._slots.clear()
+        await asyncio.to_thread(self._pause, seconds)
+
+    def _pause(self, seconds: float) -> None:
+        with self.db.begin() as connection:
+            connection.execute(_PAUSE, {"name": self.name, "seconds": float(seconds)})
