@@ -86,7 +86,8 @@ def fill(db: Engine) -> dict[str, list[dict[str, Any]]]:
             rows = []
             for i in range(ROWS_PER_TABLE):
                 row = {c.name: _value(table, c, i, ids) for c in table.columns if not c.primary_key}
-                row.update({c.name: IDS[i] for c in table.primary_key.columns})
+                row.update({c.name: IDS[i] if isinstance(c.type, Integer) else _value(table, c, i, ids)
+                            for c in table.primary_key.columns})  # send_budget's key is a name
                 conn.execute(table.insert(), row)
                 rows.append(row)
             ids[table.name] = list(IDS)
