@@ -53,6 +53,7 @@ from bot.telegram import register
 from bot.telegram.admin_commands import AdminCommands
 from bot.telegram.calendar_commands import CalendarCommands
 from bot.telegram.commands import UserCommands
+from bot.telegram.flood import ChatOrderedUpdates, ChatPacedRateLimiter, CommandFlood
 
 logger = logging.getLogger(__name__)
 
@@ -263,9 +264,12 @@ def _request_kwargs(settings: Settings) -> dict[str, Any]:
 def build_application(
     settings: Settings, *, db: Engine | None = None, clock: Callable[[], datetime] = utc_now,
     sources: Sequence[CalendarSource] | None = None, http: httpx.AsyncClient | None = None,
-    with_jobs: bool = True,
+    with_jobs: bool = True, ptb_default_replies: bool = False,
 ) -> tuple[Application, Runtime]:
-    """Build the python-telegram-bot Application and every part behind it; nothing is left to patch."""
+    """Build the python-telegram-bot Application and every part behind it; nothing is left to patch.
+
+    ptb_default_replies: python-telegram-bot's default handling of updates (one at a time) and its
+    AIORateLimiter, instead of ours; bench/commands.py measures both."""
     db = db or make_engine(settings.database_url)
     source_counts = _source_counts(settings) if http is None else None
     http = http or make_client(counts=source_counts)
@@ -284,14 +288,15 @@ def build_application(
                       paid_broadcast=settings.telegram_paid_broadcast, clock=clock, stop_grace=STOP_GRACE_SECONDS),
         wake=wake, source_counts=source_counts, feeds=feed_poller(settings, db, http, clock, wake.set),
     )
-    application = _telegram_application(settings, runtime, with_jobs=with_jobs)
+    application = _telegram_application(settings, runtime, with_jobs=with_jobs, ptb_default_replies=ptb_default_replies)
     commands = UserCommands(
-        db, clock=clock, admin_chat_ids=settings.admin_chat_ids,
+        db, clock=clock, admin_chat_ids=settings.admin_chat_ids, admin_user_ids=settings.admin_user_ids,
         sources_configured=(bool(settings.sec_user_agent), bool(settings.finnhub_key)),
         on_watched=lambda tickers: read_next_reports(runtime, tickers),
         company_list_loaded=runtime.company_list_loaded if with_jobs else None,  # only jobs load it
     )
-    admin = AdminCommands(db, outbox=OUTBOX, admin_chat_ids=settings.admin_chat_ids, clock=clock,
+    admin = AdminCommands(db, outbox=OUTBOX, admin_chat_ids=settings.admin_chat_ids,
+                          admin_user_ids=settings.admin_user_ids, clock=clock,
                           on_enqueued=runtime.wake_sender)
     calendar = CalendarCommands(db, clock=clock, ask_calendars=lambda tickers: ask_calendars_now(runtime, tickers),
                                 company_list_loaded=runtime.company_list_loaded if with_jobs else None)
@@ -300,10 +305,11 @@ def build_application(
     return application, runtime
 
 
-def _telegram_application(settings: Settings, runtime: Runtime, *, with_jobs: bool) -> Application:
+def _telegram_application(settings: Settings, runtime: Runtime, *, with_jobs: bool,
+                          ptb_default_replies: bool = False) -> Application:
     """Return python-telegram-bot's Application for command replies, with the runtime's hooks."""
     request_kwargs = _request_kwargs(settings)
-    return (
+    builder = (
         ApplicationBuilder()
         .token(settings.bot_token)
         .base_url(f"{settings.telegram_api_url}/bot")
@@ -311,12 +317,19 @@ def _telegram_application(settings: Settings, runtime: Runtime, *, with_jobs: bo
         .request(HTTPXRequest(connection_pool_size=64, **request_kwargs))
         .get_updates_request(HTTPXRequest(read_timeout=40, **request_kwargs))
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        # Command replies: python-telegram-bot's limiter waits out a 429 and retries. Alerts go
-        # through the Sender, which has its own throttle and its own Bot.
-        .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_rate_per_second, max_retries=3))
         .post_init(lambda app: _post_init(app, runtime, with_jobs=with_jobs))
         .post_stop(lambda _app: _post_stop(runtime))
         .post_shutdown(lambda _app: _post_shutdown(runtime))
+    )
+    if ptb_default_replies:
+        return builder.rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_rate_per_second,
+                                                   max_retries=3)).build()
+    # Command replies: chats are answered side by side (each chat's in order, at most 20 commands a
+    # minute), paced per chat; a 429 pauses only its chat. Alerts go through the Sender, which has
+    # its own throttle and its own Bot.
+    return (
+        builder.rate_limiter(ChatPacedRateLimiter(settings.telegram_rate_per_second, max_retries=3))
+        .concurrent_updates(ChatOrderedUpdates(CommandFlood(), register.command_names()))
         .build()
     )
 

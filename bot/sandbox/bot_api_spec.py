@@ -59,6 +59,7 @@ _BUILTIN_FIELDS: dict[str, dict[str, str]] = {
                        "message_thread_id": "Integer"},
     "deleteMessage": {"chat_id": "!Integer|String", "message_id": "!Integer"},
     "getChat": {"chat_id": "!Integer|String"},
+    "getChatMember": {"chat_id": "!Integer|String", "user_id": "!Integer"},
 }
 
 
