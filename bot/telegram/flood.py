@@ -31,6 +31,7 @@ MAX_CONCURRENT_UPDATES = 256  # updates of different chats handled at the same t
 # Telegram: about one message a second per chat (short bursts pass), 20 a minute per group.
 CHAT_BURST, CHAT_BURST_SECONDS = 3, 3.0
 GROUP_PER_MINUTE = 20
+OVERALL_MARGIN_SECONDS = 0.05
 _PACED_PREFIXES = ("send", "copy", "forward")  # message sends; sendChatAction is no message
 _IDLE_CHATS_KEPT = 4096
 
@@ -97,6 +98,7 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
         self.flood = flood
         self.known_commands = frozenset(known_commands)
         self.warned = 0  # warnings sent, for logs and tests
+        self.ignored = 0  # commands turned away after the warning
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
@@ -108,6 +110,7 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
         if counts_as_command(update, update.get_bot().username or "", self.known_commands):
             admission = self.flood.admit(chat.id)  # decided in arrival order, before any wait
         if admission is Admission.IGNORE:
+            self.ignored += 1
             _close(coroutine)
             return
         lock, users = self._locks.get(chat.id, (asyncio.Lock(), 0))
@@ -169,10 +172,11 @@ class SlidingWindow:
 
 
 def window_for(rate_per_second: float, clock: Callable[[], float]) -> SlidingWindow:
-    """A one-second window for rates of one a second and more, a longer one below."""
+    """A window of a little over a second (requests are counted as they leave, Telegram counts
+    them as they arrive) for rates of one a second and more, a longer one below."""
     if rate_per_second >= 1:
-        return SlidingWindow(int(rate_per_second), 1.0, clock)
-    return SlidingWindow(1, 1.0 / rate_per_second, clock)
+        return SlidingWindow(int(rate_per_second), 1.0 + OVERALL_MARGIN_SECONDS, clock)
+    return SlidingWindow(1, 1.0 / rate_per_second + OVERALL_MARGIN_SECONDS, clock)
 
 
 @dataclass
@@ -215,15 +219,16 @@ class ChatPacedRateLimiter(BaseRateLimiter[int]):
         attempt = 0
         while True:
             pace = self._pace(chat_id) if paced and chat_id is not None else None
-            if pace is not None:
-                async with pace.lock:  # one chat's sends pass its windows one by one
-                    await self._wait_turn(pace.windows, pace)
-                    for window in pace.windows:
-                        window.record()
-            await self._wait_turn([self._overall], None)
-            self._overall.record()
             try:
-                return await callback(*args, **kwargs)
+                if pace is None:
+                    return await self._send(callback, args, kwargs)
+                async with pace.lock:  # one chat's sends one by one, each counted once answered
+                    await self._wait_turn(pace.windows, pace)
+                    try:
+                        return await self._send(callback, args, kwargs)
+                    finally:
+                        for window in pace.windows:
+                            window.record()
             except RetryAfter as exc:
                 if attempt >= retries:
                     raise
@@ -237,6 +242,12 @@ class ChatPacedRateLimiter(BaseRateLimiter[int]):
                     await asyncio.sleep(wait)  # an unpaced call to one chat: only this request waits
                 else:
                     self._overall_resume_at = max(self._overall_resume_at, self.clock() + wait)
+
+    async def _send(self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any,
+                    kwargs: dict[str, Any]) -> Any:
+        await self._wait_turn([self._overall], None)
+        self._overall.record()
+        return await callback(*args, **kwargs)
 
     async def _wait_turn(self, windows: list[SlidingWindow], pace: _ChatPace | None) -> None:
         while True:
