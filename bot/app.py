@@ -264,12 +264,13 @@ def _request_kwargs(settings: Settings) -> dict[str, Any]:
 def build_application(
     settings: Settings, *, db: Engine | None = None, clock: Callable[[], datetime] = utc_now,
     sources: Sequence[CalendarSource] | None = None, http: httpx.AsyncClient | None = None,
-    with_jobs: bool = True, ptb_default_replies: bool = False,
+    with_jobs: bool = True, ptb_default_replies: bool = False, reply_rate_per_second: float | None = None,
 ) -> tuple[Application, Runtime]:
     """Build the python-telegram-bot Application and every part behind it; nothing is left to patch.
 
     ptb_default_replies: python-telegram-bot's default handling of updates (one at a time) and its
-    AIORateLimiter, instead of ours; bench/commands.py measures both."""
+    AIORateLimiter, instead of ours; bench/commands.py measures both. reply_rate_per_second: the
+    overall pace of command replies (TELEGRAM_RATE_PER_SECOND unless given)."""
     db = db or make_engine(settings.database_url)
     source_counts = _source_counts(settings) if http is None else None
     http = http or make_client(counts=source_counts)
@@ -288,7 +289,8 @@ def build_application(
                       paid_broadcast=settings.telegram_paid_broadcast, clock=clock, stop_grace=STOP_GRACE_SECONDS),
         wake=wake, source_counts=source_counts, feeds=feed_poller(settings, db, http, clock, wake.set),
     )
-    application = _telegram_application(settings, runtime, with_jobs=with_jobs, ptb_default_replies=ptb_default_replies)
+    application = _telegram_application(settings, runtime, with_jobs=with_jobs, ptb_default_replies=ptb_default_replies,
+                                        reply_rate=reply_rate_per_second or settings.telegram_rate_per_second)
     commands = UserCommands(
         db, clock=clock, admin_chat_ids=settings.admin_chat_ids, admin_user_ids=settings.admin_user_ids,
         sources_configured=(bool(settings.sec_user_agent), bool(settings.finnhub_key)),
@@ -306,7 +308,7 @@ def build_application(
 
 
 def _telegram_application(settings: Settings, runtime: Runtime, *, with_jobs: bool,
-                          ptb_default_replies: bool = False) -> Application:
+                          ptb_default_replies: bool = False, reply_rate: float | None = None) -> Application:
     """Return python-telegram-bot's Application for command replies, with the runtime's hooks."""
     request_kwargs = _request_kwargs(settings)
     builder = (
@@ -321,14 +323,14 @@ def _telegram_application(settings: Settings, runtime: Runtime, *, with_jobs: bo
         .post_stop(lambda _app: _post_stop(runtime))
         .post_shutdown(lambda _app: _post_shutdown(runtime))
     )
+    rate = reply_rate or settings.telegram_rate_per_second
     if ptb_default_replies:
-        return builder.rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_rate_per_second,
-                                                   max_retries=3)).build()
+        return builder.rate_limiter(AIORateLimiter(overall_max_rate=rate, max_retries=3)).build()
     # Command replies: chats are answered side by side (each chat's in order, at most 20 commands a
     # minute), paced per chat; a 429 pauses only its chat. Alerts go through the Sender, which has
     # its own throttle and its own Bot.
     return (
-        builder.rate_limiter(ChatPacedRateLimiter(settings.telegram_rate_per_second, max_retries=3))
+        builder.rate_limiter(ChatPacedRateLimiter(rate, max_retries=3))
         .concurrent_updates(ChatOrderedUpdates(CommandFlood(), register.command_names()))
         .build()
     )

@@ -27,7 +27,10 @@ COMMANDS_PER_MINUTE = 20  # per chat; the next one gets FLOOD_WARNING, later one
 FLOOD_WINDOW_SECONDS = 60.0
 FLOOD_WARNING = ("🐢 That's a lot of commands at once. I'll answer again in a minute; "
                  "commands sent until then are ignored.")
-MAX_CONCURRENT_UPDATES = 256  # updates of different chats handled at the same time
+# Updates of different chats handled at the same time. Few: their database work shares a handful of
+# worker threads (and SQLite one writer), and a chat waiting for its own pace holds no slot of another.
+MAX_CONCURRENT_UPDATES = 8
+_WAITING_UPDATES = 10_000  # updates python-telegram-bot may hand over at once (waiting for a slot)
 # Telegram: about one message a second per chat (short bursts pass), 20 a minute per group.
 CHAT_BURST, CHAT_BURST_SECONDS = 3, 3.0
 GROUP_PER_MINUTE = 20
@@ -94,7 +97,8 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
 
     def __init__(self, flood: CommandFlood, known_commands: Collection[str], *,
                  max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(_WAITING_UPDATES)
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
         self.flood = flood
         self.known_commands = frozenset(known_commands)
         self.warned = 0  # warnings sent, for logs and tests
@@ -116,7 +120,7 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
         lock, users = self._locks.get(chat.id, (asyncio.Lock(), 0))
         self._locks[chat.id] = (lock, users + 1)
         try:
-            async with lock:
+            async with lock, self._slots:  # in the chat's order; a slot only once it is its turn
                 if admission is Admission.WARN:
                     _close(coroutine)
                     await self._warn(update, chat.id)
