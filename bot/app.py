@@ -329,8 +329,10 @@ def _telegram_application(settings: Settings, runtime: Runtime, *, with_jobs: bo
     # Command replies: chats are answered side by side (each chat's in order, at most 20 commands a
     # minute), paced per chat; a 429 pauses only its chat. Alerts go through the Sender, which has
     # its own throttle and its own Bot.
+    # Replies over aiohttp, as alerts: httpx's pool costs more CPU per request (docs/performance.md).
     return (
-        builder.rate_limiter(ChatPacedRateLimiter(rate, max_retries=3))
+        builder.request(AiohttpRequest(connection_pool_size=64))
+        .rate_limiter(ChatPacedRateLimiter(rate, max_retries=3))
         .concurrent_updates(ChatOrderedUpdates(CommandFlood(), register.command_names()))
         .build()
     )
