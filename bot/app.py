@@ -316,7 +316,6 @@ def _telegram_application(settings: Settings, runtime: Runtime, *, with_jobs: bo
         .token(settings.bot_token)
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
-        .request(HTTPXRequest(connection_pool_size=64, **request_kwargs))
         .get_updates_request(HTTPXRequest(read_timeout=40, **request_kwargs))
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(lambda app: _post_init(app, runtime, with_jobs=with_jobs))
@@ -325,7 +324,8 @@ def _telegram_application(settings: Settings, runtime: Runtime, *, with_jobs: bo
     )
     rate = reply_rate or settings.telegram_rate_per_second
     if ptb_default_replies:
-        return builder.rate_limiter(AIORateLimiter(overall_max_rate=rate, max_retries=3)).build()
+        return (builder.request(HTTPXRequest(connection_pool_size=64, **request_kwargs))
+                .rate_limiter(AIORateLimiter(overall_max_rate=rate, max_retries=3)).build())
     # Command replies: chats are answered side by side (each chat's in order, at most 20 commands a
     # minute), paced per chat; a 429 pauses only its chat. Alerts go through the Sender, which has
     # its own throttle and its own Bot.
