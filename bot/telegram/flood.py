@@ -8,6 +8,7 @@ request on any 429; here a chat that floods the bot slows down only itself (docs
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 from collections import deque
@@ -37,6 +38,11 @@ GROUP_PER_MINUTE = 20
 OVERALL_MARGIN_SECONDS = 0.05
 _PACED_PREFIXES = ("send", "copy", "forward")  # message sends; sendChatAction is no message
 _IDLE_CHATS_KEPT = 4096
+
+
+# The slot of the update being handled: a reply waiting for its chat's pace gives it back meanwhile,
+# so chats waiting for their own limits never hold up the others.
+_SLOT: contextvars.ContextVar[asyncio.Semaphore | None] = contextvars.ContextVar("update_slot", default=None)
 
 
 class Admission(Enum):
@@ -121,11 +127,15 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
         self._locks[chat.id] = (lock, users + 1)
         try:
             async with lock, self._slots:  # in the chat's order; a slot only once it is its turn
-                if admission is Admission.WARN:
-                    _close(coroutine)
-                    await self._warn(update, chat.id)
-                else:
-                    await coroutine
+                token = _SLOT.set(self._slots)
+                try:
+                    if admission is Admission.WARN:
+                        _close(coroutine)
+                        await self._warn(update, chat.id)
+                    else:
+                        await coroutine
+                finally:
+                    _SLOT.reset(token)
         finally:
             lock, users = self._locks[chat.id]
             if users <= 1:
@@ -259,7 +269,10 @@ class ChatPacedRateLimiter(BaseRateLimiter[int]):
             delay = max([resume_at - self.clock(), *(w.delay() for w in windows)])
             if delay <= 0:
                 return
-            await asyncio.sleep(delay)
+            if pace is not None:
+                await _sleep_without_slot(delay)
+            else:
+                await asyncio.sleep(delay)
 
     def _pace(self, chat_id: int | str) -> _ChatPace:
         now = self.clock()
@@ -275,6 +288,19 @@ class ChatPacedRateLimiter(BaseRateLimiter[int]):
             pace = self._chats[chat_id] = _ChatPace(windows)
         pace.last_used = now
         return pace
+
+
+async def _sleep_without_slot(seconds: float) -> None:
+    """Sleep, giving the update's slot to another chat meanwhile (see ChatOrderedUpdates)."""
+    slot = _SLOT.get()
+    if slot is None:
+        await asyncio.sleep(seconds)
+        return
+    slot.release()
+    try:
+        await asyncio.sleep(seconds)
+    finally:
+        await slot.acquire()
 
 
 def _seconds(retry_after: float | timedelta) -> float:

@@ -18,7 +18,13 @@ from bot.sandbox.bot_api_chats import GROUP_USER_ID
 from bot.store.db import session_scope
 from bot.store.tables import Alert, AlertKind, Chat, Delivery, EarningsEvent
 from bot.telegram.access import GROUP_ADMINS_ONLY, GROUP_ADMINS_ONLY_SHORT
-from bot.telegram.flood import FLOOD_WARNING, Admission, ChatOrderedUpdates, CommandFlood
+from bot.telegram.flood import (
+    FLOOD_WARNING,
+    MAX_CONCURRENT_UPDATES,
+    Admission,
+    ChatOrderedUpdates,
+    CommandFlood,
+)
 from bot.telegram.forget_command import FORGOTTEN
 from tests.conftest import SHARED
 from tests.engine.helpers import calendar_row, eps
@@ -270,3 +276,22 @@ async def test_one_chats_429_does_not_pause_the_others(bot: RunningBot) -> None:
     refused_at = next(c.time for c in bot.api.calls if c.status == 429)
     assert late.sent_at - refused_at >= 4.0
     assert "Commands" in late.visible_text
+
+
+async def test_more_waiting_chats_than_slots_do_not_hold_up_another_chat(bot: RunningBot) -> None:
+    """More chats than updates handled at once, each waiting out a 429 of its own: a chat waiting
+    for its own limit gives its slot up meanwhile."""
+    waiting = [ALICE + 100 + i for i in range(MAX_CONCURRENT_UPDATES + 4)]
+    for chat in waiting:
+        bot.api.flood_chat(chat, retry_after=4)
+        bot.api.user_sends(chat, "/help")
+    await eventually(lambda: bot.api.sends_429 == len(waiting))
+    loop = asyncio.get_running_loop()
+    asked = loop.time()
+    await bot.say(BOB, "/help")
+    answered_in = loop.time() - asked
+    assert answered_in < 2.0, f"another chat waited {answered_in:.1f}s behind {len(waiting)} waiting chats"
+    assert all(bot.api.messages_to(c) == [] for c in waiting), "their waits were over: nothing measured"
+    for chat in waiting:
+        [reply] = await bot.api.wait_for_messages(chat, 1, timeout=15)
+        assert "Commands" in reply.visible_text
