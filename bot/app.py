@@ -58,6 +58,7 @@ from bot.telegram import register
 from bot.telegram.admin_commands import AdminCommands
 from bot.telegram.calendar_commands import CalendarCommands
 from bot.telegram.commands import UserCommands
+from bot.telegram.flood import ChatOrderedUpdates, ChatPacedRateLimiter, CommandFlood
 
 logger = logging.getLogger(__name__)
 
@@ -308,9 +309,13 @@ def _request_kwargs(settings: Settings) -> dict[str, Any]:
 def build_application(
     settings: Settings, *, db: Engine | None = None, clock: Callable[[], datetime] = utc_now,
     sources: Sequence[CalendarSource] | None = None, http: httpx.AsyncClient | None = None,
-    with_jobs: bool = True,
+    with_jobs: bool = True, ptb_default_replies: bool = False, reply_rate_per_second: float | None = None,
 ) -> tuple[Application, Runtime]:
-    """Build the python-telegram-bot Application and every part behind it; nothing is left to patch."""
+    """Build the python-telegram-bot Application and every part behind it; nothing is left to patch.
+
+    ptb_default_replies: python-telegram-bot's default handling of updates (one at a time) and its
+    AIORateLimiter, instead of ours; bench/commands.py measures both. reply_rate_per_second: the
+    overall pace of command replies (TELEGRAM_RATE_PER_SECOND unless given)."""
     db = db or make_engine(settings.database_url)
     source_counts = _source_counts(settings) if http is None else None
     http = http or make_client(counts=source_counts)
@@ -336,18 +341,20 @@ def build_application(
         # a caller that brings its own calendars (the demo, tests) brings no provider of past surprises either
         surprises=surprise_sources(settings, http) if sources is None else (),
     )
-    application = _telegram_application(settings, runtime, with_jobs=with_jobs)
+    application = _telegram_application(settings, runtime, with_jobs=with_jobs, ptb_default_replies=ptb_default_replies,
+                                        reply_rate=reply_rate_per_second or settings.telegram_rate_per_second)
     if shared and with_jobs:
         runtime.election = Election(AdvisoryLeaderLock(db), on_elected=lambda: _lead(application, runtime),
                                     on_deposed=lambda: _step_down(application, runtime),
                                     on_processes=sender.budget.processes_sending if sender.budget else None)
     commands = UserCommands(
-        db, clock=clock, admin_chat_ids=settings.admin_chat_ids,
+        db, clock=clock, admin_chat_ids=settings.admin_chat_ids, admin_user_ids=settings.admin_user_ids,
         sources_configured=(bool(settings.sec_user_agent), bool(settings.finnhub_key)),
         on_watched=lambda tickers: read_next_reports(runtime, tickers),
         company_list_loaded=runtime.company_list_loaded if with_jobs else None,  # only jobs load it
     )
-    admin = AdminCommands(db, outbox=OUTBOX, admin_chat_ids=settings.admin_chat_ids, clock=clock,
+    admin = AdminCommands(db, outbox=OUTBOX, admin_chat_ids=settings.admin_chat_ids,
+                          admin_user_ids=settings.admin_user_ids, clock=clock,
                           on_enqueued=runtime.wake_sender)
     calendar = CalendarCommands(db, clock=clock, ask_calendars=lambda tickers: ask_calendars_now(runtime, tickers),
                                 company_list_loaded=runtime.company_list_loaded if with_jobs else None)
@@ -356,23 +363,33 @@ def build_application(
     return application, runtime
 
 
-def _telegram_application(settings: Settings, runtime: Runtime, *, with_jobs: bool) -> Application:
+def _telegram_application(settings: Settings, runtime: Runtime, *, with_jobs: bool,
+                          ptb_default_replies: bool = False, reply_rate: float | None = None) -> Application:
     """Return python-telegram-bot's Application for command replies, with the runtime's hooks."""
     request_kwargs = _request_kwargs(settings)
-    return (
+    builder = (
         ApplicationBuilder()
         .token(settings.bot_token)
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
-        .request(HTTPXRequest(connection_pool_size=64, **request_kwargs))
         .get_updates_request(HTTPXRequest(read_timeout=40, **request_kwargs))
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        # Command replies: python-telegram-bot's limiter waits out a 429 and retries. Alerts go
-        # through the Sender, which has its own throttle and its own Bot.
-        .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_rate_per_second, max_retries=3))
         .post_init(lambda app: _post_init(app, runtime, with_jobs=with_jobs))
         .post_stop(lambda _app: _post_stop(runtime))
         .post_shutdown(lambda _app: _post_shutdown(runtime))
+    )
+    rate = reply_rate or settings.telegram_rate_per_second
+    if ptb_default_replies:
+        return (builder.request(HTTPXRequest(connection_pool_size=64, **request_kwargs))
+                .rate_limiter(AIORateLimiter(overall_max_rate=rate, max_retries=3)).build())
+    # Command replies: chats are answered side by side (each chat's in order, at most 20 commands a
+    # minute), paced per chat; a 429 pauses only its chat. Alerts go through the Sender, which has
+    # its own throttle and its own Bot.
+    # Replies over aiohttp, as alerts: httpx's pool costs more CPU per request (docs/performance.md).
+    return (
+        builder.request(AiohttpRequest(connection_pool_size=64))
+        .rate_limiter(ChatPacedRateLimiter(rate, max_retries=3))
+        .concurrent_updates(ChatOrderedUpdates(CommandFlood(), register.command_names()))
         .build()
     )
 

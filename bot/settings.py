@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 _TOKEN_SHAPE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
 
     admin_chat_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    # When set, /stats and /broadcast need the sender's user id here (in ADMIN_CHAT_IDS' chats when
+    # those are set too), so a member of an admin group is not an administrator by membership alone.
+    admin_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     # A TOML file of company KPIs added to (and overriding) the shipped config/kpis.toml.
     kpis_file: Path | None = None
     log_level: str = "INFO"
@@ -101,16 +104,20 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
-    @field_validator("admin_chat_ids", mode="before")
+    @field_validator("admin_chat_ids", "admin_user_ids", mode="before")
     @classmethod
-    def _comma_separated_ids(cls, value: object) -> object:
+    def _comma_separated_ids(cls, value: object, info: ValidationInfo) -> object:
+        what = "chat" if info.field_name == "admin_chat_ids" else "user"
         if isinstance(value, str):
             try:
-                return frozenset(int(part) for part in value.replace(";", ",").split(",") if part.strip())
+                ids = frozenset(int(part) for part in value.replace(";", ",").split(",") if part.strip())
             except ValueError:
-                raise ValueError("must be comma-separated integer chat ids") from None
+                raise ValueError(f"must be comma-separated integer {what} ids") from None
+            value = ids
         if isinstance(value, int):
-            return frozenset({value})
+            value = frozenset({value})
+        if isinstance(value, frozenset | set) and any(not -(2**63) <= v < 2**63 for v in value):
+            raise ValueError(f"must be comma-separated 64-bit integer {what} ids")
         return value
 
     @field_validator("kpis_file")

@@ -64,6 +64,13 @@ MAX_PHOTO_SIDES = 10_000  # width + height
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # getFile serves files up to 20 MB
 _HIDDEN_BY_DEFAULT = {"chat_member", "message_reaction", "message_reaction_count"}
 _COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
+_ADMIN_RIGHTS = ("can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
+                 "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories",
+                 "can_edit_stories", "can_delete_stories")
+_MEMBER_RIGHTS = ("can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos",
+                  "can_send_videos", "can_send_video_notes", "can_send_voice_notes", "can_send_polls",
+                  "can_send_other_messages", "can_add_web_page_previews", "can_change_info",
+                  "can_invite_users", "can_pin_messages", "can_manage_topics")
 _CHAT_ACTIONS = {"typing", "upload_photo", "record_video", "upload_video", "record_voice",
                  "upload_voice", "upload_document", "choose_sticker", "find_location",
                  "record_video_note", "upload_video_note"}
@@ -100,7 +107,7 @@ class LoopbackBotApi(LoopbackChats):
             "deleteWebhook": self._delete_webhook, "getUpdates": self._get_updates,
             "sendMessage": self._send_message, "editMessageText": self._edit_message_text,
             "deleteMessage": self._delete_message, "sendChatAction": self._send_chat_action,
-            "getChat": self._get_chat, "setMyCommands": self._set_my_commands,
+            "getChat": self._get_chat, "getChatMember": self._get_chat_member, "setMyCommands": self._set_my_commands,
             "getMyCommands": self._get_my_commands, "setWebhook": self._set_webhook,
             "getWebhookInfo": self._get_webhook_info,
             "answerCallbackQuery": self._answer_callback_query,
@@ -287,6 +294,9 @@ class LoopbackBotApi(LoopbackChats):
         chat_id = self._target_chat(params)
         visible = self._visible(params["text"], params.get("parse_mode"))
         markup = _checked_markup(params.get("reply_markup"))
+        if self._chat_floods.get(chat_id):
+            told = self._chat_floods[chat_id].popleft()
+            raise ApiRefusal(429, f"Too Many Requests: retry after {told}", {"retry_after": told})
         wait = self.flood.admit(chat_id, paid=bool(params.get("allow_paid_broadcast")))
         if wait is not None:
             raise ApiRefusal(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
@@ -379,6 +389,22 @@ class LoopbackBotApi(LoopbackChats):
                 "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
                                         "unique_gifts": False, "premium_subscription": False,
                                         "gifts_from_channels": False}}
+
+    async def _get_chat_member(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._target_chat(params)
+        user_id = int(params["user_id"])
+        status = self.member_status(chat_id, user_id)
+        user = {"id": user_id, "is_bot": False, "first_name": f"User {user_id}"}
+        member: dict[str, Any] = {"status": status, "user": user}
+        if status == "creator":
+            member["is_anonymous"] = False
+        elif status == "administrator":
+            member.update({"can_be_edited": False, "is_anonymous": False, **dict.fromkeys(_ADMIN_RIGHTS, True)})
+        elif status == "restricted":
+            member.update({"is_member": True, "until_date": 0, **dict.fromkeys(_MEMBER_RIGHTS, False)})
+        elif status == "kicked":
+            member["until_date"] = 0
+        return member
 
     async def _set_my_commands(self, params: dict[str, Any]) -> bool:
         commands = params["commands"]

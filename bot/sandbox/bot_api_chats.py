@@ -17,7 +17,10 @@ from typing import Any
 
 from bot.sandbox.bot_api_spec import utf16_len
 
-GROUP_USER_ID = 7_000_001  # who speaks in a group when the caller does not say
+GROUP_USER_ID = 7_000_001  # who speaks in a group when the caller does not say: its creator
+# Telegram's sender of a message an anonymous group administrator posts "as the group"
+ANONYMOUS_ADMIN = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
+MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
 _BOT_COMMAND = re.compile(r"(?<![\w/<>])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/<>])")
 
 
@@ -109,22 +112,30 @@ class LoopbackChats:
         self._file_ids = itertools.count(1)
         self.files: dict[str, StoredFile] = {}
         self._changed = asyncio.Event()
+        self._members: dict[tuple[int, int], str] = {}  # (group, user) -> status; else "member"
+        self._chat_floods: dict[int, deque[int]] = defaultdict(deque)  # retry_after of the next 429s
 
     # -- the user's side ------------------------------------------------------------------------
 
     def user_sends(self, chat_id: int, text: str, *, user_id: int | None = None,
-                   chat_type: str = "private", first_name: str = "Demo",
-                   title: str | None = None) -> int:
-        """Queue a message from a user (bot commands marked as entities); return its update_id."""
-        chat = self._remember_chat(chat_id, chat_type, first_name=first_name, title=title)
+                   chat_type: str | None = None, first_name: str = "Demo",
+                   title: str | None = None, anonymous_admin: bool = False) -> int:
+        """Queue a message from a user (bot commands marked as entities); return its update_id.
+        chat_type defaults to the chat's known type, else private for positive ids and group or
+        supergroup (-100...) for negative ones; anonymous_admin posts it as the group itself."""
+        chat = self._remember_chat(chat_id, chat_type or self._chat_json(chat_id)["type"],
+                                   first_name=first_name, title=title)
         fault = self._chat_faults.get(chat_id)
         if fault and fault[0] == "blocked":  # writing to the bot again means unblocking it
             del self._chat_faults[chat_id]
+        sender = (dict(ANONYMOUS_ADMIN) if anonymous_admin
+                  else self._user(chat_id, chat["type"], user_id, first_name))
         message: dict[str, Any] = {
             "message_id": self._next_message_id(chat_id), "date": int(time.time()),
-            "chat": chat, "from": self._user(chat_id, chat_type, user_id, first_name),
-            "text": text,
+            "chat": chat, "from": sender, "text": text,
         }
+        if anonymous_admin:
+            message["sender_chat"] = chat
         commands = [{"type": "bot_command", "offset": utf16_len(text[:m.start()]),
                      "length": utf16_len(m.group())} for m in _BOT_COMMAND.finditer(text)]
         if commands:
@@ -212,6 +223,25 @@ class LoopbackChats:
             "id": query_id, "from": self._user(chat_id, chat_type, user_id, first_name),
             "message": self._message_json(message), "chat_instance": str(chat_id), "data": data,
         })
+
+    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
+        """Give a user a status in a group (getChatMember answers it): creator, administrator,
+        member, restricted, left or kicked. Users never set are members, except GROUP_USER_ID
+        (who speaks when a test names nobody), the group's creator."""
+        if status not in MEMBER_STATUSES:
+            raise ValueError(f"unknown chat member status {status!r}")
+        self._members[(chat_id, user_id)] = status
+
+    def member_status(self, chat_id: int, user_id: int) -> str:
+        """Return what getChatMember says of the user in the chat."""
+        if chat_id > 0:  # a private chat: its user is its only member
+            return "member" if user_id == chat_id else "left"
+        default = "creator" if user_id == GROUP_USER_ID else "member"
+        return self._members.get((chat_id, user_id), default)
+
+    def flood_chat(self, chat_id: int, retry_after: int, *, times: int = 1) -> None:
+        """Answer the next `times` sendMessage calls to this chat (only) with 429 retry_after."""
+        self._chat_floods[chat_id].extend([retry_after] * times)
 
     def messages_to(self, chat_id: int) -> list[SentMessage]:
         """Return the bot's messages in the chat that were not deleted, oldest first."""

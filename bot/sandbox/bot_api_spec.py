@@ -66,6 +66,7 @@ _BUILTIN_FIELDS: dict[str, dict[str, str]] = {
                   "allow_paid_broadcast": "Boolean", "message_thread_id": "Integer",
                   "reply_parameters": "ReplyParameters", "reply_markup": "InlineKeyboardMarkup"},
     "getFile": {"file_id": "!String"},
+    "getChatMember": {"chat_id": "!Integer|String", "user_id": "!Integer"},
 }
 
 

@@ -1,4 +1,5 @@
-"""Administrator commands: /stats and /broadcast, for ADMIN_CHAT_IDS only."""
+"""Administrator commands: /stats and /broadcast, for the administrators ADMIN_CHAT_IDS and
+ADMIN_USER_IDS name (bot.telegram.access.sent_by_admin)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bot.store.db import session_scope
 from bot.store.stats import DeliveryStats
 from bot.store.tables import DeliveryStatus
 from bot.telegram import replies
+from bot.telegram.access import sent_by_admin
 
 logger = logging.getLogger(__name__)
 
@@ -33,12 +35,13 @@ class AdminCommands:
         *,
         outbox: Outbox,
         admin_chat_ids: frozenset[int],
+        admin_user_ids: frozenset[int] = frozenset(),
         clock: Callable[[], datetime] = utc_now,
         on_enqueued: Callable[[], None] | None = None,
     ) -> None:
         self.db = db
         self.outbox = outbox
-        self.admin_chat_ids = admin_chat_ids
+        self.admin_rule = admin.AdminRule(admin_chat_ids, admin_user_ids)
         self.clock = clock
         self.on_enqueued = on_enqueued
 
@@ -79,8 +82,7 @@ class AdminCommands:
 
     def is_admin(self, update: Update) -> bool:
         """Is the update from one of the bot's administrators? The one check every admin action uses."""
-        chat = update.effective_chat
-        return chat is not None and chat.id in self.admin_chat_ids
+        return sent_by_admin(update, self.admin_rule)
 
     async def _allowed(self, update: Update) -> bool:
         chat, message = update.effective_chat, update.effective_message

@@ -19,8 +19,10 @@ from bot.domain.market_time import new_york_date, utc_now
 from bot.domain.moments import zone_of
 from bot.domain.reminder_times import parse_span
 from bot.engine import chat_zone, preferences, status, subscriptions
+from bot.engine.admin import AdminRule
 from bot.store.db import ThreadedTransactions
 from bot.telegram import replies
+from bot.telegram.access import sent_by_admin
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -33,14 +35,15 @@ class UserCommands:
     """The commands every chat may use."""
 
     def __init__(self, db: Engine, *, clock: Callable[[], datetime] = utc_now,
-                 admin_chat_ids: frozenset[int] = frozenset(), sources_configured: tuple[bool, bool] = (True, True),
+                 admin_chat_ids: frozenset[int] = frozenset(), admin_user_ids: frozenset[int] = frozenset(),
+                 sources_configured: tuple[bool, bool] = (True, True),
                  on_watched: Callable[[list[str]], None] | None = None,
                  company_list_loaded: asyncio.Event | None = None) -> None:
         self.db = db
         self.on_watched = on_watched  # given the companies just added that have no date yet
         self.company_list_loaded = company_list_loaded  # set once the first load of SEC's list ended
         self.clock = clock
-        self.admin_chat_ids = admin_chat_ids
+        self.admin_rule = AdminRule(admin_chat_ids, admin_user_ids)
         self.sources_configured = sources_configured  # (SEC EDGAR, Finnhub), for /status
 
     async def _in_session(self, work: Callable[[Session], T]) -> T:
@@ -69,7 +72,7 @@ class UserCommands:
         """List the commands."""
         if update.effective_message is None or update.effective_chat is None:
             return
-        is_admin = update.effective_chat.id in self.admin_chat_ids
+        is_admin = sent_by_admin(update, self.admin_rule)
         await update.effective_message.reply_html(replies.help_text(is_admin=is_admin))
 
     async def watch_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -34,6 +34,7 @@ COMMANDS = (
     ("timezone", "Your time zone for report times: /timezone Shanghai"),
     ("status", "Data sources and delivery health"),
     ("stop", "Pause all alerts (/start resumes)"),
+    ("forget", "Delete everything stored about this chat"),
     ("help", "All commands"),
 )
 

@@ -47,6 +47,8 @@ def assert_one_line(result: subprocess.CompletedProcess[str], *names: str) -> st
         ({"TELEGRAM_BOT_TOKEN": "not-a-token"}, "TELEGRAM_BOT_TOKEN"),
         ({"TELEGRAM_BOT_TOKEN": SECRET, "POLL_ACTIVE_SECONDS": "soon"}, "POLL_ACTIVE_SECONDS"),
         ({"TELEGRAM_BOT_TOKEN": SECRET, "ADMIN_CHAT_IDS": "12,abc"}, "ADMIN_CHAT_IDS"),
+        ({"TELEGRAM_BOT_TOKEN": SECRET, "ADMIN_USER_IDS": "12,@alice"}, "ADMIN_USER_IDS"),
+        ({"TELEGRAM_BOT_TOKEN": SECRET, "ADMIN_USER_IDS": str(2**64)}, "ADMIN_USER_IDS"),
         ({"TELEGRAM_BOT_TOKEN": SECRET, "SEC_USER_AGENT": "curl"}, "SEC_USER_AGENT"),
         ({"TELEGRAM_BOT_TOKEN": SECRET, "DATABASE_URL": "mysql://db/x"}, "DATABASE_URL"),
         ({"TELEGRAM_BOT_TOKEN": SECRET, "TELEGRAM_RATE_PER_SECOND": "0"}, "TELEGRAM_RATE_PER_SECOND"),
@@ -83,6 +85,7 @@ def test_settings_read_the_documented_names(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", SECRET)
     monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:8081/")
     monkeypatch.setenv("ADMIN_CHAT_IDS", "1, -1001234567890123")
+    monkeypatch.setenv("ADMIN_USER_IDS", "5100000001;7")
     monkeypatch.setenv("POLL_ACTIVE_SECONDS", "5")
     monkeypatch.setenv("SEC_USER_AGENT", "Jane Doe jane@example.com")
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
@@ -90,6 +93,7 @@ def test_settings_read_the_documented_names(monkeypatch: pytest.MonkeyPatch) -> 
     assert settings.bot_token == SECRET
     assert settings.telegram_api_url == "http://127.0.0.1:8081"
     assert settings.admin_chat_ids == frozenset({1, -1001234567890123})
+    assert settings.admin_user_ids == frozenset({5_100_000_001, 7})
     assert settings.poll_active_seconds == 5
     assert settings.poll_idle_seconds == 300
     assert settings.database_url == "postgresql+psycopg://u@h/db"

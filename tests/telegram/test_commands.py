@@ -84,6 +84,8 @@ async def test_garbage_arguments_get_clear_replies(bot: RunningBot, db: Engine) 
     [reply] = await bot.say(ALICE, "/watch 123 $$$ <script>")
     assert "Not a ticker: 123, $$$, <script>" in reply
     [reply] = await bot.say(ALICE, "/watch " + "X" * 5000)
+    assert "too long" in reply and "2000 characters" in reply
+    [reply] = await bot.say(ALICE, "/watch " + "X" * 300)
     assert "Not a ticker" in reply
     [reply] = await bot.say(ALICE, "/watch 🚀 ñandú")
     assert "Not a ticker" in reply

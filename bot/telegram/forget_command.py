@@ -1,0 +1,58 @@
+"""/forget: after a confirmation button, delete everything stored about the chat."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import Engine
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot.engine.forget import forget_chat
+from bot.store.db import ThreadedTransactions
+
+logger = logging.getLogger(__name__)
+
+FORGET_PREFIX = "forget:"
+CONFIRM_TEXT = (
+    "🗑 <b>Forget this chat?</b>\n"
+    "I will delete everything I keep about it: its watchlist, your own numbers, its settings and "
+    "alerts not yet sent. This cannot be undone."
+)
+FORGOTTEN = "🗑 Done: I've deleted everything I kept about this chat. /start begins again."
+NOTHING_STORED = "I keep nothing about this chat: there is nothing to forget."
+KEPT = "Nothing deleted: I still follow everything as before."
+
+
+def confirm_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton("🗑 Yes, forget everything", callback_data=f"{FORGET_PREFIX}yes"),
+        InlineKeyboardButton("Cancel", callback_data=f"{FORGET_PREFIX}no"),
+    ]])
+
+
+class ForgetCommands:
+    """/forget and its confirmation buttons."""
+
+    def __init__(self, db: Engine) -> None:
+        self.db = db
+
+    async def forget_command(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Ask for confirmation."""
+        if update.effective_message is not None:
+            await update.effective_message.reply_html(CONFIRM_TEXT, reply_markup=confirm_keyboard())
+
+    async def forget_button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Delete the chat's data on "yes", keep it on "cancel"; the question becomes the answer."""
+        query, chat = update.callback_query, update.effective_chat
+        if query is None or chat is None:
+            return
+        if query.data != f"{FORGET_PREFIX}yes":
+            await query.answer()
+            await query.edit_message_text(KEPT)
+            return
+        chat_id = chat.id
+        forgotten = await ThreadedTransactions(self.db).run(lambda session: forget_chat(session, chat_id))
+        logger.info("chat forgotten: %s", "its rows deleted" if forgotten else "nothing was stored")
+        await query.answer("Forgotten")
+        await query.edit_message_text(FORGOTTEN if forgotten else NOTHING_STORED)
