@@ -25,6 +25,9 @@ from telegram.ext import BaseRateLimiter, BaseUpdateProcessor
 logger = logging.getLogger(__name__)
 
 COMMANDS_PER_MINUTE = 20  # per chat; the next one gets FLOOD_WARNING, later ones nothing
+# Button presses have their own, wider window: paging through /settings takes a dozen presses, and
+# a chat that has used its commands may still press the buttons of the menu it has.
+BUTTON_PRESSES_PER_MINUTE = 60
 FLOOD_WINDOW_SECONDS = 60.0
 FLOOD_WARNING = ("🐢 That's a lot of commands at once. I'll answer again in a minute; "
                  "commands sent until then are ignored.")
@@ -102,10 +105,12 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
     a chat over its command limit is warned once, then ignored until its minute has passed."""
 
     def __init__(self, flood: CommandFlood, known_commands: Collection[str], *,
+                 button_flood: CommandFlood | None = None,
                  max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
         super().__init__(_WAITING_UPDATES)
         self._slots = asyncio.Semaphore(max_concurrent_updates)
         self.flood = flood
+        self.button_flood = button_flood or CommandFlood(limit=BUTTON_PRESSES_PER_MINUTE)
         self.known_commands = frozenset(known_commands)
         self.warned = 0  # warnings sent, for logs and tests
         self.ignored = 0  # commands turned away after the warning
@@ -118,7 +123,8 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
             return
         admission = Admission.ANSWER
         if counts_as_command(update, update.get_bot().username or "", self.known_commands):
-            admission = self.flood.admit(chat.id)  # decided in arrival order, before any wait
+            flood = self.button_flood if update.callback_query is not None else self.flood
+            admission = flood.admit(chat.id)  # decided in arrival order, before any wait
         if admission is Admission.IGNORE:
             self.ignored += 1
             _close(coroutine)
