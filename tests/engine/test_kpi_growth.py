@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from bot.domain.figures import Basis, Figure, Metric, Unit
 from bot.engine.evaluate import evaluate_event
+from bot.engine.last_result import last_result
 from bot.engine.own_numbers import Outcome, set_own_number
 from bot.engine.subscriptions import get_chat
 from bot.engine.sync import apply_calendar_rows
@@ -19,6 +20,7 @@ from bot.kpis import load_kpis
 from bot.store.figures import record_reported
 from bot.store.history import record_history
 from bot.store.tables import Company, Delivery, EarningsEvent, ResultHistory, saved_id
+from bot.telegram.result_commands import last_reply
 from tests.engine.helpers import NOW, OUTBOX, add_company, calendar_row, watching_chat
 
 KPIS = load_kpis().for_company
@@ -100,9 +102,12 @@ def test_the_growth_is_computed_from_the_amount_recorded_when_the_quarter_a_year
         assert [(r.fiscal_period, r.actual, r.currency) for r in recorded] == [("2023-12", Decimal("28066000000"), "CNY")]
         event = december_2024(session)
         text = report_and_read(session, event, [eps("21.39"), revenue("280154000000"), cloud("31742000000")])
+        shown = last_reply(last_result(session, ALICE, "baba"))
         assert company.id is not None
     # 31.742B against 28.066B a year earlier: +13.1%, against Alice's 15%
     assert cloud_lines(text) == [f"Cloud growth 13.1% vs 15.0% yours (-12.7%) ❌ miss · {COMPUTED}"]
+    assert cloud_lines(shown) == cloud_lines(text)  # /last BABA says the same
+    assert "Cloud revenue RMB31.74B" in text.split("Reported:")[1] and "growth" not in text.split("Reported:")[1]
 
 
 def test_a_growth_the_release_states_wins_over_the_computed_one(db: Engine) -> None:
