@@ -40,6 +40,7 @@ METRIC_NAMES = {
     Metric.REVENUE_GUIDANCE: "Next-quarter revenue outlook",
 }
 NO_CONSENSUS = "<i>No consensus stored for this report: figures only, no verdict.</i>"
+COMPUTED_NOTE = "computed from the same quarter a year earlier, not stated"
 
 
 def _quantize(value: Decimal, places: int) -> Decimal:
@@ -171,11 +172,11 @@ def render_result(report: ResultReport, zone: ZoneInfo = NEW_YORK, own: Sequence
     if own:
         lines.append("")
         lines.append("<b>Your numbers</b>")
-        lines.extend(own_line(c) for c in own)
+        lines.extend(_noted(own_line(c), c, report) for c in own)
     if report.others:
         lines.append("")
         lines.append("<b>Other expectations</b>")
-        lines.extend(comparison_line(c) for c in report.others)
+        lines.extend(_noted(comparison_line(c), c, report) for c in report.others)
     facts = [f"{_fact_name(f)} {format_value(f)}" for f in report.uncompared]
     if facts:
         lines.append("")
@@ -187,6 +188,11 @@ def render_result(report: ResultReport, zone: ZoneInfo = NEW_YORK, own: Sequence
         links = [(report.source_url, report.source_label or "Source"), *report.more_links]
         lines.append(" · ".join(f'<a href="{escape(url, quote=True)}">{escape(label)}</a>' for url, label in links))
     return "\n".join(lines)
+
+
+def _noted(line: str, comparison: Comparison, report: ResultReport) -> str:
+    """Say so when the reported side is not what the release stated but computed from history."""
+    return f"{line} · {COMPUTED_NOTE}" if comparison.actual.metric in report.computed else line
 
 
 def track_record_lines(report: ResultReport) -> list[str]:

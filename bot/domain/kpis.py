@@ -12,10 +12,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.domain.expected_values import ValueKind
-from bot.domain.figures import Unit
+from bot.domain.figures import Basis, Figure, Unit
+from bot.domain.track_record import year_over_year
 
 KPI_PREFIX = "kpi:"
 GUIDANCE_SUFFIX = "_guidance"
+# A segment's growth KPI and its amount KPI share a stem: "cloud_growth" is the change of "cloud_revenue".
+GROWTH_SUFFIX = "_growth"
+AMOUNT_SUFFIX = "_revenue"
 
 
 class KpiUnit(StrEnum):
@@ -79,6 +83,27 @@ class KpiDefinition:
     def value_kind(self) -> ValueKind:
         """Return what an expected value of this KPI is, for reading a user's /expect."""
         return _VALUE_KINDS[self.unit]
+
+
+def growth_metric_of(amount_metric: str) -> str | None:
+    """Return the growth KPI of a segment amount ('kpi:cloud_revenue' -> 'kpi:cloud_growth'), or None."""
+    if not (amount_metric.startswith(KPI_PREFIX) and amount_metric.endswith(AMOUNT_SUFFIX)):
+        return None
+    stem = amount_metric.removeprefix(KPI_PREFIX).removesuffix(AMOUNT_SUFFIX)
+    return f"{KPI_PREFIX}{stem}{GROWTH_SUFFIX}" if stem else None
+
+
+def segment_growth(amount: Figure, year_ago: Figure) -> Figure | None:
+    """Return the growth KPI computed from a segment amount and the same segment's amount in the same
+    fiscal quarter a year earlier (the caller picks that quarter: never the one before).
+
+    None when the amount has no growth KPI, or the two are not in the same terms (unit, currency),
+    or the year-ago amount is not positive."""
+    metric = growth_metric_of(amount.metric)
+    if metric is None or amount.unit not in (Unit.MONEY, Unit.COUNT):
+        return None
+    percent = year_over_year(amount, year_ago)
+    return None if percent is None else Figure(metric, Basis.GAAP, Unit.PERCENT, None, percent)
 
 
 def is_guidance_metric(metric: str) -> bool:

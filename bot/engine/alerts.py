@@ -49,6 +49,7 @@ class ResultReport:
     growth: list[Growth] = field(default_factory=list)  # year over year, revenue and EPS
     streak: Streak | None = None  # "4th straight EPS beat"
     outlook: list[OutlookComparison] = field(default_factory=list)  # the guidance the report gave
+    computed: tuple[str, ...] = ()  # metrics the release did not state, computed from a year earlier
 
 
 @dataclass(frozen=True)

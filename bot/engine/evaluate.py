@@ -42,7 +42,7 @@ from bot.engine.race import (
     figure_key,
     note_arrivals,
 )
-from bot.engine.track_record import record_judged_result, track_record
+from bot.engine.track_record import kpi_growth, record_judged_result, track_record
 from bot.store.companies import issuer_watchers
 from bot.store.figures import latest_expectations
 from bot.store.tables import (
@@ -84,11 +84,13 @@ class Heading:
 
 def result_report(
     heading: Heading, actuals: Sequence[Figure], expectations: Sequence[Expectation], band: InlineBand,
-    disputed: Sequence[Disputed] = (),
+    disputed: Sequence[Disputed] = (), computed: Sequence[Figure] = (),
 ) -> ResultReport:
     """Return what a result alert says: each expectation against its comparable figure, the
-    headline verdict, and the figures nothing was expected of."""
-    comparisons = _comparisons(actuals, expectations, band)
+    headline verdict, and the figures nothing was expected of. `computed` holds figures the
+    release did not state (a segment's growth from a year earlier): compared when expected, never
+    listed as reported."""
+    comparisons = _comparisons([*actuals, *computed], expectations, band)
     headline = headline_comparisons(comparisons)
     compared = {id(c) for c in headline}
     shown = {(c.actual.metric, _basis_key(c.actual.metric, c.actual.basis)) for c in comparisons}
@@ -100,6 +102,7 @@ def result_report(
         others=[c for c in comparisons if id(c) not in compared], reported=list(actuals),
         uncompared=_dedupe(uncompared), source_url=heading.source_url, source_label=heading.source_label,
         reported_at=heading.reported_at, more_links=heading.more_links, disputed=list(disputed),
+        computed=tuple(sorted({f.metric for f in computed})),
     )
 
 
@@ -140,7 +143,8 @@ def evaluate_event(
 
 @dataclass(frozen=True)
 class BuiltReport:
-    """A result as the alert says it, with the actuals it judged (for the chats' own numbers)."""
+    """A result as the alert says it, with the actuals it judged (for the chats' own numbers), the
+    computed growth KPIs among them."""
 
     report: ResultReport
     actuals: list[Figure]
@@ -162,11 +166,12 @@ def event_report(
     guided = [f for f in chosen if is_guidance_metric(f.metric)]
     actuals = [f for f in chosen if f not in stated and f not in guided]
     shown_disputes = {key: rows for key, rows in doubtful.items() if not is_growth_metric(key[0])}
+    computed = kpi_growth(session, company, event, actuals, {row.metric for row in rows})
     report = result_report(_heading(company, event, filing, arrivals(session, event.id)), actuals,
-                           expectations, band, _disputed(shown_disputes))
+                           expectations, band, _disputed(shown_disputes), computed)
     track = track_record(session, company, event, actuals, report.headline, stated, guided, band)
     return BuiltReport(replace(report, growth=list(track.growth), streak=track.streak, outlook=list(track.outlook)),
-                       actuals, filing)
+                       [*actuals, *computed], filing)
 
 
 def _disputed(doubtful: dict[tuple[str, str | None, str, str | None], list[ReportedFigure]]) -> list[Disputed]:

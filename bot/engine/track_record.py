@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from bot.domain.comparability import Scope, Span
-from bot.domain.figures import Basis, Expectation, Figure, Metric
+from bot.domain.figures import Basis, Expectation, Figure, Metric, Unit
+from bot.domain.kpis import KPI_PREFIX, growth_metric_of, segment_growth
 from bot.domain.outlook import Outlook, OutlookComparison, actual_metric_of, compare_outlook
 from bot.domain.periods import FiscalPeriod, period_key
 from bot.domain.track_record import (
@@ -103,6 +104,30 @@ def _growth(
             percent = year_over_year(actual, row.actual_figure())
             if percent is not None:
                 found.append(Growth(actual.metric, actual.basis, percent, stated=False))
+                break
+    return found
+
+
+def kpi_growth(session: Session, company: Company, event: EarningsEvent, actuals: Sequence[Figure],
+               present: set[str]) -> list[Figure]:
+    """Return the growth KPIs the release did not state, each computed from its segment's amount and
+    the stored amount of the same fiscal quarter a year earlier ('kpi:cloud_growth' from
+    'kpi:cloud_revenue'): never from the quarter before. `present` holds every metric the event's
+    sources gave (disputed ones too): a growth any source stated is never replaced by a computed one."""
+    year_ago = shifted_key(event.fiscal_period, -12)
+    if year_ago is None:
+        return []
+    classes = share_class_ids(session, company)
+    found: list[Figure] = []
+    for actual in actuals:
+        metric = growth_metric_of(actual.metric)
+        if metric is None or metric in present or any(f.metric == metric for f in found):
+            continue
+        rows = [r for r in company_history(session, classes, actual.metric) if r.fiscal_period == year_ago]
+        for row in sorted(rows, key=_row_priority):
+            figure = segment_growth(actual, row.actual_figure())
+            if figure is not None:
+                found.append(figure)
                 break
     return found
 
@@ -205,7 +230,8 @@ def _scope(row: GuidanceStatement) -> Scope:
 def record_judged_result(session: Session, company: Company, event: EarningsEvent, actuals: Sequence[Figure],
                          headline: Sequence[Comparison], now: datetime) -> None:
     """Keep this report in the history: each headline comparison (actual and the consensus it was
-    judged against), and the reported revenue and EPS nothing was expected of."""
+    judged against), the reported revenue and EPS nothing was expected of, and the segment amounts
+    and counts of its KPIs (for their growth a year later)."""
     if shifted_key(event.fiscal_period, 0) is None:
         return
     assert company.id is not None
@@ -216,4 +242,6 @@ def record_judged_result(session: Session, company: Company, event: EarningsEven
                            estimate=comparison.expectation.figure.value)
     for actual in actuals:
         if actual.metric in (Metric.EPS, Metric.REVENUE) and (actual.metric, actual.basis) not in compared:
+            record_history(session, company.id, event.fiscal_period, actual, source=BOT_SOURCE, now=now)
+        elif actual.metric.startswith(KPI_PREFIX) and actual.unit in (Unit.MONEY, Unit.COUNT):
             record_history(session, company.id, event.fiscal_period, actual, source=BOT_SOURCE, now=now)
