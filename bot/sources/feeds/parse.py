@@ -224,7 +224,7 @@ def describe(description: str) -> tuple[str, str, tuple[str, ...]]:
         return text[:MAX_SUMMARY], text, ()
     try:
         fragment = lxml_html.fragment_fromstring(description, create_parent="div")
-    except (etree.ParserError, ValueError):
+    except (etree.ParserError, ValueError, AssertionError):  # lxml asserts on a document it reads as two bodies
         text = plain_text(description)[:MAX_TEXT]
         return text[:MAX_SUMMARY], text, ()
     etree.strip_elements(fragment, "script", "style", etree.Comment, with_tail=False)

@@ -8,7 +8,7 @@ import pytest
 
 from bot.errors import SourceDataInvalid
 from bot.sandbox.feeds import atom_feed, businesswire_rss, globenewswire_rss, prnewswire_rss, q4_rss
-from bot.sources.feeds.parse import parse_date, parse_feed, plain_text
+from bot.sources.feeds.parse import describe, parse_date, parse_feed, plain_text
 from tests.sources.feeds.samples import (
     AAPL_RESULTS,
     AMZN_RESULTS,
@@ -198,3 +198,9 @@ def test_scripts_styles_and_comments_are_not_text() -> None:
     [item] = parse_feed(body, URL).items
     assert item.summary == "Acme (NYSE: ACME) today reported."
     assert item.text == "Acme (NYSE: ACME) today reported."
+
+
+def test_a_description_lxml_cannot_take_as_a_fragment_is_read_as_plain_text() -> None:
+    # lxml's fragment_fromstring asserts (AssertionError, not ParserError) on a lone "<html><head>"
+    first, text, links = describe("<html><head><title>NVIDIA reports results</title></head>")
+    assert "NVIDIA reports results" in text and first and links == ()
