@@ -18,10 +18,10 @@ from sqlmodel import Session, col, select
 from bot.catalog import catalog
 from bot.domain.figures import Figure
 from bot.domain.kpis import KpiDefinition, is_guidance_metric
-from bot.domain.market_time import as_utc, new_york_date, utc_now
+from bot.domain.market_time import as_utc, utc_now
 from bot.engine.alerts import FilingAlert, FilingNotice
 from bot.engine.guidance import guidance_seen
-from bot.engine.poll import due_events
+from bot.engine.poll import PollPace
 from bot.engine.ports import Outbox, Transactions
 from bot.engine.preferences import (
     announcement_audience,
@@ -97,20 +97,12 @@ class EdgarDetector:
         self.clock = clock
         self.on_alerts = on_alerts
         self.kpis_of = kpis_of  # a ticker's KPI definitions, read from its releases too
-        self._last_poll: datetime | None = None
-
-    def interval(self, session: Session) -> float:
-        """Return the polling interval now: active while a watched report is due."""
-        due = due_events(session, new_york_date(self.clock()))
-        return self.active_seconds if due else self.idle_seconds
+        self.pace = PollPace(transactions, active_seconds=active_seconds, idle_seconds=idle_seconds, clock=clock)
 
     async def tick(self) -> DetectOutcome:
         """Poll if the interval for the current mode has passed (called every active interval)."""
-        now = self.clock()
-        if self._last_poll is not None and (
-                (now - self._last_poll).total_seconds() + 0.5 < await self.transactions.run(self.interval)):
+        if not await self.pace.due():
             return DetectOutcome(skipped=True)
-        self._last_poll = now
         return await self.poll()
 
     async def poll(self) -> DetectOutcome:

@@ -49,7 +49,7 @@ from bot.engine.newswire import (
     Skip,
     decide_items,
 )
-from bot.engine.poll import due_events
+from bot.engine.poll import PollPace, due_events
 from bot.engine.ports import Outbox, Transactions
 from bot.engine.releases import apply_feed_release
 from bot.errors import SourceError, SourceUnavailable
@@ -140,21 +140,14 @@ class FeedPoller:
         self.ir_turns = ir_turns
         self.clock = clock
         self.on_alerts = on_alerts
-        self._last_poll: datetime | None = None
+        self.pace = PollPace(transactions, active_seconds=active_seconds, idle_seconds=idle_seconds, clock=clock)
         self._stale_logged: set[str] = set()
         self.ignored: Counter[Skip] = Counter()  # every new item that said nothing since the start, by reason
 
-    def interval(self, session: Session) -> float:
-        """Return the polling interval now: active while a watched report is due."""
-        return self.active_seconds if due_events(session, new_york_date(self.clock())) else self.idle_seconds
-
     async def tick(self) -> FeedOutcome:
         """Poll if the interval for the current mode has passed (called every active interval)."""
-        now = self.clock()
-        if self._last_poll is not None and (
-                (now - self._last_poll).total_seconds() + 0.5 < await self.transactions.run(self.interval)):
+        if not await self.pace.due():
             return FeedOutcome(skipped=True)
-        self._last_poll = now
         return await self.poll()
 
     async def poll(self) -> FeedOutcome:

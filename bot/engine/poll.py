@@ -99,6 +99,32 @@ def with_share_classes(session: Session, tickers: Sequence[str]) -> list[str]:
     return list(found)
 
 
+class PollPace:
+    """When a source is read: every active interval while a watched report is due, every idle
+    interval otherwise. Its job runs every active interval and asks `due()` first."""
+
+    def __init__(self, transactions: Transactions, *, active_seconds: float, idle_seconds: float,
+                 clock: Callable[[], datetime]) -> None:
+        self.transactions = transactions
+        self.active_seconds = active_seconds
+        self.idle_seconds = idle_seconds
+        self.clock = clock
+        self._last_poll: datetime | None = None
+
+    def interval(self, session: Session) -> float:
+        """Return the polling interval now: active while a watched report is due."""
+        return self.active_seconds if due_events(session, new_york_date(self.clock())) else self.idle_seconds
+
+    async def due(self) -> bool:
+        """True, and the poll counted as made now, once the interval for the current mode has passed."""
+        now = self.clock()
+        if self._last_poll is not None and (
+                (now - self._last_poll).total_seconds() + 0.5 < await self.transactions.run(self.interval)):
+            return False
+        self._last_poll = now
+        return True
+
+
 class CalendarPoller:
     """Polls the calendar sources and turns what they say into events, figures and alerts."""
 
