@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.net import bound_port
+from bot.sandbox.net import listen_on_loopback
 
 
 def nasdaq_row(symbol: str, *, eps: str = "", estimates: str = "N/A", time: str = "time-after-hours",
@@ -85,11 +85,7 @@ class FakeCalendars:
         app.router.add_get("/api/company/{symbol}/earnings-surprise", self._nasdaq_surprises)
         app.router.add_get("/api/v1/stock/earnings", self._finnhub_surprises)
         self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = bound_port(site)
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = await listen_on_loopback(self._runner)
         return self
 
     async def __aexit__(self, *_exc: object) -> None:

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.sandbox.net import bound_port
+from bot.sandbox.net import listen_on_loopback
 
 NEW_YORK = ZoneInfo("America/New_York")
 ITEM_TITLES = {
@@ -85,11 +85,7 @@ class LoopbackEdgar:
         app.router.add_get("/api/xbrl/companyfacts/{name}", self._companyfacts)
         app.router.add_get("/files/company_tickers.json", self._company_tickers)
         self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=1024)
-        await site.start()
-        port = bound_port(site)
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = await listen_on_loopback(self._runner, backlog=1024)
         return self
 
     async def __aexit__(self, *_exc: object) -> None:

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.sandbox.net import bound_port
+from bot.sandbox.net import listen_on_loopback
 
 RSS_TYPE = "application/rss+xml; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
@@ -199,11 +199,7 @@ class FakeFeeds:
         app = web.Application()
         app.router.add_get("/{path:.*}", self._answer)
         self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = bound_port(site)
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = await listen_on_loopback(self._runner)
         return self
 
     async def __aexit__(self, *_exc: object) -> None:

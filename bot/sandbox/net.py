@@ -1,16 +1,14 @@
-"""What every loopback server needs from aiohttp: the port it was given."""
+"""What every loopback server does with aiohttp: listen on a free port of 127.0.0.1."""
 
 from __future__ import annotations
-
-import asyncio
 
 from aiohttp import web
 
 
-def bound_port(site: web.TCPSite) -> int:
-    """The port a site started on port 0 listens on."""
-    server = site._server
-    if not isinstance(server, asyncio.Server) or not server.sockets:
-        raise RuntimeError("the site is not listening")
-    port: int = server.sockets[0].getsockname()[1]
-    return port
+async def listen_on_loopback(runner: web.AppRunner, *, backlog: int = 128) -> str:
+    """Set the runner up on a free port of 127.0.0.1; return its base URL ("http://127.0.0.1:PORT")."""
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=backlog)
+    await site.start()
+    port: int = runner.addresses[0][1]
+    return f"http://127.0.0.1:{port}"
