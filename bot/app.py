@@ -162,10 +162,12 @@ def scheduled_work(runtime: Runtime) -> list[Every]:
 
 async def seed_history(runtime: Runtime) -> None:
     """Read the past results of newly watched companies (once per company; see engine/seed_history)."""
+    edgar = runtime.detector.client if runtime.detector is not None else None
+    if edgar is None and not runtime.surprises:
+        return  # nothing to read past results from: no work for every /watch to start
     if runtime.seed_lock.locked():
         return  # a run is under way: it takes the newly watched company too, or the next one does
     async with runtime.seed_lock:
-        edgar = runtime.detector.client if runtime.detector is not None else None
         seeded = await seed_histories(runtime.transactions, edgar, runtime.surprises, clock=runtime.clock)
     if seeded:
         logger.info("history seeded companies=%d", seeded)

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot.domain.periods import period_key_for
 from bot.domain.track_record import PastResult
@@ -83,24 +83,27 @@ def _pending(session: Session, now: datetime, limit: int) -> list[tuple[int, str
     """Watched companies (by an active chat) whose issuer has no history yet, one per issuer, oldest
     watch first."""
     seeded = select(HistorySeed.company_id)
-    rows = session.exec(
-        select(Company, Watch.created_at)
+    rows = session.exec(  # one row per company, not per watch: every /watch asks this
+        select(Company.id, Company.ticker, Company.cik)
         .join(Watch, col(Watch.company_id) == col(Company.id))
         .join(Chat, col(Chat.id) == col(Watch.chat_pk))
         .where(Chat.status == ChatStatus.ACTIVE, col(Company.id).not_in(seeded))
-        .order_by(col(Watch.created_at), col(Company.id))
+        .group_by(col(Company.id), col(Company.ticker), col(Company.cik))
+        .order_by(func.min(Watch.created_at), col(Company.id))
     ).all()
     sec_allowed = not backing_off(session, COMPANYFACTS_KEY, now)
     chosen: list[tuple[int, str, int | None, bool]] = []
     # GOOG after GOOGL: the issuer's history is read once, whichever class was watched first
     issuers: set[int] = {cik for cik in session.exec(
         select(Company.cik).join(HistorySeed, col(HistorySeed.company_id) == col(Company.id))).all() if cik is not None}
-    for company, _watched in rows:
-        issuer = company.cik if company.cik is not None else -(company.id or 0)
-        if issuer in issuers or company.id is None:
+    for company_id, ticker, cik in rows:
+        if company_id is None:
+            continue
+        issuer = cik if cik is not None else -company_id
+        if issuer in issuers:
             continue
         issuers.add(issuer)
-        chosen.append((company.id, company.ticker, company.cik, sec_allowed))
+        chosen.append((company_id, ticker, cik, sec_allowed))
         if len(chosen) >= limit:
             break
     return chosen
