@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 class AiohttpRequest(BaseRequest):
     """A python-telegram-bot request backend on an aiohttp ClientSession."""
 
-    __slots__ = ("_connect_timeout", "_pool_size", "_read_timeout", "_session", "_write_timeout")
+    __slots__ = ("_connect_timeout", "_pool_size", "_read_timeout", "_session", "_trust_env", "_write_timeout")
 
     def __init__(
         self,
@@ -32,8 +32,12 @@ class AiohttpRequest(BaseRequest):
         read_timeout: float | None = 5.0,
         write_timeout: float | None = 5.0,
         connect_timeout: float | None = 5.0,
+        trust_env: bool = False,
     ) -> None:
+        """trust_env: take proxies from the environment (HTTPS_PROXY, NO_PROXY), as httpx does by default;
+        off for a Bot API server on this machine."""
         self._pool_size = connection_pool_size
+        self._trust_env = trust_env
         self._read_timeout = read_timeout
         self._write_timeout = write_timeout
         self._connect_timeout = connect_timeout
@@ -48,7 +52,7 @@ class AiohttpRequest(BaseRequest):
         """Open the HTTP session (inside the running event loop)."""
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._pool_size, ttl_dns_cache=300)
-            self._session = aiohttp.ClientSession(connector=connector, trust_env=False)
+            self._session = aiohttp.ClientSession(connector=connector, trust_env=self._trust_env)
 
     async def shutdown(self) -> None:
         """Close the HTTP session and its connections."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from datetime import timedelta
 
 import pytest
@@ -41,6 +42,19 @@ async def test_a_hung_request_times_out(api: LoopbackBotApi) -> None:
     async with Bot(api.token, base_url=api.bot_base_url, request=AiohttpRequest(read_timeout=0.2)) as bot:
         with pytest.raises(TimedOut):
             await bot.send_message(1, "x")
+
+
+async def test_a_long_poll_waits_past_the_read_timeout(api: LoopbackBotApi) -> None:
+    # python-telegram-bot adds getUpdates' `timeout` to the read timeout: a poll that waits its
+    # second for an update is not cut off by a read timeout of 0.2 s, and the update comes
+    async with Bot(api.token, base_url=api.bot_base_url, request=AiohttpRequest(read_timeout=0.2)) as bot:
+        started = time.monotonic()
+        empty = await bot.get_updates(timeout=1)
+        waited = time.monotonic() - started
+        api.user_sends(5, "/watchlist")
+        [update] = await bot.get_updates(timeout=1)
+    assert empty == () and waited >= 0.9  # the server held the poll its second: longer than 0.2 s
+    assert update.message is not None and update.message.text == "/watchlist"
 
 
 async def test_an_unreachable_server_is_a_network_error() -> None:
