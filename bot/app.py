@@ -36,6 +36,7 @@ from bot.engine.feeds import FeedPoller
 from bot.engine.poll import CalendarPoller
 from bot.engine.reminders import due_reminders
 from bot.engine.seed_history import seed_histories
+from bot.engine.subscriptions import WatchResult
 from bot.engine.universe import SOURCE_KEY as UNIVERSE_KEY
 from bot.engine.universe import refresh_universe
 from bot.http_server import HttpServer, create_app, run_webhook, webhook_for
@@ -252,18 +253,20 @@ def feed_poller(
                       idle_seconds=settings.poll_idle_seconds, clock=clock, on_alerts=on_alerts)
 
 
-def read_next_reports(runtime: Runtime, tickers: Sequence[str]) -> None:
-    """Ask the calendar sources now for the next report of these newly watched companies."""
-    if not tickers:
-        return
+def read_next_reports(runtime: Runtime, watched: WatchResult) -> None:
+    """Read now what the companies a chat just watched lack: the next report of those with no date
+    (from the calendar sources), the past results of those never seeded (their first watcher)."""
+    if watched.unscheduled:
+        tickers = list(watched.unscheduled)
 
-    async def read() -> None:
-        outcome = await runtime.poller.sync_companies(list(tickers))
-        logger.info("next report read tickers=%s rows=%d errors=%d", ",".join(tickers), outcome.rows,
-                    len(outcome.errors))
+        async def read() -> None:
+            outcome = await runtime.poller.sync_companies(tickers)
+            logger.info("next report read tickers=%s rows=%d errors=%d", ",".join(tickers), outcome.rows,
+                        len(outcome.errors))
 
-    runtime.work.spawn("read-next-reports", read())
-    runtime.work.spawn("seed-history", seed_history(runtime))  # the first watcher's company: its past results
+        runtime.work.spawn("read-next-reports", read())
+    if watched.unseeded:
+        runtime.work.spawn("seed-history", seed_history(runtime))
 
 
 def ask_calendars_now(runtime: Runtime, tickers: Sequence[str]) -> asyncio.Task[Any] | None:
@@ -308,6 +311,13 @@ def _request_kwargs(settings: Settings) -> dict[str, Any]:
     return {"httpx_kwargs": {"trust_env": False}} if _is_loopback(settings.telegram_api_url) else {}
 
 
+def _aiohttp_request(settings: Settings, *, pool: int, read_timeout: float = 5.0) -> AiohttpRequest:
+    """A Bot API request backend on aiohttp: proxies from the environment, except for a server on
+    this machine."""
+    return AiohttpRequest(connection_pool_size=pool, read_timeout=read_timeout,
+                          trust_env=not _is_loopback(settings.telegram_api_url))
+
+
 def build_application(
     settings: Settings, *, db: Engine | None = None, clock: Callable[[], datetime] = utc_now,
     sources: Sequence[CalendarSource] | None = None, http: httpx.AsyncClient | None = None,
@@ -328,7 +338,7 @@ def build_application(
     # Alerts go out on their own Bot over aiohttp: httpx's pool costs too much CPU per request
     # for the 1000 messages a second paid broadcast allows (docs/performance.md).
     sender_bot = Bot(settings.bot_token, base_url=f"{settings.telegram_api_url}/bot",
-                     request=AiohttpRequest(connection_pool_size=128))
+                     request=_aiohttp_request(settings, pool=128))
     shared = db.dialect.name == "postgresql"  # any number of processes may share the database
     sender = Sender(db, sender_bot, rate_per_second=settings.telegram_rate_per_second,
                     paid_broadcast=settings.telegram_paid_broadcast, clock=clock, stop_grace=STOP_GRACE_SECONDS,
@@ -352,7 +362,7 @@ def build_application(
     commands = UserCommands(
         db, clock=clock, admin_chat_ids=settings.admin_chat_ids, admin_user_ids=settings.admin_user_ids,
         sources_configured=(bool(settings.sec_user_agent), bool(settings.finnhub_key)),
-        on_watched=lambda tickers: read_next_reports(runtime, tickers),
+        on_watched=lambda watched: read_next_reports(runtime, watched),
         company_list_loaded=runtime.company_list_loaded if with_jobs else None,  # only jobs load it
     )
     admin = AdminCommands(db, outbox=OUTBOX, admin_chat_ids=settings.admin_chat_ids,
@@ -369,12 +379,16 @@ def _telegram_application(settings: Settings, runtime: Runtime, *, with_jobs: bo
                           ptb_default_replies: bool = False, reply_rate: float | None = None) -> Application:
     """Return python-telegram-bot's Application for command replies, with the runtime's hooks."""
     request_kwargs = _request_kwargs(settings)
+    # getUpdates: python-telegram-bot's HTTPXRequest in its default setup; ours reads updates over
+    # aiohttp as it sends replies (the long poll's wait is added to the read timeout by get_updates)
+    updates = (HTTPXRequest(read_timeout=40, **request_kwargs) if ptb_default_replies
+               else _aiohttp_request(settings, pool=1, read_timeout=40))
     builder = (
         ApplicationBuilder()
         .token(settings.bot_token)
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
-        .get_updates_request(HTTPXRequest(read_timeout=40, **request_kwargs))
+        .get_updates_request(updates)
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(lambda app: _post_init(app, runtime, with_jobs=with_jobs))
         .post_stop(lambda _app: _post_stop(runtime))
@@ -389,7 +403,7 @@ def _telegram_application(settings: Settings, runtime: Runtime, *, with_jobs: bo
     # its own throttle and its own Bot.
     # Replies over aiohttp, as alerts: httpx's pool costs more CPU per request (docs/performance.md).
     return (
-        builder.request(AiohttpRequest(connection_pool_size=64))
+        builder.request(_aiohttp_request(settings, pool=64))
         .rate_limiter(ChatPacedRateLimiter(rate, max_retries=3))
         .concurrent_updates(ChatOrderedUpdates(CommandFlood(), register.command_names()))
         .build()

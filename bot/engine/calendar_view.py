@@ -15,7 +15,7 @@ from bot.domain.market_time import NEW_YORK
 from bot.domain.moments import ReportMoment, zone_of
 from bot.domain.tickers import is_valid_ticker, normalize_ticker
 from bot.engine.subscriptions import get_chat
-from bot.store.companies import find_company, share_class_ids, suggest_tickers
+from bot.store.companies import find_company, share_class_ids, share_classes_of, suggest_tickers
 from bot.store.figures import latest_expectations
 from bot.store.source_state import calendar_asked_key, get_source_state
 from bot.store.tables import Company, EarningsEvent, EventState, Watch, saved_id
@@ -94,8 +94,9 @@ def upcoming(session: Session, chat_id: int, *, now: datetime, days: int) -> Upc
         .order_by(col(Company.ticker))
     ).all()) if chat is not None else []
     ticker_of: dict[int, str] = {}
+    classes = share_classes_of(session, watched)
     for company in watched:
-        for sibling in share_class_ids(session, company):
+        for sibling in classes.get(saved_id(company), []):
             ticker_of.setdefault(sibling, company.ticker)
     events = session.exec(
         select(EarningsEvent).where(

@@ -17,7 +17,7 @@ from bot.store.tables import Company, DateStatus, EarningsEvent, saved_id
 
 def next_event(session: Session, company: Company, *, today: date) -> EarningsEvent | None:
     """Return the issuer's next scheduled report (any class of its stock), if a calendar knows it."""
-    return next_events(session, [saved_id(company)], today=today).get(saved_id(company))
+    return next_events(session, [company], today=today).get(saved_id(company))
 
 
 def event_of_period(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -10,7 +11,8 @@ from sqlmodel import Session, col, select
 
 from bot.domain.market_time import new_york_date
 from bot.domain.tickers import is_valid_ticker, normalize_ticker
-from bot.store.companies import find_company, share_class_ids, suggest_tickers
+from bot.store.companies import find_company, share_classes_of, suggest_tickers
+from bot.store.history import is_seeded
 from bot.store.tables import (
     Chat,
     ChatStatus,
@@ -40,6 +42,7 @@ class WatchResult:
     paused: bool = False  # the chat sent /stop: watching works, alerts stay off until /start
     not_looked_up: list[str] = field(default_factory=list)  # typed while no company was known yet
     unscheduled: list[str] = field(default_factory=list)  # added, no upcoming report known yet
+    unseeded: list[str] = field(default_factory=list)  # added, its past results not read yet
 
     @property
     def catalog_empty(self) -> bool:
@@ -53,7 +56,7 @@ class WatchResult:
             unknown=self.unknown + retry.unknown, invalid=self.invalid + retry.invalid,
             over_limit=self.over_limit + retry.over_limit, truncated=self.truncated or retry.truncated,
             paused=retry.paused, not_looked_up=retry.not_looked_up,
-            unscheduled=self.unscheduled + retry.unscheduled,
+            unscheduled=self.unscheduled + retry.unscheduled, unseeded=self.unseeded + retry.unseeded,
         )
 
 
@@ -168,8 +171,10 @@ def watch(session: Session, chat_id: int, raw_tickers: list[str], *, now: dateti
         session.add(Watch(chat_pk=saved_id(chat), company_id=saved_id(company), created_at=now))
         count += 1
         result.added.append(company.ticker)
-        if company.id not in next_events(session, [saved_id(company)], today=new_york_date(now)):
+        if company.id not in next_events(session, [company], today=new_york_date(now)):
             result.unscheduled.append(company.ticker)
+        if not is_seeded(session, saved_id(company)):
+            result.unseeded.append(company.ticker)
     session.flush()
     return result
 
@@ -229,7 +234,7 @@ def watchlist(session: Session, chat_id: int, *, today: date) -> list[WatchlistE
         .where(Watch.chat_pk == chat.id)
         .order_by(col(Company.ticker))
     ).all()
-    upcoming = next_events(session, [c.id for c in companies if c.id is not None], today=today)
+    upcoming = next_events(session, companies, today=today)
     entries = []
     for company in companies:
         event = upcoming.get(saved_id(company))
@@ -247,18 +252,17 @@ def watchlist(session: Session, chat_id: int, *, today: date) -> list[WatchlistE
     return entries
 
 
-def next_events(session: Session, company_ids: list[int], *, today: date,
+def next_events(session: Session, companies: Sequence[Company], *, today: date,
                 overdue_days: int = 5) -> dict[int, EarningsEvent]:
     """Return, per company, the issuer's earliest scheduled event from a few days ago on (an event
     stored under another class of its stock counts: GOOG shows Alphabet's report listed as GOOGL)."""
-    if not company_ids:
+    if not companies:
         return {}
     from datetime import timedelta
 
     issuer_of: dict[int, list[int]] = {}
-    for company_id in company_ids:
-        company = session.get(Company, company_id)
-        for sibling in share_class_ids(session, company) if company is not None else [company_id]:
+    for company_id, siblings in share_classes_of(session, companies).items():
+        for sibling in siblings:
             issuer_of.setdefault(sibling, []).append(company_id)
     rows = session.exec(
         select(EarningsEvent)

@@ -94,6 +94,19 @@ def share_class_ids(session: Session, company: Company) -> list[int]:
     return [company_id for company_id in ids if company_id is not None]
 
 
+def share_classes_of(session: Session, companies: Sequence[Company]) -> dict[int, list[int]]:
+    """Return, per company, the ids of every listed class of its stock, in one query for them all
+    (a company without a CIK is its only class)."""
+    ciks = {company.cik for company in companies if company.cik is not None}
+    by_cik: dict[int, list[int]] = {}
+    if ciks:
+        for company_id, cik in session.exec(select(Company.id, Company.cik).where(col(Company.cik).in_(ciks))).all():
+            if company_id is not None and cik is not None:
+                by_cik.setdefault(cik, []).append(company_id)
+    return {company.id: (by_cik.get(company.cik, [company.id]) if company.cik is not None else [company.id])
+            for company in companies if company.id is not None}
+
+
 def issuer_watchers(session: Session, company: Company) -> list[int]:
     """Return the active chats that watch any listed class of the company's stock, once each."""
     return list(session.exec(

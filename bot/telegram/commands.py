@@ -37,10 +37,10 @@ class UserCommands:
     def __init__(self, db: Engine, *, clock: Callable[[], datetime] = utc_now,
                  admin_chat_ids: frozenset[int] = frozenset(), admin_user_ids: frozenset[int] = frozenset(),
                  sources_configured: tuple[bool, bool] = (True, True),
-                 on_watched: Callable[[list[str]], None] | None = None,
+                 on_watched: Callable[[subscriptions.WatchResult], None] | None = None,
                  company_list_loaded: asyncio.Event | None = None) -> None:
         self.db = db
-        self.on_watched = on_watched  # given the companies just added that have no date yet
+        self.on_watched = on_watched  # given what /watch added: companies with no date or no past results yet
         self.company_list_loaded = company_list_loaded  # set once the first load of SEC's list ended
         self.clock = clock
         self.admin_rule = AdminRule(admin_chat_ids, admin_user_ids)
@@ -94,8 +94,8 @@ class UserCommands:
         if result.not_looked_up and await self._company_list_arrives():
             # a /watch sent in the first seconds of a deployment: look up what could not be, once
             result = result.merged(await self._in_session(work(result.not_looked_up)))
-        if result.unscheduled and self.on_watched is not None:
-            self.on_watched(result.unscheduled)  # committed: their next report is read now
+        if (result.unscheduled or result.unseeded) and self.on_watched is not None:
+            self.on_watched(result)  # committed: their next report and their past results are read now
         await reply_long(message, replies.watch_reply(result))
 
     async def _company_list_arrives(self) -> bool:

@@ -224,7 +224,7 @@ def test_reports_in_the_past_are_not_next(db: Engine) -> None:
         session.add(EarningsEvent(company_id=company.id, fiscal_period="2025-01", period_label="x",
                                   report_date=date(2025, 2, 26), state="reported"))
         session.flush()
-        assert next_events(session, [company.id], today=date(2025, 2, 26)) == {}
+        assert next_events(session, [company], today=date(2025, 2, 26)) == {}
 
 
 async def test_settings_switch_announcement_kinds_by_word_and_by_button(bot: RunningBot, db: Engine) -> None:
