@@ -52,7 +52,13 @@ from bot.sources.finnhub import FinnhubCalendar
 from bot.sources.http import RateLimiter, SourceCounts, make_client
 from bot.sources.nasdaq import NasdaqCalendar
 from bot.sources.surprises import FinnhubSurprises, NasdaqSurprises, SurpriseSource
-from bot.store.db import ThreadedTransactions, make_engine, session_scope
+from bot.store.db import (
+    LoopTransactions,
+    ThreadedTransactions,
+    command_transactions,
+    make_engine,
+    session_scope,
+)
 from bot.store.leadership import AdvisoryLeaderLock
 from bot.store.source_state import seconds_until_retry
 from bot.telegram import register
@@ -104,6 +110,8 @@ class Runtime:
     polls_when_leader: bool = False  # polling mode under an election: getUpdates only while leading
     leader_work: BackgroundWork | None = None  # the schedule of the current term as leader
     leader_jobs: list[Any] = field(default_factory=list)
+    # the steps of command replies: on the event loop on PostgreSQL (closed at shutdown), threads on SQLite
+    command_steps: ThreadedTransactions | LoopTransactions | None = None
 
     @property
     def role(self) -> str:
@@ -359,8 +367,9 @@ def build_application(
         runtime.election = Election(AdvisoryLeaderLock(db), on_elected=lambda: _lead(application, runtime),
                                     on_deposed=lambda: _step_down(application, runtime),
                                     on_processes=sender.budget.processes_sending if sender.budget else None)
+    runtime.command_steps = command_transactions(db)
     commands = UserCommands(
-        db, clock=clock, admin_chat_ids=settings.admin_chat_ids, admin_user_ids=settings.admin_user_ids,
+        db, clock=clock, transactions=runtime.command_steps, admin_chat_ids=settings.admin_chat_ids, admin_user_ids=settings.admin_user_ids,
         sources_configured=(bool(settings.sec_user_agent), bool(settings.finnhub_key)),
         on_watched=lambda watched: read_next_reports(runtime, watched),
         company_list_loaded=runtime.company_list_loaded if with_jobs else None,  # only jobs load it
@@ -368,7 +377,8 @@ def build_application(
     admin = AdminCommands(db, outbox=OUTBOX, admin_chat_ids=settings.admin_chat_ids,
                           admin_user_ids=settings.admin_user_ids, clock=clock,
                           on_enqueued=runtime.wake_sender)
-    calendar = CalendarCommands(db, clock=clock, ask_calendars=lambda tickers: ask_calendars_now(runtime, tickers),
+    calendar = CalendarCommands(db, clock=clock, transactions=runtime.command_steps,
+                                ask_calendars=lambda tickers: ask_calendars_now(runtime, tickers),
                                 company_list_loaded=runtime.company_list_loaded if with_jobs else None)
     register.add_handlers(application, commands, admin, calendar, kpis=load_kpis(settings.kpis_file))
     _RUNTIMES[application] = runtime
@@ -493,6 +503,8 @@ async def _post_shutdown(runtime: Runtime) -> None:
         await asyncio.gather(*running, return_exceptions=True)
     await runtime.sender_bot.shutdown()
     await runtime.http.aclose()
+    if isinstance(runtime.command_steps, LoopTransactions):
+        await runtime.command_steps.close()
     runtime.db.dispose()
 
 

@@ -170,8 +170,8 @@ class CalendarPoller:
     async def sync_companies(self, tickers: Sequence[str]) -> PollOutcome:
         """Read the next report of just these companies from every source (a source with
         `fetch_next` asks per company; any other reads the usual window for them)."""
-        if not tickers:
-            return PollOutcome("idle")
+        if not tickers or not self.sources:
+            return PollOutcome("idle")  # nothing asked, or no calendar to ask
         today = new_york_date(self.clock())
         start = today - timedelta(days=OVERDUE_DAYS)
         wanted = await self.transactions.run(with_share_classes, tickers)

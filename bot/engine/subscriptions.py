@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.domain.market_time import new_york_date
@@ -151,25 +151,20 @@ def watch(session: Session, chat_id: int, raw_tickers: list[str], *, now: dateti
     if len(raw_tickers) > MAX_TICKERS_PER_COMMAND:
         raw_tickers = raw_tickers[:MAX_TICKERS_PER_COMMAND]
         result.truncated = True
-    count = _watch_count(session, chat)
-    # Asked once, before any lookup: SEC's list is stored in one transaction, so a list that is
-    # there is whole, and while none is there nothing is looked up (a retry looks up once it lands).
-    catalog_empty = session.exec(select(Company.id).limit(1)).first() is None
+    watched = set(session.exec(select(Watch.company_id).where(Watch.chat_pk == chat.id)).all())
+    catalog = _Catalog(session)
     for raw in raw_tickers:
-        company = _look_up(session, raw, result, catalog_empty=catalog_empty)
+        company = _look_up(session, raw, result, catalog)
         if company is None:
             continue
-        existing = session.exec(
-            select(Watch).where(Watch.chat_pk == chat.id, Watch.company_id == company.id)
-        ).first()
-        if existing is not None:
+        if company.id in watched:
             result.already.append(company.ticker)
             continue
-        if count >= MAX_WATCHLIST:
+        if len(watched) >= MAX_WATCHLIST:
             result.over_limit.append(company.ticker)
             continue
         session.add(Watch(chat_pk=saved_id(chat), company_id=saved_id(company), created_at=now))
-        count += 1
+        watched.add(saved_id(company))
         result.added.append(company.ticker)
         if company.id not in next_events(session, [company], today=new_york_date(now)):
             result.unscheduled.append(company.ticker)
@@ -179,24 +174,39 @@ def watch(session: Session, chat_id: int, raw_tickers: list[str], *, now: dateti
     return result
 
 
-def _look_up(session: Session, raw: str, result: WatchResult, *, catalog_empty: bool) -> Company | None:
+class _Catalog:
+    """Whether SEC's company list is stored yet, asked at most once per command and only when a
+    ticker is not found: the list is stored in one transaction, so a list that is there is whole,
+    and while none is there nothing is looked up (a retry looks up once it lands)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._empty: bool | None = None
+
+    @property
+    def empty(self) -> bool:
+        if self._empty is None:
+            self._empty = self.session.exec(select(Company.id).limit(1)).first() is None
+        return self._empty
+
+
+def _look_up(session: Session, raw: str, result: WatchResult, catalog: _Catalog) -> Company | None:
     """Return the company typed, or note on result why there is none (not a ticker, unknown, or not
     looked up because no company is known yet)."""
     symbol = normalize_ticker(raw)
     if not is_valid_ticker(symbol):
         result.invalid.append(raw[:20])
         return None
-    if catalog_empty:
+    company = find_company(session, symbol)
+    if company is not None:
+        return company
+    if catalog.empty:
         result.not_looked_up.append(raw)
         return None
-    company = find_company(session, symbol)
+    company = find_company(session, symbol)  # again: the list may have landed since the first look
     if company is None:
         result.unknown.append((symbol, [c.ticker for c in suggest_tickers(session, symbol)]))
     return company
-
-
-def _watch_count(session: Session, chat: Chat) -> int:
-    return session.exec(select(func.count()).select_from(Watch).where(Watch.chat_pk == chat.id)).one()
 
 
 def unwatch(session: Session, chat_id: int, raw_tickers: list[str]) -> UnwatchResult:
@@ -226,8 +236,11 @@ def unwatch(session: Session, chat_id: int, raw_tickers: list[str]) -> UnwatchRe
 def watchlist(session: Session, chat_id: int, *, today: date) -> list[WatchlistEntry]:
     """Return the chat's companies, each with its next (or due, unreported) report."""
     chat = get_chat(session, chat_id)
-    if chat is None:
-        return []
+    return watchlist_of(session, chat, today=today) if chat is not None else []
+
+
+def watchlist_of(session: Session, chat: Chat, *, today: date) -> list[WatchlistEntry]:
+    """The same for a chat already read."""
     companies = session.exec(
         select(Company)
         .join(Watch, col(Watch.company_id) == col(Company.id))

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from alembic import command
 from alembic.config import Config
@@ -17,6 +17,7 @@ from alembic.script import ScriptDirectory
 from alembic.script.revision import RevisionError
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
@@ -109,6 +110,57 @@ class ThreadedTransactions:
         """The same step on the calling thread (for synchronous callers: the CLI, tests)."""
         with session_scope(self.db) as session:
             return step(session, *args, **kwargs)
+
+
+class LoopTransactions:
+    """Each step in its own session_scope on the event loop, the driver's waits awaited (PostgreSQL).
+
+    A command's step makes a few round trips to the server; in a worker thread each one is a wake-up
+    and a handoff of the interpreter lock, which on a busy machine costs more than the step itself
+    (docs/performance.md). Here the step runs in SQLAlchemy's asyncio session (`run_sync`: the same
+    synchronous code, each statement awaited on psycopg's async connection), so while the server
+    answers, or a row lock is held elsewhere, the loop serves other chats. Its connections belong to
+    the loop that opened them: `close()` on the same loop when the application stops."""
+
+    def __init__(self, db: Engine) -> None:
+        self.db = db
+        self._engine: AsyncEngine | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _async_engine(self) -> AsyncEngine:
+        loop = asyncio.get_running_loop()
+        if self._engine is None or self._loop is not loop:
+            self._engine = create_async_engine(self.db.url, pool_pre_ping=True)
+            self._loop = loop
+        return self._engine
+
+    async def run(self, step: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        async with AsyncSession(self._async_engine(), expire_on_commit=False, sync_session_class=Session) as session:
+            try:
+                # sync_session_class: the session handed to the step is SQLModel's (session.exec)
+                result = await session.run_sync(lambda sync: step(cast(Session, sync), *args, **kwargs))
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+            return result
+
+    def run_now(self, step: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """The same step on the calling thread, on the synchronous engine (the CLI, tests)."""
+        with session_scope(self.db) as session:
+            return step(session, *args, **kwargs)
+
+    async def close(self) -> None:
+        """Close this loop's connections (the synchronous engine's are the caller's)."""
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
+
+
+def command_transactions(db: Engine) -> ThreadedTransactions | LoopTransactions:
+    """The transactions for the steps of command replies: on the event loop on PostgreSQL, in
+    worker threads on SQLite (its file locks are waits the driver can't await)."""
+    return LoopTransactions(db) if db.url.get_backend_name() == "postgresql" else ThreadedTransactions(db)
 
 
 def alembic_config(url: str) -> Config:

@@ -16,7 +16,7 @@ from telegram.ext import ContextTypes
 
 from bot.domain.market_time import utc_now
 from bot.engine import calendar_view
-from bot.store.db import ThreadedTransactions
+from bot.store.db import LoopTransactions, ThreadedTransactions
 from bot.telegram import calendar_replies
 from bot.telegram.commands import COMPANY_LIST_WAIT_SECONDS, reply_long
 
@@ -33,14 +33,16 @@ class CalendarCommands:
 
     def __init__(self, db: Engine, *, clock: Callable[[], datetime] = utc_now,
                  ask_calendars: Callable[[list[str]], asyncio.Future[Any] | None] | None = None,
-                 company_list_loaded: asyncio.Event | None = None) -> None:
+                 company_list_loaded: asyncio.Event | None = None,
+                 transactions: ThreadedTransactions | LoopTransactions | None = None) -> None:
         self.db = db
+        self.transactions = transactions or ThreadedTransactions(db)
         self.clock = clock
         self.company_list_loaded = company_list_loaded  # set once the first load of SEC's list ended
         self.ask_calendars = ask_calendars  # starts reading these companies' next reports; its task
 
     async def _in_session(self, work: Callable[[Session], T]) -> T:
-        return await ThreadedTransactions(self.db).run(work)
+        return await self.transactions.run(work)
 
     async def upcoming_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The watchlist's reports in the next DAYS days (7 unless told), grouped by the chat's day."""

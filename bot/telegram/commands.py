@@ -20,7 +20,7 @@ from bot.domain.moments import zone_of
 from bot.domain.reminder_times import parse_span
 from bot.engine import chat_zone, preferences, status, subscriptions
 from bot.engine.admin import AdminRule
-from bot.store.db import ThreadedTransactions
+from bot.store.db import LoopTransactions, ThreadedTransactions
 from bot.telegram import replies
 from bot.telegram.access import sent_by_admin
 
@@ -38,8 +38,10 @@ class UserCommands:
                  admin_chat_ids: frozenset[int] = frozenset(), admin_user_ids: frozenset[int] = frozenset(),
                  sources_configured: tuple[bool, bool] = (True, True),
                  on_watched: Callable[[subscriptions.WatchResult], None] | None = None,
-                 company_list_loaded: asyncio.Event | None = None) -> None:
+                 company_list_loaded: asyncio.Event | None = None,
+                 transactions: ThreadedTransactions | LoopTransactions | None = None) -> None:
         self.db = db
+        self.transactions = transactions or ThreadedTransactions(db)  # each command's step
         self.on_watched = on_watched  # given what /watch added: companies with no date or no past results yet
         self.company_list_loaded = company_list_loaded  # set once the first load of SEC's list ended
         self.clock = clock
@@ -47,7 +49,7 @@ class UserCommands:
         self.sources_configured = sources_configured  # (SEC EDGAR, Finnhub), for /status
 
     async def _in_session(self, work: Callable[[Session], T]) -> T:
-        return await ThreadedTransactions(self.db).run(work)
+        return await self.transactions.run(work)
 
     async def start_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Register the chat (or turn its alerts back on) and explain the bot."""
@@ -127,7 +129,9 @@ class UserCommands:
         today = new_york_date(self.clock())
 
         def work(session: Session) -> tuple[list[subscriptions.WatchlistEntry], str]:
-            return subscriptions.watchlist(session, chat.id, today=today), chat_zone.chat_timezone(session, chat.id)
+            known = subscriptions.get_chat(session, chat.id)  # read once: its watchlist and its zone
+            entries = subscriptions.watchlist_of(session, known, today=today) if known is not None else []
+            return entries, zone_of(known.timezone if known is not None else None).key
 
         entries, zone = await self._in_session(work)
         await reply_long(message, replies.watchlist_reply(entries, zone_of(zone)))

@@ -15,7 +15,7 @@ from telegram.ext import ContextTypes
 from bot.domain.market_time import utc_now
 from bot.engine import own_numbers
 from bot.kpis import KpiDefinitions
-from bot.store.db import ThreadedTransactions
+from bot.store.db import LoopTransactions, ThreadedTransactions
 from bot.telegram.expect_replies import (
     EXPECT_USAGE,
     STALE_CHOICE,
@@ -32,13 +32,15 @@ MAX_CALLBACK_BYTES = 64
 class ExpectCommands:
     """/expect and /expectations for every chat, and the buttons of an ambiguous value."""
 
-    def __init__(self, db: Engine, kpis: KpiDefinitions, *, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, db: Engine, kpis: KpiDefinitions, *, clock: Callable[[], datetime] = utc_now,
+                 transactions: ThreadedTransactions | LoopTransactions | None = None) -> None:
         self.db = db
+        self.transactions = transactions or ThreadedTransactions(db)
         self.kpis = kpis
         self.clock = clock
 
     async def _in_session(self, work: Callable[[Session], T]) -> T:
-        return await ThreadedTransactions(self.db).run(work)
+        return await self.transactions.run(work)
 
     async def expect_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """`/expect TICKER METRIC VALUE [PERIOD]` or `/expect TICKER METRIC clear`."""

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot.engine.forget import forget_chat
-from bot.store.db import ThreadedTransactions
+from bot.store.db import LoopTransactions, ThreadedTransactions
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +34,9 @@ def confirm_keyboard() -> InlineKeyboardMarkup:
 class ForgetCommands:
     """/forget and its confirmation buttons."""
 
-    def __init__(self, db: Engine) -> None:
+    def __init__(self, db: Engine, *, transactions: ThreadedTransactions | LoopTransactions | None = None) -> None:
         self.db = db
+        self.transactions = transactions or ThreadedTransactions(db)
 
     async def forget_command(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """Ask for confirmation."""
@@ -52,7 +53,7 @@ class ForgetCommands:
             await query.edit_message_text(KEPT)
             return
         chat_id = chat.id
-        forgotten = await ThreadedTransactions(self.db).run(lambda session: forget_chat(session, chat_id))
+        forgotten = await self.transactions.run(lambda session: forget_chat(session, chat_id))
         logger.info("chat forgotten: %s", "its rows deleted" if forgotten else "nothing was stored")
         await query.answer("Forgotten")
         await query.edit_message_text(FORGOTTEN if forgotten else NOTHING_STORED)

@@ -34,14 +34,15 @@ def add_handlers(application: Application, commands: UserCommands, admin: AdminC
     # Only new messages: an edited /broadcast or /watch must not run again, and channel posts are
     # not conversations with the bot.
     new_message = filters.UpdateType.MESSAGE
-    time = TimeCommands(commands.db, clock=commands.clock)
-    settings = SettingsCommands(commands.db, clock=commands.clock)
+    steps = commands.transactions  # the commands' steps, as the application runs them
+    time = TimeCommands(commands.db, clock=commands.clock, transactions=steps)
+    settings = SettingsCommands(commands.db, clock=commands.clock, transactions=steps)
     kpis = kpis or load_kpis()
-    expect = ExpectCommands(commands.db, kpis, clock=commands.clock)
+    expect = ExpectCommands(commands.db, kpis, clock=commands.clock, transactions=steps)
     chart = ChartCommands(commands.db)
     documents = DocumentImport(commands.db, kpis, is_admin=admin.is_admin, clock=commands.clock)
-    results = ResultCommands(commands.db)
-    forget = ForgetCommands(commands.db)
+    results = ResultCommands(commands.db, transactions=steps)
+    forget = ForgetCommands(commands.db, transactions=steps)
     admins = group_admins or GroupAdmins()
     commands_by_name: list[tuple[str, Callback]] = [
         ("start", commands.start_command),

@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot.delivery.render import render_result
 from bot.engine.last_result import LastResult, last_result
-from bot.store.db import ThreadedTransactions
+from bot.store.db import LoopTransactions, ThreadedTransactions
 from bot.telegram.commands import reply_long
 
 LAST_USAGE = "Tell me which company, e.g. <code>/last NVDA</code>"
@@ -35,8 +35,9 @@ def last_reply(found: LastResult) -> str:
 class ResultCommands:
     """/last."""
 
-    def __init__(self, db: Engine) -> None:
+    def __init__(self, db: Engine, *, transactions: ThreadedTransactions | LoopTransactions | None = None) -> None:
         self.db = db
+        self.transactions = transactions or ThreadedTransactions(db)
 
     async def last_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A company's latest result with every comparison, this chat's own numbers included."""
@@ -47,5 +48,5 @@ class ResultCommands:
         if len(args) != 1:
             await message.reply_html(LAST_USAGE)
             return
-        found = await ThreadedTransactions(self.db).run(last_result, chat.id, args[0])
+        found = await self.transactions.run(last_result, chat.id, args[0])
         await reply_long(message, last_reply(found))

@@ -28,7 +28,7 @@ from bot.domain.thresholds import (
 )
 from bot.engine import chat_zone, preferences
 from bot.engine.evaluate import in_line_band
-from bot.store.db import ThreadedTransactions
+from bot.store.db import LoopTransactions, ThreadedTransactions
 from bot.telegram import settings_pages as pages
 from bot.telegram.settings_pages import (
     Action,
@@ -51,12 +51,14 @@ THRESHOLD_WORDS = {"band": "band", "min_surprise": "min"}
 class SettingsCommands:
     """/settings for every chat."""
 
-    def __init__(self, db: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, db: Engine, *, clock: Callable[[], datetime] = utc_now,
+                 transactions: ThreadedTransactions | LoopTransactions | None = None) -> None:
         self.db = db
+        self.transactions = transactions or ThreadedTransactions(db)
         self.clock = clock
 
     async def _in_session(self, work: Callable[[Session], T]) -> T:
-        return await ThreadedTransactions(self.db).run(work)
+        return await self.transactions.run(work)
 
     async def settings_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Show the main page, or change one setting as typed and show its page."""

@@ -16,7 +16,7 @@ from bot.domain.market_time import utc_now
 from bot.domain.moments import describe_instant, zone_of
 from bot.domain.zones import EXAMPLES
 from bot.engine import chat_zone
-from bot.store.db import ThreadedTransactions
+from bot.store.db import LoopTransactions, ThreadedTransactions
 
 T = TypeVar("T")
 
@@ -24,12 +24,14 @@ T = TypeVar("T")
 class TimeCommands:
     """/timezone for every chat."""
 
-    def __init__(self, db: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, db: Engine, *, clock: Callable[[], datetime] = utc_now,
+                 transactions: ThreadedTransactions | LoopTransactions | None = None) -> None:
         self.db = db
+        self.transactions = transactions or ThreadedTransactions(db)
         self.clock = clock
 
     async def _in_session(self, work: Callable[[Session], T]) -> T:
-        return await ThreadedTransactions(self.db).run(work)
+        return await self.transactions.run(work)
 
     async def timezone_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Show the chat's zone and local time (no argument), or set it (/timezone Asia/Shanghai)."""
