@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from bot.domain.market_time import new_york_date
@@ -100,9 +100,21 @@ def register_chat(
     return chat, is_new
 
 
+# The statements every command asks, built once: building one costs about as much as running it.
+_CHAT_BY_ID = select(Chat).where(Chat.chat_id == bindparam("chat_id"))
+_WATCHED_IDS = select(Watch.company_id).where(Watch.chat_pk == bindparam("chat_pk"))
+_WATCHED_COMPANIES = (select(Company).join(Watch, col(Watch.company_id) == col(Company.id))
+                      .where(Watch.chat_pk == bindparam("chat_pk")).order_by(col(Company.ticker)))
+_SCHEDULED_FROM = (select(EarningsEvent)
+                   .where(col(EarningsEvent.company_id).in_(bindparam("company_ids", expanding=True)),
+                          EarningsEvent.state == EventState.SCHEDULED,
+                          col(EarningsEvent.report_date) >= bindparam("start"))
+                   .order_by(col(EarningsEvent.report_date), col(EarningsEvent.id)))
+
+
 def get_chat(session: Session, chat_id: int) -> Chat | None:
     """Return the chat with this Telegram id, if known."""
-    return session.exec(select(Chat).where(Chat.chat_id == chat_id)).first()
+    return session.exec(_CHAT_BY_ID, params={"chat_id": chat_id}).first()
 
 
 def stop_chat(session: Session, chat_id: int, *, now: datetime) -> bool:
@@ -151,7 +163,7 @@ def watch(session: Session, chat_id: int, raw_tickers: list[str], *, now: dateti
     if len(raw_tickers) > MAX_TICKERS_PER_COMMAND:
         raw_tickers = raw_tickers[:MAX_TICKERS_PER_COMMAND]
         result.truncated = True
-    watched = set(session.exec(select(Watch.company_id).where(Watch.chat_pk == chat.id)).all())
+    watched = set(session.exec(_WATCHED_IDS, params={"chat_pk": chat.id}).all())
     catalog = _Catalog(session)
     for raw in raw_tickers:
         company = _look_up(session, raw, result, catalog)
@@ -241,12 +253,7 @@ def watchlist(session: Session, chat_id: int, *, today: date) -> list[WatchlistE
 
 def watchlist_of(session: Session, chat: Chat, *, today: date) -> list[WatchlistEntry]:
     """The same for a chat already read."""
-    companies = session.exec(
-        select(Company)
-        .join(Watch, col(Watch.company_id) == col(Company.id))
-        .where(Watch.chat_pk == chat.id)
-        .order_by(col(Company.ticker))
-    ).all()
+    companies = session.exec(_WATCHED_COMPANIES, params={"chat_pk": chat.id}).all()
     upcoming = next_events(session, companies, today=today)
     entries = []
     for company in companies:
@@ -277,15 +284,8 @@ def next_events(session: Session, companies: Sequence[Company], *, today: date,
     for company_id, siblings in share_classes_of(session, companies).items():
         for sibling in siblings:
             issuer_of.setdefault(sibling, []).append(company_id)
-    rows = session.exec(
-        select(EarningsEvent)
-        .where(
-            col(EarningsEvent.company_id).in_(list(issuer_of)),
-            EarningsEvent.state == EventState.SCHEDULED,
-            col(EarningsEvent.report_date) >= today - timedelta(days=overdue_days),
-        )
-        .order_by(col(EarningsEvent.report_date), col(EarningsEvent.id))
-    ).all()
+    rows = session.exec(_SCHEDULED_FROM, params={"company_ids": list(issuer_of),
+                                                 "start": today - timedelta(days=overdue_days)}).all()
     result: dict[int, EarningsEvent] = {}
     for event in rows:
         for company_id in issuer_of.get(event.company_id, []):

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from bot.domain.tickers import normalize_ticker
@@ -78,12 +78,16 @@ def upsert_companies(session: Session, entries: Iterable[CompanyListing], now: d
     return len(inserts) + len(updates)
 
 
+_BY_TICKER = select(Company).where(Company.ticker == bindparam("ticker"))  # built once: every /watch asks it
+_CLASSES_OF = select(Company.id, Company.cik).where(col(Company.cik).in_(bindparam("ciks", expanding=True)))
+
+
 def find_company(session: Session, raw_ticker: str) -> Company | None:
     """Return the company with this ticker in any spelling (brk.b, BRK/B, $brk-b)."""
     ticker = normalize_ticker(raw_ticker)
     if not ticker:
         return None
-    return session.exec(select(Company).where(Company.ticker == ticker)).first()
+    return session.exec(_BY_TICKER, params={"ticker": ticker}).first()
 
 
 def share_class_ids(session: Session, company: Company) -> list[int]:
@@ -100,7 +104,7 @@ def share_classes_of(session: Session, companies: Sequence[Company]) -> dict[int
     ciks = {company.cik for company in companies if company.cik is not None}
     by_cik: dict[int, list[int]] = {}
     if ciks:
-        for company_id, cik in session.exec(select(Company.id, Company.cik).where(col(Company.cik).in_(ciks))).all():
+        for company_id, cik in session.exec(_CLASSES_OF, params={"ciks": sorted(ciks)}).all():
             if company_id is not None and cik is not None:
                 by_cik.setdefault(cik, []).append(company_id)
     return {company.id: (by_cik.get(company.cik, [company.id]) if company.cik is not None else [company.id])

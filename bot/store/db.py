@@ -17,6 +17,7 @@ from alembic.script import ScriptDirectory
 from alembic.script.revision import RevisionError
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
@@ -130,20 +131,30 @@ class LoopTransactions:
     def _async_engine(self) -> AsyncEngine:
         loop = asyncio.get_running_loop()
         if self._engine is None or self._loop is not loop:
-            self._engine = create_async_engine(self.db.url, pool_pre_ping=True)
+            self._engine = create_async_engine(self.db.url)  # no ping per checkout: run() retries once
             self._loop = loop
         return self._engine
 
     async def run(self, step: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
-        async with AsyncSession(self._async_engine(), expire_on_commit=False, sync_session_class=Session) as session:
-            try:
-                # sync_session_class: the session handed to the step is SQLModel's (session.exec)
-                result = await session.run_sync(lambda sync: step(cast(Session, sync), *args, **kwargs))
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
-            return result
+        for attempt in (1, 2):
+            async with AsyncSession(self._async_engine(), expire_on_commit=False,
+                                    sync_session_class=Session) as session:  # the step gets SQLModel's session
+                try:
+                    result = await session.run_sync(lambda sync: step(cast(Session, sync), *args, **kwargs))
+                except DBAPIError as exc:
+                    await session.rollback()
+                    if exc.connection_invalidated and attempt == 1:
+                        # the server dropped a pooled connection (a restart): the pool is renewed and
+                        # the step, rolled back, runs once more (cheaper than a ping per command)
+                        logger.info("database connection lost; the step runs again on a new one")
+                        continue
+                    raise
+                except BaseException:
+                    await session.rollback()
+                    raise
+                await session.commit()  # a commit whose answer is lost is an error: never run twice
+                return result
+        raise AssertionError("unreachable: the second attempt returns or raises")
 
     def run_now(self, step: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """The same step on the calling thread, on the synchronous engine (the CLI, tests)."""

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot.domain.figures import Figure
@@ -79,8 +80,11 @@ def event_guidance(session: Session, event_id: int) -> list[GuidanceStatement]:
     return list(chosen.values())
 
 
+_SEEDED = select(HistorySeed.id).where(HistorySeed.company_id == bindparam("company_id"))
+
+
 def is_seeded(session: Session, company_id: int) -> bool:
-    return session.exec(select(HistorySeed.id).where(HistorySeed.company_id == company_id)).first() is not None
+    return session.exec(_SEEDED, params={"company_id": company_id}).first() is not None
 
 
 def mark_seeded(session: Session, company_id: int, now: datetime, outcome: str) -> None:

@@ -83,3 +83,22 @@ async def test_the_loop_serves_other_steps_while_one_waits_on_a_row_lock(db: Eng
         await steps.close()
     with session_scope(db) as session:
         assert session.exec(select(Chat.title).where(Chat.chat_id == 1)).one() == "renamed"
+
+
+@postgres_only
+async def test_a_step_on_a_connection_the_server_dropped_runs_again_on_a_new_one(db: Engine) -> None:
+    steps = LoopTransactions(db)
+
+    def backend_pid(session: Session) -> int:
+        return int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+    try:
+        first = await steps.run(backend_pid)  # its connection goes back to the pool
+        with db.connect() as admin:  # what a server restart does to it
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        pk = await steps.run(add_chat, 77)
+        again = await steps.run(backend_pid)
+    finally:
+        await steps.close()
+    assert again != first and pk > 0
+    assert stored_chat_ids(db) == [77]  # stored once
