@@ -107,6 +107,10 @@ class ThreadedTransactions:
     async def run(self, step: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         return await asyncio.to_thread(functools.partial(self.run_now, step, *args, **kwargs))
 
+    async def read(self, step: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """A step that only reads (a page shown): the same as run (SQLite begins nothing for a read)."""
+        return await self.run(step, *args, **kwargs)
+
     def run_now(self, step: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """The same step on the calling thread (for synchronous callers: the CLI, tests)."""
         with session_scope(self.db) as session:
@@ -126,18 +130,29 @@ class LoopTransactions:
     def __init__(self, db: Engine) -> None:
         self.db = db
         self._engine: AsyncEngine | None = None
+        self._reads: AsyncEngine | None = None  # the same pool, its connections in autocommit
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    def _async_engine(self) -> AsyncEngine:
+    def _async_engine(self, *, reads: bool = False) -> AsyncEngine:
         loop = asyncio.get_running_loop()
-        if self._engine is None or self._loop is not loop:
+        if self._engine is None or self._reads is None or self._loop is not loop:
             self._engine = create_async_engine(self.db.url)  # no ping per checkout: run() retries once
+            self._reads = self._engine.execution_options(isolation_level="AUTOCOMMIT")
             self._loop = loop
-        return self._engine
+        return self._reads if reads else self._engine
 
     async def run(self, step: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        return await self._run(self._async_engine(), step, *args, **kwargs)
+
+    async def read(self, step: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """A step that only reads (a page shown): each statement on its own, no BEGIN and COMMIT
+        round trips; it must write nothing (a write would be committed at once, alone)."""
+        return await self._run(self._async_engine(reads=True), step, *args, **kwargs)
+
+    async def _run(self, engine: AsyncEngine, step: Callable[Concatenate[Session, P], T], *args: P.args,
+                   **kwargs: P.kwargs) -> T:
         for attempt in (1, 2):
-            async with AsyncSession(self._async_engine(), expire_on_commit=False,
+            async with AsyncSession(engine, expire_on_commit=False,
                                     sync_session_class=Session) as session:  # the step gets SQLModel's session
                 try:
                     result = await session.run_sync(lambda sync: step(cast(Session, sync), *args, **kwargs))
@@ -165,7 +180,7 @@ class LoopTransactions:
         """Close this loop's connections (the synchronous engine's are the caller's)."""
         if self._engine is not None:
             await self._engine.dispose()
-            self._engine = None
+            self._engine = self._reads = None
 
 
 def command_transactions(db: Engine) -> ThreadedTransactions | LoopTransactions:

@@ -54,7 +54,7 @@ class CalendarCommands:
             await message.reply_html(calendar_replies.UPCOMING_USAGE)
             return
         now = self.clock()
-        found = await self._in_session(lambda s: calendar_view.upcoming(s, chat.id, now=now, days=days))
+        found = await self.transactions.read(lambda s: calendar_view.upcoming(s, chat.id, now=now, days=days))
         await reply_long(message, calendar_replies.upcoming_reply(found))
 
     async def next_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

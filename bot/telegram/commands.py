@@ -133,7 +133,7 @@ class UserCommands:
             entries = subscriptions.watchlist_of(session, known, today=today) if known is not None else []
             return entries, zone_of(known.timezone if known is not None else None).key
 
-        entries, zone = await self._in_session(work)
+        entries, zone = await self.transactions.read(work)
         await reply_long(message, replies.watchlist_reply(entries, zone_of(zone)))
 
     async def stop_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -67,7 +67,7 @@ class SettingsCommands:
             return
         args = [a.lower() for a in (context.args or [])]
         if not args:
-            page = await self._in_session(self._page(chat, None, "main"))
+            page = await self.transactions.read(self._page(chat, None, "main"))  # only looks
             await message.reply_html(page.text, reply_markup=page.keyboard)
             return
         action, problem = typed_action(args)

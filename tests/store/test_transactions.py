@@ -102,3 +102,20 @@ async def test_a_step_on_a_connection_the_server_dropped_runs_again_on_a_new_one
         await steps.close()
     assert again != first and pk > 0
     assert stored_chat_ids(db) == [77]  # stored once
+
+
+@postgres_only
+async def test_a_read_runs_each_statement_alone_and_a_step_in_one_transaction(db: Engine) -> None:
+    steps = LoopTransactions(db)
+
+    def second_statement_opens_its_transaction(session: Session) -> bool:
+        session.execute(text("SELECT pg_sleep(0.01)"))
+        return bool(session.execute(text("SELECT statement_timestamp() = transaction_timestamp()")).scalar_one())
+
+    try:
+        alone = await steps.read(second_statement_opens_its_transaction)
+        together = await steps.run(second_statement_opens_its_transaction)
+        again = await steps.read(second_statement_opens_its_transaction)  # the pool's connection, reset
+    finally:
+        await steps.close()
+    assert (alone, together, again) == (True, False, True)
