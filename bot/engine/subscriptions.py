@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, or_, update
 from sqlmodel import Session, col, select
 
 from bot.domain.market_time import new_york_date
 from bot.domain.tickers import is_valid_ticker, normalize_ticker
-from bot.store.companies import find_company, share_classes_of, suggest_tickers
+from bot.store.companies import find_company, suggest_tickers
 from bot.store.history import is_seeded
 from bot.store.tables import (
     Chat,
@@ -105,8 +105,10 @@ _CHAT_BY_ID = select(Chat).where(Chat.chat_id == bindparam("chat_id"))
 _WATCHED_IDS = select(Watch.company_id).where(Watch.chat_pk == bindparam("chat_pk"))
 _WATCHED_COMPANIES = (select(Company).join(Watch, col(Watch.company_id) == col(Company.id))
                       .where(Watch.chat_pk == bindparam("chat_pk")).order_by(col(Company.ticker)))
-_SCHEDULED_FROM = (select(EarningsEvent)
-                   .where(col(EarningsEvent.company_id).in_(bindparam("company_ids", expanding=True)),
+# scheduled events of the issuers (by CIK: any listed class of their stock), or of companies without one
+_SCHEDULED_FROM = (select(EarningsEvent, Company.cik).join(Company, col(Company.id) == col(EarningsEvent.company_id))
+                   .where(or_(col(Company.cik).in_(bindparam("ciks", expanding=True)),
+                              col(EarningsEvent.company_id).in_(bindparam("company_ids", expanding=True))),
                           EarningsEvent.state == EventState.SCHEDULED,
                           col(EarningsEvent.report_date) >= bindparam("start"))
                    .order_by(col(EarningsEvent.report_date), col(EarningsEvent.id)))
@@ -280,14 +282,16 @@ def next_events(session: Session, companies: Sequence[Company], *, today: date,
         return {}
     from datetime import timedelta
 
-    issuer_of: dict[int, list[int]] = {}
-    for company_id, siblings in share_classes_of(session, companies).items():
-        for sibling in siblings:
-            issuer_of.setdefault(sibling, []).append(company_id)
-    rows = session.exec(_SCHEDULED_FROM, params={"company_ids": list(issuer_of),
-                                                 "start": today - timedelta(days=overdue_days)}).all()
+    by_cik: dict[int, list[int]] = {}  # issuer -> the asked companies it lists
+    by_id: dict[int, list[int]] = {}  # a company without a CIK is its only class
+    for company in companies:
+        if company.id is not None:
+            (by_cik.setdefault(company.cik, []) if company.cik is not None else by_id.setdefault(company.id, [])
+             ).append(company.id)
+    rows = session.exec(_SCHEDULED_FROM, params={  # one statement: the events of every class of each issuer
+        "ciks": sorted(by_cik), "company_ids": sorted(by_id), "start": today - timedelta(days=overdue_days)}).all()
     result: dict[int, EarningsEvent] = {}
-    for event in rows:
-        for company_id in issuer_of.get(event.company_id, []):
+    for event, cik in rows:
+        for company_id in by_cik.get(cik, []) if cik is not None else by_id.get(event.company_id, []):
             result.setdefault(company_id, event)
     return result

@@ -227,6 +227,33 @@ def test_reports_in_the_past_are_not_next(db: Engine) -> None:
         assert next_events(session, [company], today=date(2025, 2, 26)) == {}
 
 
+def test_the_next_report_of_any_class_of_the_stock_is_the_issuers(db: Engine) -> None:
+    # GOOG and GOOGL are one issuer (one CIK): a report listed under GOOGL is GOOG's next too; a
+    # company without a CIK sees only its own; the earliest scheduled report is the next
+    from bot.engine.subscriptions import next_events
+
+    now = utc_now()
+    with session_scope(db) as session:
+        googl = Company(ticker="GOOGL", name="Alphabet Inc.", cik=1652044, updated_at=now)
+        goog = Company(ticker="GOOG", name="Alphabet Inc.", cik=1652044, updated_at=now)
+        lone = Company(ticker="ZZZ", name="Z", updated_at=now)
+        other = Company(ticker="YYY", name="Y", updated_at=now)
+        session.add_all([googl, goog, lone, other])
+        session.flush()
+        later = EarningsEvent(company_id=googl.id, fiscal_period="2025-02", period_label="Q2",
+                              report_date=date(2025, 7, 24), state="scheduled")
+        sooner = EarningsEvent(company_id=googl.id, fiscal_period="2025-01", period_label="Q1",
+                               report_date=date(2025, 4, 24), state="scheduled")
+        others = EarningsEvent(company_id=other.id, fiscal_period="2025-01", period_label="Q1",
+                               report_date=date(2025, 4, 25), state="scheduled")
+        session.add_all([later, sooner, others])
+        session.flush()
+        found = next_events(session, [goog, lone, googl], today=date(2025, 4, 1))
+        assert {company_id: event.period_label for company_id, event in found.items()} == {
+            goog.id: "Q1", googl.id: "Q1"}
+        assert next_events(session, [lone, other], today=date(2025, 4, 1))[other.id].period_label == "Q1"
+
+
 async def test_settings_switch_announcement_kinds_by_word_and_by_button(bot: RunningBot, db: Engine) -> None:
     from bot.engine.preferences import announcement_kinds_of
 
