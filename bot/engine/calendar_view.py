@@ -14,11 +14,11 @@ from bot.domain.figures import Expectation, Metric
 from bot.domain.market_time import NEW_YORK
 from bot.domain.moments import ReportMoment, zone_of
 from bot.domain.tickers import is_valid_ticker, normalize_ticker
-from bot.engine.subscriptions import get_chat
-from bot.store.companies import find_company, share_class_ids, share_classes_of, suggest_tickers
+from bot.engine.subscriptions import get_chat, issuer_events, watched_companies
+from bot.store.companies import find_company, share_class_ids, suggest_tickers
 from bot.store.figures import latest_expectations
 from bot.store.source_state import calendar_asked_key, get_source_state
-from bot.store.tables import Company, EarningsEvent, EventState, Watch, saved_id
+from bot.store.tables import Company, EarningsEvent, EventState, saved_id
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 90
@@ -89,24 +89,12 @@ def upcoming(session: Session, chat_id: int, *, now: datetime, days: int) -> Upc
     zone = zone_of(chat.timezone if chat is not None else None)
     today = now.astimezone(zone).date()
     last = today + timedelta(days=days - 1)
-    watched = list(session.exec(
-        select(Company).join(Watch, col(Watch.company_id) == col(Company.id)).where(Watch.chat_pk == chat.id)
-        .order_by(col(Company.ticker))
-    ).all()) if chat is not None else []
-    ticker_of: dict[int, str] = {}
-    classes = share_classes_of(session, watched)
-    for company in watched:
-        for sibling in classes.get(saved_id(company), []):
-            ticker_of.setdefault(sibling, company.ticker)
-    events = session.exec(
-        select(EarningsEvent).where(
-            col(EarningsEvent.company_id).in_(list(ticker_of)), EarningsEvent.state == EventState.SCHEDULED,
-            # a day's margin: a report's local day may be the exchange's day before or after
-            col(EarningsEvent.report_date) >= today - timedelta(days=1),
-            col(EarningsEvent.report_date) <= last + timedelta(days=1),
-        )
-    ).all() if ticker_of else []
-    reports = [describe(session, event, zone, ticker=ticker_of[event.company_id]) for event in events]
+    watched = watched_companies(session, chat) if chat is not None else []
+    ticker_of = {saved_id(company): company.ticker for company in watched}
+    # a day's margin: a report's local day may be the exchange's day before or after
+    events = [(event, ticker_of[asked[0]]) for event, asked in issuer_events(
+        session, watched, start=today - timedelta(days=1), end=last + timedelta(days=1)) if asked]
+    reports = [describe(session, event, zone, ticker=ticker) for event, ticker in events]
     shown = sorted((r for r in reports if today <= r.local_date <= last), key=_order)
     return Upcoming(zone, today, days, shown, len(watched))
 

@@ -110,7 +110,8 @@ _SCHEDULED_FROM = (select(EarningsEvent, Company.cik).join(Company, col(Company.
                    .where(or_(col(Company.cik).in_(bindparam("ciks", expanding=True)),
                               col(EarningsEvent.company_id).in_(bindparam("company_ids", expanding=True))),
                           EarningsEvent.state == EventState.SCHEDULED,
-                          col(EarningsEvent.report_date) >= bindparam("start"))
+                          col(EarningsEvent.report_date) >= bindparam("start"),
+                          col(EarningsEvent.report_date) <= bindparam("end"))
                    .order_by(col(EarningsEvent.report_date), col(EarningsEvent.id)))
 
 
@@ -253,9 +254,14 @@ def watchlist(session: Session, chat_id: int, *, today: date) -> list[WatchlistE
     return watchlist_of(session, chat, today=today) if chat is not None else []
 
 
+def watched_companies(session: Session, chat: Chat) -> list[Company]:
+    """The chat's companies, by ticker."""
+    return list(session.exec(_WATCHED_COMPANIES, params={"chat_pk": chat.id}).all())
+
+
 def watchlist_of(session: Session, chat: Chat, *, today: date) -> list[WatchlistEntry]:
     """The same for a chat already read."""
-    companies = session.exec(_WATCHED_COMPANIES, params={"chat_pk": chat.id}).all()
+    companies = watched_companies(session, chat)
     upcoming = next_events(session, companies, today=today)
     entries = []
     for company in companies:
@@ -274,6 +280,25 @@ def watchlist_of(session: Session, chat: Chat, *, today: date) -> list[Watchlist
     return entries
 
 
+def issuer_events(session: Session, companies: Sequence[Company], *, start: date,
+                  end: date = date.max) -> list[tuple[EarningsEvent, list[int]]]:
+    """Return the scheduled events from start to end (earliest first) of these companies' issuers,
+    each with the ids of the asked companies it belongs to: an event stored under any class of the
+    stock (same CIK) belongs to every class asked; one statement for them all."""
+    by_cik: dict[int, list[int]] = {}  # issuer -> the asked companies it lists
+    by_id: dict[int, list[int]] = {}  # a company without a CIK is its only class
+    for company in companies:
+        if company.id is not None:
+            (by_cik.setdefault(company.cik, []) if company.cik is not None else by_id.setdefault(company.id, [])
+             ).append(company.id)
+    if not by_cik and not by_id:
+        return []
+    rows = session.exec(_SCHEDULED_FROM, params={
+        "ciks": sorted(by_cik), "company_ids": sorted(by_id), "start": start, "end": end}).all()
+    return [(event, by_cik.get(cik, []) if cik is not None else by_id.get(event.company_id, []))
+            for event, cik in rows]
+
+
 def next_events(session: Session, companies: Sequence[Company], *, today: date,
                 overdue_days: int = 5) -> dict[int, EarningsEvent]:
     """Return, per company, the issuer's earliest scheduled event from a few days ago on (an event
@@ -282,16 +307,8 @@ def next_events(session: Session, companies: Sequence[Company], *, today: date,
         return {}
     from datetime import timedelta
 
-    by_cik: dict[int, list[int]] = {}  # issuer -> the asked companies it lists
-    by_id: dict[int, list[int]] = {}  # a company without a CIK is its only class
-    for company in companies:
-        if company.id is not None:
-            (by_cik.setdefault(company.cik, []) if company.cik is not None else by_id.setdefault(company.id, [])
-             ).append(company.id)
-    rows = session.exec(_SCHEDULED_FROM, params={  # one statement: the events of every class of each issuer
-        "ciks": sorted(by_cik), "company_ids": sorted(by_id), "start": today - timedelta(days=overdue_days)}).all()
     result: dict[int, EarningsEvent] = {}
-    for event, cik in rows:
-        for company_id in by_cik.get(cik, []) if cik is not None else by_id.get(event.company_id, []):
+    for event, asked in issuer_events(session, companies, start=today - timedelta(days=overdue_days)):
+        for company_id in asked:
             result.setdefault(company_id, event)
     return result
