@@ -369,7 +369,8 @@ def build_application(
                                     on_processes=sender.budget.processes_sending if sender.budget else None)
     runtime.command_steps = command_transactions(db)
     commands = UserCommands(
-        db, clock=clock, transactions=runtime.command_steps, admin_chat_ids=settings.admin_chat_ids, admin_user_ids=settings.admin_user_ids,
+        db, clock=clock, transactions=runtime.command_steps, admin_chat_ids=settings.admin_chat_ids,
+        admin_user_ids=settings.admin_user_ids,
         sources_configured=(bool(settings.sec_user_agent), bool(settings.finnhub_key)),
         on_watched=lambda watched: read_next_reports(runtime, watched),
         company_list_loaded=runtime.company_list_loaded if with_jobs else None,  # only jobs load it

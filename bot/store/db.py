@@ -118,7 +118,7 @@ class ThreadedTransactions:
 
 
 class LoopTransactions:
-    """Each step in its own session_scope on the event loop, the driver's waits awaited (PostgreSQL).
+    """Each step in a transaction of its own on the event loop, the driver's waits awaited (PostgreSQL).
 
     A command's step makes a few round trips to the server; in a worker thread each one is a wake-up
     and a handoff of the interpreter lock, which on a busy machine costs more than the step itself
