@@ -84,17 +84,18 @@ async def test_a_slot_the_loop_woke_too_late_for_is_not_used(database_url: str) 
         engine.dispose()
 
 
-async def test_alone_a_process_may_use_the_rate_but_for_2_percent(database_url: str) -> None:
+async def test_a_process_told_it_is_alone_keeps_the_same_spacing(database_url: str) -> None:
+    # the count is read every few seconds: a process that just started may already be sending
     engine = make_engine(database_url)
     budget = SharedSendBudget(engine, rate_per_second=RATE)
     try:
         assert budget.interval == pytest.approx(1.05 / RATE)
         budget.processes_sending(1)
-        assert budget.interval == pytest.approx(1.02 / RATE)
+        assert budget.interval == pytest.approx(1.05 / RATE) and budget.processes == 1
         starts: list[float] = []
         await send_for(budget, 2.0, starts)
-        assert 0.95 * RATE * 2.0 - 2 <= len(starts) and most_in_one_second(starts) <= RATE
+        assert 0.9 * RATE * 2.0 - 2 <= len(starts) and most_in_one_second(starts) <= RATE
         budget.processes_sending(3)
-        assert budget.interval == pytest.approx(1.05 / RATE)
+        assert budget.interval == pytest.approx(1.05 / RATE) and budget.processes == 3
     finally:
         engine.dispose()
