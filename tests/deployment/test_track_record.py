@@ -10,6 +10,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from bot.sandbox.calendars import finnhub_row, finnhub_surprise_row
 from tests.deployment.harness import (
@@ -41,6 +42,17 @@ def companyfacts_fiscal_2024() -> bytes:
     return json.dumps({"cik": NVDA_CIK, "entityName": "NVIDIA CORP", "facts": {"us-gaap": {"Revenues": {"units": {
         "USD": [fact("2023-01-30", "2024-01-28", 60_922_000_000), fact("2023-01-30", "2023-10-29", 38_819_000_000)],
     }}}}}).encode()
+
+
+def scheduled_nvda_reports(database_url: str) -> int:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text(
+                "SELECT count(*) FROM earnings_event e JOIN company c ON c.id = e.company_id "
+                "WHERE c.ticker = 'NVDA' AND e.state = 'scheduled' AND e.report_date IS NOT NULL")).scalar() or 0)
+    finally:
+        engine.dispose()
 
 
 async def test_the_alert_and_last_show_outlook_growth_and_streak(deployment: Deployment) -> None:
