@@ -79,7 +79,6 @@ def upsert_companies(session: Session, entries: Iterable[CompanyListing], now: d
 
 
 _BY_TICKER = select(Company).where(Company.ticker == bindparam("ticker"))  # built once: every /watch asks it
-_CLASSES_OF = select(Company.id, Company.cik).where(col(Company.cik).in_(bindparam("ciks", expanding=True)))
 
 
 def find_company(session: Session, raw_ticker: str) -> Company | None:
@@ -96,19 +95,6 @@ def share_class_ids(session: Session, company: Company) -> list[int]:
         return [company.id] if company.id is not None else []
     ids = session.exec(select(Company.id).where(Company.cik == company.cik)).all()
     return [company_id for company_id in ids if company_id is not None]
-
-
-def share_classes_of(session: Session, companies: Sequence[Company]) -> dict[int, list[int]]:
-    """Return, per company, the ids of every listed class of its stock, in one query for them all
-    (a company without a CIK is its only class)."""
-    ciks = {company.cik for company in companies if company.cik is not None}
-    by_cik: dict[int, list[int]] = {}
-    if ciks:
-        for company_id, cik in session.exec(_CLASSES_OF, params={"ciks": sorted(ciks)}).all():
-            if company_id is not None and cik is not None:
-                by_cik.setdefault(cik, []).append(company_id)
-    return {company.id: (by_cik.get(company.cik, [company.id]) if company.cik is not None else [company.id])
-            for company in companies if company.id is not None}
 
 
 def issuer_watchers(session: Session, company: Company) -> list[int]:
