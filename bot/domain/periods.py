@@ -37,6 +37,11 @@ def fiscal_quarter_of(period_month: int, fiscal_year_end_month: int) -> int:
     return months_after_year_end // 3 + 1
 
 
+def fiscal_year_end_month_of(quarter: int, period_month: int) -> int:
+    """Return the month the fiscal year ends in, given that fiscal quarter `quarter` ends in period_month."""
+    return (period_month + 3 * (4 - quarter) - 1) % 12 + 1
+
+
 def fiscal_year_of(period_year: int, period_month: int, fiscal_year_end_month: int) -> int:
     """Return the fiscal year (named by the calendar year it ends in) of a period end month."""
     return period_year if period_month <= fiscal_year_end_month else period_year + 1

@@ -280,6 +280,7 @@ class EdgarDetector:
         figures += growth  # the release's own year-over-year growth of its headline figures
         evaluations = apply_release_figures(session, row, figures, outbox=self.outbox, now=now,
                                             period_end=release.period_end,
+                                            fiscal_quarter=release.fiscal_quarter,
                                             guidance=guidance_seen([*release.figures, *kpis]))
         outcome.alerts += sum(e.alert is not None for e in evaluations)
 

@@ -13,13 +13,13 @@ from sqlmodel import Session, col, select
 
 from bot.domain.figures import Figure
 from bot.domain.market_time import NEW_YORK, Timing, as_utc, new_york_date
-from bot.domain.periods import period_key_for
+from bot.domain.periods import fiscal_year_end_month_of, period_key_for
 from bot.engine.alerts import FilingAlert, FilingNotice
 from bot.engine.evaluate import Evaluation, evaluate_event
 from bot.engine.guidance import GuidanceSeen, store_guidance
 from bot.engine.ports import Outbox
 from bot.engine.race import RELEASE_PREFIX, record_arrival
-from bot.engine.sync import has_period_key, label_for_company
+from bot.engine.sync import has_period_key, label_for_company, learn_fiscal_year_end
 from bot.store.companies import issuer_watchers, share_class_ids
 from bot.store.event_dates import record_event_date
 from bot.store.figures import record_reported
@@ -130,21 +130,34 @@ def event_for_release(
 
 
 def event_from_release(
-    session: Session, company: Company, accepted_at: datetime, *, period_end: date | None, now: datetime
+    session: Session, company: Company, accepted_at: datetime, *, period_end: date | None, now: datetime,
+    fiscal_quarter: int | None = None,
 ) -> EarningsEvent:
     """Return the event this release reports, creating it from the release itself when no calendar
     knows it yet (just watched, a company no calendar lists, an early report).
 
     The period end gives the fiscal period key, so a calendar row for the same quarter that comes
     later joins this event (bot.engine.sync) instead of making a second one. Without a period end
-    the key is the report's date, which a calendar row near that date takes over.
+    the key is the report's date, which a calendar row near that date takes over. The fiscal quarter
+    the release names, with its period end, tells the fiscal year end when no calendar has: the
+    event a chat's own number made for "Q4 FY2025" is then this report's.
     """
+    if period_end is not None and fiscal_quarter and not company.fiscal_year_end_month:
+        month = int(period_key_for(period_end)[5:7])
+        learn_fiscal_year_end(session, company, fiscal_year_end_month_of(fiscal_quarter, month))
     found = event_for_release(session, company, accepted_at, period_end=period_end)
+    day = new_york_date(accepted_at)
     if found is not None:
         if period_end is not None and not has_period_key(found):
             rekey_event(session, found, period_key_for(period_end))
+        if found.report_date is None:  # an own number's quarter no calendar dated: the filing does
+            found.report_date, found.timing = day, timing_of(accepted_at)
+            found.date_status, found.date_source = DateStatus.CONFIRMED, SOURCE
+            session.add(found)
+            session.flush()
+            record_event_date(session, found, source=SOURCE, report_date=day, timing=found.timing, confirmed=True,
+                              now=now, report_time=as_utc(accepted_at))
         return found
-    day = new_york_date(accepted_at)
     key = period_key_for(period_end) if period_end is not None else f"date:{day.isoformat()}"
     label, fiscal_year, quarter = (
         label_for_company(company, key) if period_end is not None else (f"report of {day:%b %d, %Y}", None, None)
@@ -191,7 +204,7 @@ def timing_of(accepted_at: datetime) -> Timing:
 
 def apply_release_figures(
     session: Session, filing: Filing, figures: list[Figure], *, outbox: Outbox, now: datetime,
-    period_end: date | None = None, guidance: Sequence[GuidanceSeen] = (),
+    period_end: date | None = None, guidance: Sequence[GuidanceSeen] = (), fiscal_quarter: int | None = None,
 ) -> list[Evaluation]:
     """Store the figures read from a filing's press release on the issuer's event and evaluate them.
 
@@ -205,7 +218,8 @@ def apply_release_figures(
     session.add(filing)
     if company is None:
         return []
-    event = event_from_release(session, company, filing.accepted_at, period_end=period_end, now=now)
+    event = event_from_release(session, company, filing.accepted_at, period_end=period_end, now=now,
+                               fiscal_quarter=fiscal_quarter)
     link_notice_to_event(session, filing, event)
     if event.reported_at is None or as_utc(filing.accepted_at) < as_utc(event.reported_at):
         event.reported_at = filing.accepted_at  # the bar freezes here, whenever figures arrive

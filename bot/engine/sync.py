@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.domain.figures import Figure
 from bot.domain.market_time import Timing, new_york_date
 from bot.domain.periods import (
     fiscal_quarter_of,
+    fiscal_year_end_month_of,
     fiscal_year_of,
     period_end_month,
     period_key,
@@ -23,7 +25,19 @@ from bot.sources.calendar import CalendarRow
 from bot.store.companies import find_company, share_class_ids
 from bot.store.event_dates import confirmed_by, record_event_date
 from bot.store.figures import latest_expectation, record_expectation, record_reported
-from bot.store.tables import Company, DateStatus, EarningsEvent, EventState, saved_id
+from bot.store.tables import (
+    Alert,
+    Company,
+    DateStatus,
+    EarningsEvent,
+    EventDate,
+    EventState,
+    ExpectationRow,
+    GuidanceStatement,
+    ReportedFigure,
+    SourceArrival,
+    saved_id,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,14 +96,17 @@ def apply_calendar_rows(
         if company is None:
             report.unknown_tickers.add(row.ticker)
             continue
-        _learn_fiscal_year_end(session, company, row)
+        learned = _learn_fiscal_year_end(company, row)
         event, created = _locate_event(session, company, row, now=now)
-        _learn_fiscal_year_end_from_event(session, company, event, row)
+        learned |= _learn_fiscal_year_end_from_event(company, event, row)
         report.events_created += created
         if _update_schedule(company, event, row, now=now, report=report, precedence=precedence) and not created:
             report.events_updated += 1
         session.add(event)
         session.flush()
+        if learned:
+            session.add(company)
+            settle_fiscal_keys(session, company)
         _record_date(session, event, row, now=now)
         changed = _record_estimates(session, event, row, now=now, report=report)
         for figure in row.actuals:
@@ -132,24 +149,73 @@ def _record_estimates(session: Session, event: EarningsEvent, row: CalendarRow, 
     return changed
 
 
-def _learn_fiscal_year_end(session: Session, company: Company, row: CalendarRow) -> None:
+def _learn_fiscal_year_end(company: Company, row: CalendarRow) -> bool:
     """A row with both the period's end month and its fiscal quarter tells the fiscal year end."""
     if company.fiscal_year_end_month or not (row.period_month and row.fiscal_quarter):
-        return
-    company.fiscal_year_end_month = (row.period_month + 3 * (4 - row.fiscal_quarter) - 1) % 12 + 1
-    session.add(company)
+        return False
+    company.fiscal_year_end_month = fiscal_year_end_month_of(row.fiscal_quarter, row.period_month)
+    return True
 
 
-def _learn_fiscal_year_end_from_event(session: Session, company: Company, event: EarningsEvent, row: CalendarRow) -> None:
+def _learn_fiscal_year_end_from_event(company: Company, event: EarningsEvent, row: CalendarRow) -> bool:
     """One vendor gave the event its end month (Nasdaq: "Jan/2025"), another names its fiscal
     quarter (Finnhub: Q4 2025) for the same report: together they tell the fiscal year end."""
     if company.fiscal_year_end_month or not has_period_key(event) or not row.fiscal_quarter:
-        return
+        return False
     if event.report_date is None or abs((event.report_date - row.report_date).days) > 7:
-        return  # only rows that clearly speak of the same report
-    month = int(event.fiscal_period[5:7])
-    company.fiscal_year_end_month = (month + 3 * (4 - row.fiscal_quarter) - 1) % 12 + 1
+        return False  # only rows that clearly speak of the same report
+    company.fiscal_year_end_month = fiscal_year_end_month_of(row.fiscal_quarter, int(event.fiscal_period[5:7]))
+    return True
+
+
+def learn_fiscal_year_end(session: Session, company: Company, month: int) -> None:
+    """Note the month the company's fiscal year ends in (a release's "fourth quarter ended January
+    26, 2025" tells it), then settle the keys of its events named only by fiscal quarter."""
+    company.fiscal_year_end_month = month
     session.add(company)
+    session.flush()
+    settle_fiscal_keys(session, company)
+
+
+def settle_fiscal_keys(session: Session, company: Company) -> None:
+    """Once the fiscal year end is known, give each of the issuer's events named only by its fiscal
+    quarter ('FY2025Q4': an own number typed before any calendar knew the report) the key of the
+    quarter's end month ('2025-01'), or fold it into the event a calendar or release already made
+    for that quarter, so its expectations are compared with that report's figures."""
+    month = company.fiscal_year_end_month
+    if not month:
+        return
+    classes = share_class_ids(session, company)
+    named = session.exec(
+        select(EarningsEvent).where(col(EarningsEvent.company_id).in_(classes),
+                                    col(EarningsEvent.fiscal_period).startswith("FY"))
+        .order_by(col(EarningsEvent.id))
+    ).all()
+    for event in named:
+        if not (event.fiscal_year and event.fiscal_quarter):
+            continue
+        key = period_key(*period_end_month(event.fiscal_year, event.fiscal_quarter, month))
+        keyed = _event_by_key(session, classes, key)
+        if keyed is None:
+            event.fiscal_period = key
+            event.period_label = label_for_company(company, key)[0]
+            session.add(event)
+        elif _only_expected(session, event):
+            session.exec(update(ExpectationRow).where(col(ExpectationRow.event_id) == event.id)
+                         .values(event_id=keyed.id))
+            session.delete(event)
+            logger.info("event %s folded into %s ticker=%s", event.fiscal_period, key, company.ticker)
+        session.flush()
+
+
+def _only_expected(session: Session, event: EarningsEvent) -> bool:
+    """Does the event hold nothing but expectations (no date, no figure, no alert)?"""
+    if event.report_date is not None or event.state != EventState.SCHEDULED or event.reported_at is not None:
+        return False
+    return all(
+        session.exec(select(table.id).where(col(table.event_id) == event.id).limit(1)).first() is None
+        for table in (EventDate, ReportedFigure, Alert, SourceArrival, GuidanceStatement)
+    )
 
 
 def _row_period_key(company: Company, row: CalendarRow) -> str | None:
@@ -167,7 +233,17 @@ def _locate_event(session: Session, company: Company, row: CalendarRow, *, now: 
     classes = share_class_ids(session, company)
     key = _row_period_key(company, row)
     fiscal = (row.fiscal_year, row.fiscal_quarter) if row.fiscal_year and row.fiscal_quarter else None
-    found = _event_by_key(session, classes, key) or _event_by_fiscal_quarter(session, classes, fiscal)
+    found = _event_by_key(session, classes, key)
+    if found is None:
+        found = _event_by_fiscal_quarter(session, classes, fiscal)
+        if found is not None and found.report_date is None:
+            # a chat's own number made this quarter's event before any calendar dated it: the event
+            # another calendar made of the same report wins (settle_fiscal_keys folds the other in)
+            dated = _event_near(session, classes, row.report_date, fiscal)
+            if dated is not None and (key is None or not has_period_key(dated)):
+                found = dated
+        if found is not None and key is not None and not has_period_key(found):
+            found.fiscal_period = key  # the quarter's end month, free (no event has that key)
     if found is not None:
         return found, False
     nearby = _event_near(session, classes, row.report_date, fiscal)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -23,12 +24,15 @@ from bot.engine.own_numbers import (
     parse_choice,
     set_own_number,
 )
+from bot.engine.releases import apply_release_figures
 from bot.engine.subscriptions import get_chat
 from bot.engine.sync import apply_calendar_rows
 from bot.kpis import load_kpis
+from bot.sources.edgar.press_release import extract_figures
 from bot.store.figures import record_reported
 from bot.store.tables import (
     Alert,
+    Company,
     Delivery,
     EarningsEvent,
     EventState,
@@ -40,6 +44,7 @@ from bot.store.tables import (
 from tests.engine.helpers import NOW, OUTBOX, add_company, calendar_row, eps, revenue, watching_chat
 
 KPIS = load_kpis().for_company
+NVDA_RELEASE = Path(__file__).resolve().parents[1] / "fixtures" / "press_releases" / "nvda_q4_fy2025_ex99-1.htm"
 ALICE, BOB, CAROL, DAVE = 5_000_000_001, 5_000_000_002, -1_001_234_567_890, 5_000_000_004
 DATA_CENTER = "kpi:data_center_revenue"
 
@@ -165,7 +170,8 @@ def report(session: Session, event: EarningsEvent, *, revenue_value: str = "3933
 
 def texts_by_chat(session: Session, alert: Alert) -> dict[int, str]:
     rows = session.exec(select(Delivery).where(Delivery.alert_id == alert.id)).all()
-    pk_to_chat = {saved_id(get_chat(session, c)): c for c in (ALICE, BOB, CAROL, DAVE)}  # type: ignore[arg-type]
+    pk_to_chat = {saved_id(chat): chat.chat_id for c in (ALICE, BOB, CAROL, DAVE)
+                  if (chat := get_chat(session, c)) is not None}
     return {pk_to_chat[d.chat_pk]: d.text or alert.text for d in rows}
 
 
@@ -232,3 +238,58 @@ def test_a_number_set_after_the_report_is_not_what_the_chat_expected(db: Engine)
         evaluation = evaluate_event(session, event, outbox=OUTBOX, now=NOW + timedelta(hours=9))
         assert evaluation.alert is not None
         assert "yours" not in texts_by_chat(session, evaluation.alert)[ALICE]
+
+
+def own_quarter_before_any_calendar(session: Session) -> EarningsEvent:
+    """NVDA's fiscal year end is not known yet: "Q4 FY2025" can only be named by its fiscal quarter."""
+    add_company(session, fiscal_year_end_month=None)
+    for chat in (ALICE, BOB):
+        watching_chat(session, chat, "NVDA")
+    stored = expect(session, ALICE, "eps", "0.95 Q4FY2025")
+    assert stored.outcome is Outcome.STORED and stored.period_label == "Q4 FY2025"
+    own = session.get(EarningsEvent, stored.event_id)
+    assert own is not None and own.fiscal_period == "FY2025Q4" and own.report_date is None
+    return own
+
+
+def nvda_results(session: Session) -> Alert:
+    """The NVDA 8-K lands with its real press release ("fourth quarter ended January 26, 2025")."""
+    release = extract_figures(NVDA_RELEASE.read_bytes())
+    at = NOW + timedelta(hours=7)
+    filing = Filing(accession="0001045810-25-000021", company_id=session.exec(select(Company)).one().id, cik=1045810,
+                    form="8-K", accepted_at=at, url="https://www.sec.gov/x", kind=FilingKind.EARNINGS_RELEASE)
+    session.add(filing)
+    session.flush()
+    [evaluation] = apply_release_figures(session, filing, [f.as_figure() for f in release.figures], outbox=OUTBOX,
+                                         now=at, period_end=release.period_end,
+                                         fiscal_quarter=release.fiscal_quarter)
+    assert evaluation.alert is not None
+    return evaluation.alert
+
+
+def test_an_own_quarter_typed_before_any_calendar_gets_the_release_that_reports_it(db: Engine) -> None:
+    with Session(db) as session:
+        own = own_quarter_before_any_calendar(session)
+        alert = nvda_results(session)
+        texts = texts_by_chat(session, alert)
+        assert "EPS $0.89 vs $0.95 yours (-6.3%) ❌ miss" in texts[ALICE]
+        assert "yours" not in texts[BOB]
+        [event] = session.exec(select(EarningsEvent)).all()
+        assert event.id == own.id and event.fiscal_period == "2025-01" and event.period_label == "Q4 FY2025"
+        assert (event.report_date, event.date_status) == ((NOW + timedelta(hours=7)).date(), "confirmed")
+        assert session.exec(select(Company)).one().fiscal_year_end_month == 1
+
+
+def test_an_own_quarter_is_folded_into_the_calendars_event_once_the_fiscal_year_end_is_known(db: Engine) -> None:
+    with Session(db) as session:
+        own_quarter_before_any_calendar(session)
+        # Nasdaq names the quarter by its end month only, Finnhub by its fiscal quarter only
+        apply_calendar_rows(session, [calendar_row(estimates=(eps("0.84"),))], now=NOW - timedelta(days=2))
+        apply_calendar_rows(session, [calendar_row(source="finnhub", period=None, fiscal=(2025, 4),
+                                                   estimates=(eps("0.85"),))], now=NOW - timedelta(days=2))
+        [event] = session.exec(select(EarningsEvent)).all()
+        assert (event.fiscal_period, event.report_date, event.period_label) == ("2025-01", date(2025, 2, 26), "Q4 FY2025")
+        assert {r.source.split(":")[0] for r in session.exec(select(ExpectationRow)).all()} == {"nasdaq", "finnhub", "chat"}
+        texts = texts_by_chat(session, nvda_results(session))
+        assert "EPS $0.89 vs $0.95 yours (-6.3%) ❌ miss" in texts[ALICE]
+        assert "EPS $0.89 vs $0.84 est." in texts[ALICE] and "yours" not in texts[BOB]

@@ -178,7 +178,8 @@ async def test_a_release_for_a_company_no_calendar_lists_still_alerts_its_figure
         phone = world.phone(chat_id)
         [result] = results_on(phone)
         assert_notice_never_after_result(phone)
-        assert result.startswith("📣 NVDA reported: quarter ended Jan 2025"), result
+        # the release's "fourth quarter ended January 26, 2025" tells the fiscal year end
+        assert result.startswith("📣 NVDA reported: Q4 FY2025"), result
         assert "Revenue $39.33B" in result and "No consensus stored" in result
 
 

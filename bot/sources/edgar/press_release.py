@@ -33,7 +33,12 @@ from bot.sources.edgar.amounts import whole
 from bot.sources.edgar.document_text import Table, TextLine, read_document
 from bot.sources.edgar.filing_index import exhibit_99_1, parse_filing_index
 from bot.sources.edgar.release_kpis import kpi_candidates
-from bot.sources.edgar.release_parts import Candidate, quarter_end_date, quarter_phrase
+from bot.sources.edgar.release_parts import (
+    Candidate,
+    quarter_end_date,
+    quarter_number,
+    quarter_phrase,
+)
 from bot.sources.edgar.release_tables import table_candidates
 from bot.sources.edgar.release_text import ReleaseTextReader
 from bot.sources.http import RateLimiter, make_client
@@ -91,6 +96,9 @@ class ExtractedRelease:
     period_end: date | None
     figures: tuple[ExtractedFigure, ...]
     conflicts: tuple[str, ...] = ()
+    # the fiscal quarter (1-4) the release names ("fourth quarter ended January 26, 2025"): with the
+    # period end it tells the company's fiscal year end
+    fiscal_quarter: int | None = None
 
     def figure(
         self, metric: str, basis: str = "gaap", unit: str | None = None, currency: str | None = None
@@ -110,6 +118,7 @@ class ExtractedRelease:
         return {
             "title": self.title, "company": self.company, "period": self.period,
             "period_end": self.period_end.isoformat() if self.period_end else None,
+            "fiscal_quarter": self.fiscal_quarter,
             "figures": [figure.to_json() for figure in self.figures],
             "conflicts": list(self.conflicts),
         }
@@ -139,6 +148,7 @@ def extract_figures(content: str | bytes) -> ExtractedRelease:
     return ExtractedRelease(
         title=title, company=_company(title), period=period, period_end=period_end,
         figures=tuple(figures), conflicts=tuple(conflicts),
+        fiscal_quarter=(quarter_number(period) or quarter_number(title)) if period_end else None,
     )
 
 

@@ -78,6 +78,22 @@ def quarter_phrase(text: str) -> str | None:
     return " ".join(match.group(0).split()) if match else None
 
 
+_ORDINAL_NUMBER = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
+_QUARTER_NUMBER = re.compile(
+    rf"(?i)\b(?P<ordinal>{_ORDINAL})[\s-]+(?:fiscal\s+)?quarter\b|\bQ(?P<q>[1-4])\b|\b(?P<n>[1-4])Q(?=\s?'?\d{{2,4}}\b)"
+)
+
+
+def quarter_number(text: str | None) -> int | None:
+    """Return the fiscal quarter (1-4) a phrase names ("fourth quarter ended ...", "Q4 FY25"), if it names one."""
+    match = _QUARTER_NUMBER.search(text or "")
+    if not match:
+        return None
+    if match["ordinal"]:
+        return _ORDINAL_NUMBER[match["ordinal"].lower()]
+    return int(match["q"] or match["n"])
+
+
 def quarter_end_date(text: str) -> date | None:
     """Return the date of a "quarter ended <date>" phrase in text, if any."""
     match = QUARTER_ENDED.search(text)

@@ -42,6 +42,7 @@ def test_release_figures_are_exactly_the_stated_ones(name: str) -> None:
         assert got.evidence, key
     assert release.conflicts == ()
     assert release.period_end == date.fromisoformat(expected["period_end"])
+    assert release.fiscal_quarter == expected["fiscal_quarter"]
     assert release.company == expected["company"]
 
 
