@@ -6,7 +6,24 @@ from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
 from bot.store.figures import own_source
-from bot.store.tables import Alert, Chat, Delivery, ExpectationRow, Watch
+from bot.store.tables import Alert, Chat, Delivery, DeliveryStatus, ExpectationRow, Watch
+
+
+def stop_deliveries(session: Session, chat_id: int) -> int:
+    """Cancel the chat's pending deliveries, so no sender takes one up while /forget waits for those
+    already on the wire; return how many are on the wire."""
+    pks = select(Chat.id).where(Chat.chat_id == chat_id).scalar_subquery()
+    session.exec(update(Delivery).where(col(Delivery.chat_pk) == pks, col(Delivery.status) == DeliveryStatus.PENDING)
+                 .values(status=DeliveryStatus.CANCELLED))
+    return deliveries_on_the_wire(session, chat_id)
+
+
+def deliveries_on_the_wire(session: Session, chat_id: int) -> int:
+    """Return how many of the chat's deliveries a sender has taken up and not yet recorded."""
+    return len(session.exec(
+        select(Delivery.id).join(Chat, col(Chat.id) == col(Delivery.chat_pk))
+        .where(Chat.chat_id == chat_id, col(Delivery.status) == DeliveryStatus.SENDING)
+    ).all())
 
 
 def forget_chat(session: Session, chat_id: int) -> bool:

@@ -94,6 +94,9 @@ class LoopbackBotApi(LoopbackChats):
         self.spec_violations: list[str] = []
         self.sends_ok = self.sends_429 = self.sends_refused = 0
         self.in_flight = 0  # requests being answered (a cancelled one, its client gone, counts out)
+        # chat id -> released: a sendMessage to that chat waits, unanswered, until the event is set
+        self.held_chats: dict[int, asyncio.Event] = {}
+        self.held_sends = 0  # sends waiting on a held chat now
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.my_commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self._allowed_updates: set[str] | None = None
@@ -290,10 +293,22 @@ class LoopbackBotApi(LoopbackChats):
                 return ready
             await self._wait_change(remaining)
 
+    def hold_sends_to(self, chat_id: int) -> asyncio.Event:
+        """Keep each sendMessage to the chat on the wire, unanswered, until the returned event is set."""
+        released = self.held_chats[chat_id] = asyncio.Event()
+        return released
+
     async def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._target_chat(params)
         visible = self._visible(params["text"], params.get("parse_mode"))
         markup = _checked_markup(params.get("reply_markup"))
+        if chat_id in self.held_chats:
+            self.held_sends += 1
+            self._pulse()
+            try:
+                await self.held_chats[chat_id].wait()
+            finally:
+                self.held_sends -= 1
         if self._chat_floods.get(chat_id):
             told = self._chat_floods[chat_id].popleft()
             raise ApiRefusal(429, f"Too Many Requests: retry after {told}", {"retry_after": told})

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from sqlalchemy import Engine
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot.engine.forget import forget_chat
+from bot.engine.forget import deliveries_on_the_wire, forget_chat, stop_deliveries
 from bot.store.db import LoopTransactions, ThreadedTransactions
 
 logger = logging.getLogger(__name__)
@@ -22,6 +23,11 @@ CONFIRM_TEXT = (
 FORGOTTEN = "🗑 Done: I've deleted everything I kept about this chat. /start begins again."
 NOTHING_STORED = "I keep nothing about this chat: there is nothing to forget."
 KEPT = "Nothing deleted: I still follow everything as before."
+# How long "forget" waits for a message already on its way to the chat (a send's own time-out and
+# pacing), so that "Done" is the last thing the chat receives; a sender that died keeps its rows
+# "sending" until their lease ends, so the wait is bounded.
+ON_THE_WIRE_WAIT = 10.0
+ON_THE_WIRE_CHECK = 0.1
 
 
 def confirm_keyboard() -> InlineKeyboardMarkup:
@@ -53,7 +59,17 @@ class ForgetCommands:
             await query.edit_message_text(KEPT)
             return
         chat_id = chat.id
+        await self._let_sends_land(chat_id)
         forgotten = await self.transactions.run(lambda session: forget_chat(session, chat_id))
         logger.info("chat forgotten: %s", "its rows deleted" if forgotten else "nothing was stored")
         await query.answer("Forgotten")
         await query.edit_message_text(FORGOTTEN if forgotten else NOTHING_STORED)
+
+    async def _let_sends_land(self, chat_id: int) -> None:
+        """Stop the chat's pending deliveries and wait for the ones already on the wire."""
+        on_the_wire = await self.transactions.run(lambda session: stop_deliveries(session, chat_id))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + ON_THE_WIRE_WAIT
+        while on_the_wire and loop.time() < deadline:
+            await asyncio.sleep(ON_THE_WIRE_CHECK)
+            on_the_wire = await self.transactions.read(lambda session: deliveries_on_the_wire(session, chat_id))
