@@ -204,7 +204,7 @@ async def test_forget_deletes_every_row_that_names_the_chat(bot: RunningBot, db:
     assert answer.get("text") == GROUP_ADMINS_ONLY_SHORT
     assert rows_keeping(db, GROUP, pk)  # a member's press deletes nothing
     await click(bot, GROUP, menu.message_id, "forget:yes", ADMIN)
-    await eventually(lambda: bot.api.messages_to(GROUP)[-1].visible_text == FORGOTTEN)
+    await eventually(lambda: message_text(bot, GROUP, menu.message_id) == FORGOTTEN)
 
     assert rows_keeping(db, GROUP, pk) == []
     assert rows_keeping(db, OTHER_GROUP, chat_pk_of(db, OTHER_GROUP)) == other_before
@@ -221,7 +221,7 @@ def delivery_statuses(db: Engine, chat_pk: int) -> list[str]:
         return sorted(session.exec(select(Delivery.status).where(Delivery.chat_pk == chat_pk)).scalars())
 
 
-def shown(bot: RunningBot, chat_id: int, message_id: int) -> str:
+def message_text(bot: RunningBot, chat_id: int, message_id: int) -> str:
     return next(m.visible_text for m in bot.api.messages_to(chat_id) if m.message_id == message_id)
 
 
@@ -246,10 +246,10 @@ async def test_forget_answers_once_the_message_already_on_its_way_has_landed(bot
     bot.api.user_clicks(GROUP, menu.message_id, "forget:yes", user_id=ADMIN)
     # the reminder will never go; the broadcast can't be called back: the answer waits for it
     await eventually(lambda: delivery_statuses(db, pk) == ["cancelled", "sending"])
-    assert shown(bot, GROUP, menu.message_id) != FORGOTTEN
+    assert message_text(bot, GROUP, menu.message_id) != FORGOTTEN
     released.set()
 
-    await eventually(lambda: shown(bot, GROUP, menu.message_id) == FORGOTTEN)
+    await eventually(lambda: message_text(bot, GROUP, menu.message_id) == FORGOTTEN)
     texts = [m.visible_text for m in bot.api.messages_to(GROUP)]
     assert "Hello everyone" in texts and "NVDA reports tomorrow" not in texts
     assert rows_keeping(db, GROUP, pk) == []
