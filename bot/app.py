@@ -24,7 +24,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaul
 from telegram.request import HTTPXRequest
 
 from bot.catalog import catalog
-from bot.delivery.budget import SharedSendBudget
+from bot.delivery.budget import RedisLedger, SharedSendBudget
 from bot.delivery.publisher import OutboxPublisher
 from bot.delivery.sender import Sender
 from bot.delivery.transport import AiohttpRequest
@@ -351,7 +351,10 @@ def build_application(
     sender = Sender(db, sender_bot, rate_per_second=settings.telegram_rate_per_second,
                     paid_broadcast=settings.telegram_paid_broadcast, clock=clock, stop_grace=STOP_GRACE_SECONDS,
                     shared_outbox=shared)
-    if shared:
+    if settings.redis_url is not None:  # the rate shared through Redis, whatever the database
+        sender.budget = SharedSendBudget(RedisLedger(settings.redis_url.get_secret_value()),
+                                         rate_per_second=sender.rate_per_second)
+    elif shared:
         sender.budget = SharedSendBudget(db, rate_per_second=sender.rate_per_second)
     runtime = Runtime(
         settings=settings, db=db, clock=clock, http=http, sec_limiter=sec_limiter, poller=poller,
@@ -504,6 +507,8 @@ async def _post_shutdown(runtime: Runtime) -> None:
         await asyncio.gather(*running, return_exceptions=True)
     await runtime.sender_bot.shutdown()
     await runtime.http.aclose()
+    if runtime.sender.budget is not None and isinstance(runtime.sender.budget.ledger, RedisLedger):
+        runtime.sender.budget.ledger.close()
     if isinstance(runtime.command_steps, LoopTransactions):
         await runtime.command_steps.close()
     runtime.db.dispose()

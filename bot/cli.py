@@ -261,6 +261,7 @@ def _run(settings: Settings) -> int:
 
     run_lock = _hold_run_lock(settings)  # noqa: F841 - held open until the process ends
     db = _prepare_database(settings)
+    _reach_redis(settings)
     asyncio.run(_reach_telegram(settings))
     application, _runtime = build_application(settings, db=db)
     try:
@@ -268,6 +269,26 @@ def _run(settings: Settings) -> int:
     except InvalidToken:
         raise SettingsError(TOKEN_REJECTED) from None
     return 0
+
+
+def _reach_redis(settings: Settings) -> None:
+    """With REDIS_URL, the shared send rate lives there: a Redis that does not answer stops `run`."""
+    if settings.redis_url is None:
+        return
+    import redis
+
+    from bot.delivery.budget import RedisLedger
+
+    ledger = RedisLedger(settings.redis_url.get_secret_value())
+    try:
+        ledger.check()
+    except redis.AuthenticationError:
+        raise SettingsError(f"REDIS_URL: Redis at {settings.redis_address} refused the password") from None
+    except redis.RedisError as exc:
+        raise SettingsError(f"REDIS_URL: Redis at {settings.redis_address} does not answer "
+                            f"({type(exc).__name__}); is it running?") from None
+    finally:
+        ledger.close()
 
 
 def _hold_run_lock(settings: Settings) -> object | None:

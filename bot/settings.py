@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
@@ -79,6 +80,9 @@ class Settings(BaseSettings):
     http_port: int | None = Field(default=None, ge=1, le=65535)
     telegram_webhook_url: str | None = None  # the public URL of /telegram/webhook: webhook mode
     telegram_webhook_secret: SecretStr | None = None
+
+    # Several processes share one send rate through PostgreSQL; with REDIS_URL, through this Redis.
+    redis_url: SecretStr | None = None
 
     admin_chat_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     # When set, /stats and /broadcast need the sender's user id here (in ADMIN_CHAT_IDS' chats when
@@ -172,6 +176,23 @@ class Settings(BaseSettings):
         if value is not None and not _WEBHOOK_SECRET_SHAPE.match(value.get_secret_value()):
             raise ValueError("must be 1 to 256 characters: letters, digits, _ and - (Telegram's rule)")
         return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be redis://HOST:PORT/DB, rediss://... (TLS) or unix:///PATH")
+        return value
+
+    @property
+    def redis_address(self) -> str | None:
+        """Return where REDIS_URL points (host, port and database; never its password), if set."""
+        if self.redis_url is None:
+            return None
+        parts = urlsplit(self.redis_url.get_secret_value())
+        if parts.scheme == "unix":
+            return f"unix:{parts.path}"
+        return f"{parts.hostname or 'localhost'}:{parts.port or 6379}{parts.path or ''}"
 
     @field_validator("log_level")
     @classmethod

@@ -1,7 +1,8 @@
 """Several installed `earnings-bot run` processes on one PostgreSQL database: one leader (polls,
 schedules, reads updates), every one sending under one shared rate; a leader killed with SIGKILL
 in the middle of a broadcast to 1,000 chats is replaced within 30 s, nothing is lost, and only
-the deliveries it had in flight may arrive twice (retried within 60 s of the kill). And on SQLite
+the deliveries it had in flight may arrive twice (retried within 60 s of the kill), with the rate
+shared through the database or through Redis (REDIS_URL). And on SQLite
 a second `run` on the same file stops at once with one line."""
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
+from bot.delivery.budget import BUDGET_NAME, REDIS_KEY_PREFIX
 from bot.sandbox.bot_api import FloodLimits
 from bot.sandbox.bot_api_spec import FloodGate
 from bot.store.tables import Chat
+from tests.delivery.test_redis_budget import REDIS_URL, needs_redis
 from tests.deployment.conftest import PG_URL
 from tests.deployment.harness import BotProcess, Deployment
 from tests.deployment.test_http_server import wait_for_http
@@ -92,14 +96,26 @@ def broadcast_rows(database_url: str) -> list[Any]:
     return list(rows)
 
 
+def budget_rows(database_url: str) -> int:
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        count = connection.execute(text("SELECT count(*) FROM send_budget")).scalar_one()
+    engine.dispose()
+    return int(count)
+
+
 @pytest.mark.skipif(not PG_URL.startswith("postgresql"), reason="several processes need TEST_DATABASE_URL on PostgreSQL")
+@pytest.mark.parametrize("shared_rate", ["postgresql", pytest.param("redis", marks=needs_redis)])
 async def test_a_killed_leader_is_replaced_and_its_broadcast_finishes_once(
-    deployment: Deployment, probe: httpx.AsyncClient,
+    deployment: Deployment, probe: httpx.AsyncClient, shared_rate: str,
 ) -> None:
     api = deployment.api
     api.flood = FloodGate(FloodLimits(per_second=RATE), api.flood.clock)
     ports = [free_port() for _ in range(3)]
     env = {"TELEGRAM_RATE_PER_SECOND": str(RATE), "ADMIN_CHAT_IDS": str(ADMIN)}
+    if shared_rate == "redis":  # the rate shared through Redis instead of the database's row
+        redis.Redis.from_url(REDIS_URL).delete(f"{REDIS_KEY_PREFIX}{BUDGET_NAME}")
+        env["REDIS_URL"] = REDIS_URL
     bots: dict[int, BotProcess] = {}
     for port in ports:  # all three start together: they migrate one at a time
         bots[port] = await deployment.start(extra_env={**env, "HTTP_PORT": str(port)})
@@ -173,6 +189,9 @@ async def test_a_killed_leader_is_replaced_and_its_broadcast_finishes_once(
     assert not refused, f"sends over the loopback Bot API's {RATE}/s: {figures}; chats {[c.chat_id for c in refused]}"
     assert most_in_one_second(sends) <= RATE, figures
     assert not conflicts_before_kill, "two processes read updates at once"
+    if shared_rate == "redis":
+        assert redis.Redis.from_url(REDIS_URL).get(f"{REDIS_KEY_PREFIX}{BUDGET_NAME}") is not None
+        assert await asyncio.to_thread(budget_rows, deployment.database_url) == 0  # the database kept none
 
     # the new leader reads updates: a new user is answered
     welcome = await deployment.reply_to(bots[new_leader], 7_200_000_001, "/start", timeout=TAKEOVER_LIMIT)
