@@ -42,7 +42,9 @@ async def test_own_numbers_reach_the_result_of_the_chat_that_set_them(deployment
     reply = await deployment.reply_to(bot, mine, "/expect NVDA data_center_revenue 36B")
     assert "Data Center revenue $36B (USD)" in reply.visible_text, deployment.describe(mine)
 
-    deployment.edgar.publish(results_8k(accession=next_accession()))
+    # EDGAR's acceptance time has whole seconds: a filing accepted in the very second a number was
+    # typed would count it as set after the report
+    deployment.edgar.publish(results_8k(accession=next_accession(), accepted_at=now_utc() + timedelta(seconds=1)))
     for chat in (mine, other):
         await deployment.until(lambda chat=chat: any(result_verdict(m.visible_text, "NVDA") == "beat"
                                                      for m in deployment.results(chat, "NVDA")),

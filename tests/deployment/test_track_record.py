@@ -17,6 +17,7 @@ from tests.deployment.harness import (
     FINNHUB_KEY,
     NVDA_CIK,
     Deployment,
+    now_utc,
     result_verdict,
     results_8k,
     today_in_new_york,
@@ -83,7 +84,9 @@ async def test_the_alert_and_last_show_outlook_growth_and_streak(deployment: Dep
     reply = await deployment.reply_to(bot, mine, "/expect NVDA eps 0.90")
     assert "adjusted EPS $0.90" in reply.visible_text, deployment.describe(mine)
 
-    deployment.edgar.publish(results_8k(accession=next_accession()))
+    # EDGAR's acceptance time has whole seconds: a filing accepted in the very second the number
+    # was typed would count it as set after the report
+    deployment.edgar.publish(results_8k(accession=next_accession(), accepted_at=now_utc() + timedelta(seconds=1)))
     for chat in (mine, other):
         await deployment.until(lambda chat=chat: any(result_verdict(m.visible_text, "NVDA") == "beat"
                                                      for m in deployment.results(chat, "NVDA")),
