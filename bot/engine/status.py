@@ -9,8 +9,9 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.engine.feed_state import KEY_PREFIX as FEED_KEY_PREFIX
-from bot.engine.feed_state import stale_reason
+from bot.engine.feed_state import ir_feed, stale_reason
 from bot.engine.race import RaceLine, race_stats
+from bot.store.companies import find_company
 from bot.store.source_state import CALENDAR_ASKED_PREFIX
 from bot.store.tables import Delivery, DeliveryStatus, SourceState
 
@@ -24,6 +25,7 @@ class SourceHealth:
     last_error: str | None
     backing_off_until: datetime | None
     stale: str | None = None  # a feed with no new item for 30 days, or failing for an hour: why
+    name: str = ""  # as users know it: "NVIDIA IR feed", "GlobeNewswire feed"; else the key
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def race_report(session: Session, *, now: datetime) -> tuple[list[RaceLine], lis
     for `earnings-bot status`."""
     states = session.exec(select(SourceState).where(col(SourceState.key).startswith(FEED_KEY_PREFIX))
                           .order_by(SourceState.key)).all()
-    stale = [StaleFeed(state.key.removeprefix(FEED_KEY_PREFIX), reason) for state in states
+    stale = [StaleFeed(feed_name(session, state.key), reason) for state in states
              if (reason := stale_reason(session, state, now)) is not None]
     return race_stats(session, now=now), stale
 
@@ -78,8 +80,18 @@ def _health(session: Session, state: SourceState, now: datetime) -> SourceHealth
         not state.last_success_at or (state.last_error_at or now) > state.last_success_at
     )
     return SourceHealth(
-        key=state.key, last_success_at=state.last_success_at,
+        key=state.key, name=f"{feed_name(session, state.key)} feed" if state.key.startswith(FEED_KEY_PREFIX) else state.key,
+        last_success_at=state.last_success_at,
         last_error=state.last_error if error_is_newer else None,
         backing_off_until=state.backoff_until if state.backoff_until and state.backoff_until > now else None,
         stale=stale_reason(session, state, now),
     )
+
+
+def feed_name(session: Session, key: str) -> str:
+    """Return a feed's name as users know it, from its bookkeeping key: "feed:NVDA IR" is "NVIDIA IR"
+    (as the race lines and the logs name it), "feed:GlobeNewswire" is "GlobeNewswire"."""
+    bare = key.removeprefix(FEED_KEY_PREFIX)
+    if bare.endswith(" IR") and (company := find_company(session, bare.removesuffix(" IR"))) is not None:
+        return ir_feed(company.ticker, "", company.name).name
+    return bare

@@ -184,7 +184,7 @@ def status_text(report: StatusReport, zone: ZoneInfo = NEW_YORK) -> str:
     if not report.finnhub_configured:
         lines.append("Finnhub: off (no FINNHUB_API_KEY; revenue consensus comes only from other sources)")
     for source in report.sources:
-        line = f"{escape(source.key)}: "
+        line = f"{escape(source.name or source.key)}: "
         if source.backing_off_until:
             line += f"⏸ backing off until {escape(describe_time(source.backing_off_until, zone, '%H:%M'))}; "
         if source.last_success_at:

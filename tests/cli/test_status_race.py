@@ -54,7 +54,7 @@ def test_status_prints_the_race_and_the_stale_feeds(db: Engine, database_url: st
     assert race == ["  GlobeNewswire: first 2/3, median lag 4 s",
                     "  NVIDIA IR: first 1/2, median lag 6 s",
                     "  SEC EDGAR: first 0/3, median lag 74 s"], result.stdout
-    assert "feed NVDA IR: stale: failing for over an hour" in lines
+    assert "feed NVDA IR: stale: failing for over an hour" in lines  # named after the company, "NVDA Corp"
     assert "feed PR Newswire: stale: no new item for 30 days" in lines
     assert not any(line.startswith("feed GlobeNewswire: stale") for line in lines)
 

@@ -104,9 +104,9 @@ async def test_a_feed_stuck_on_an_old_item_is_stale_in_status(deployment: Deploy
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
         printed = (await asyncio.wait_for(cli.communicate(), 60))[0].decode()
 
-    [stuck] = [line for line in status.splitlines() if line.startswith("feed:PR Newswire:")]
+    [stuck] = [line for line in status.splitlines() if line.startswith("PR Newswire feed:")]
     assert "⚠️ stale: no new item for 30 days" in stuck, status
-    [fresh] = [line for line in status.splitlines() if line.startswith("feed:GlobeNewswire:")]
+    [fresh] = [line for line in status.splitlines() if line.startswith("GlobeNewswire feed:")]
     assert "stale" not in fresh, status
     assert "feed PR Newswire: stale: no new item for 30 days" in printed.splitlines(), printed
     assert "feed GlobeNewswire: stale" not in printed, printed

@@ -336,9 +336,9 @@ async def test_a_feed_failing_for_an_hour_is_shown_stale(world: World) -> None:
         await world.feed_poll(start + timedelta(minutes=minutes))
     with session_scope(world.db) as session:
         text = status_text(status_report(session, now=world.clock.now, sec_configured=True, finnhub_configured=True))
-    [ir_line] = [line for line in text.splitlines() if line.startswith("feed:NVDA IR")]
+    [ir_line] = [line for line in text.splitlines() if line.startswith("NVIDIA IR feed:")]
     assert "⚠️ stale: failing for over an hour" in ir_line
-    [wire_line] = [line for line in text.splitlines() if line.startswith("feed:GlobeNewswire")]
+    [wire_line] = [line for line in text.splitlines() if line.startswith("GlobeNewswire feed:")]
     assert "stale" not in wire_line
 
 
@@ -349,7 +349,7 @@ async def test_a_feed_with_no_new_item_for_30_days_is_shown_stale(world: World) 
     await world.feed_poll(WIRE_AT + timedelta(days=31))
     with session_scope(world.db) as session:
         text = status_text(status_report(session, now=world.clock.now, sec_configured=True, finnhub_configured=True))
-    [wire_line] = [line for line in text.splitlines() if line.startswith("feed:GlobeNewswire")]
+    [wire_line] = [line for line in text.splitlines() if line.startswith("GlobeNewswire feed:")]
     assert "⚠️ stale: no new item for 30 days" in wire_line
 
 

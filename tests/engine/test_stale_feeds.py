@@ -37,18 +37,18 @@ async def test_failing_for_an_hour_is_stale_and_logged_once_until_it_recovers(
     for minutes in range(2, 59, 2):
         await polling.poll_at(START + timedelta(minutes=minutes))
     assert stale_logs(caplog, "AAA IR") == []
-    assert "stale" not in status_line(polling, "feed:AAA IR")
+    assert "stale" not in status_line(polling, "Alpha IR feed")
 
     for minutes in range(62, 121, 2):
         await polling.poll_at(START + timedelta(minutes=minutes))
     assert stale_logs(caplog, "AAA IR") == ["feed AAA IR is stale: failing for over an hour (last new item None)"]
-    assert "⚠️ stale: failing for over an hour" in status_line(polling, "feed:AAA IR")
-    assert "stale" not in status_line(polling, "feed:GlobeNewswire")
+    assert "⚠️ stale: failing for over an hour" in status_line(polling, "Alpha IR feed")
+    assert "stale" not in status_line(polling, "GlobeNewswire feed")
 
     polling.feeds.heal("/ir/AAA")
     for minutes in range(122, 140, 2):
         await polling.poll_at(START + timedelta(minutes=minutes))
-    assert "stale" not in status_line(polling, "feed:AAA IR")
+    assert "stale" not in status_line(polling, "Alpha IR feed")
     polling.feeds.fail("/ir/AAA", 404)
     for minutes in range(140, 300, 5):
         await polling.poll_at(START + timedelta(minutes=minutes))
@@ -66,7 +66,7 @@ async def test_no_new_item_for_30_days_is_stale_and_logged_once(
         await polling.poll_at(START + timedelta(days=30, hours=hours))
     assert stale_logs(caplog, "GlobeNewswire") == [
         "feed GlobeNewswire is stale: no new item for 30 days (last new item None)"]
-    assert "⚠️ stale: no new item for 30 days" in status_line(polling, "feed:GlobeNewswire")
+    assert "⚠️ stale: no new item for 30 days" in status_line(polling, "GlobeNewswire feed")
     with session_scope(polling.db) as session:
         _race, stale = race_report(session, now=polling.clock.now)
     assert ("GlobeNewswire", "no new item for 30 days") in {(s.name, s.reason) for s in stale}
@@ -79,9 +79,9 @@ async def test_a_feed_stuck_on_an_old_item_is_stale_at_its_first_read(
                   START - timedelta(days=40), number=11)
     polling.feeds.publish("/ir/CCC", q4_rss([old], company="Gamma Corp"))
     await polling.poll_at(START)
-    assert "⚠️ stale: no new item for 30 days" in status_line(polling, "feed:CCC IR")
+    assert "⚠️ stale: no new item for 30 days" in status_line(polling, "Gamma IR feed")
     assert len(stale_logs(caplog, "CCC IR")) == 1
-    assert "stale" not in status_line(polling, "feed:AAA IR")  # empty, but only since today
+    assert "stale" not in status_line(polling, "Alpha IR feed")  # empty, but only since today
 
     fresh = Release("Gamma Corp Reports Fourth Quarter 2024 Results", ("DALLAS -- Gamma Corp today reported.",),
                     START + timedelta(minutes=1), number=12)
@@ -89,4 +89,4 @@ async def test_a_feed_stuck_on_an_old_item_is_stale_at_its_first_read(
     await polling.poll_at(START + timedelta(minutes=2))  # CCC's turn among the due feeds
     await polling.poll_at(START + timedelta(minutes=3))
     await polling.poll_at(START + timedelta(minutes=4))
-    assert "stale" not in status_line(polling, "feed:CCC IR")
+    assert "stale" not in status_line(polling, "Gamma IR feed")
