@@ -19,7 +19,7 @@ from bot.engine.evaluate import Evaluation, evaluate_event
 from bot.engine.guidance import GuidanceSeen, store_guidance
 from bot.engine.ports import Outbox
 from bot.engine.race import RELEASE_PREFIX, record_arrival
-from bot.engine.sync import has_period_key, label_for_company, learn_fiscal_year_end
+from bot.engine.sync import fold_event, has_period_key, label_for_company, learn_fiscal_year_end
 from bot.store.companies import issuer_watchers, share_class_ids
 from bot.store.event_dates import record_event_date
 from bot.store.figures import record_reported
@@ -147,6 +147,13 @@ def event_from_release(
         learn_fiscal_year_end(session, company, fiscal_year_end_month_of(fiscal_quarter, month))
     found = event_for_release(session, company, accepted_at, period_end=period_end)
     day = new_york_date(accepted_at)
+    if found is not None and found.report_date is None:
+        # an own number's quarter, undated: a calendar's event dated near the release is the report
+        # (keyed by its date when its vendor named no quarter); the number moves to it
+        dated = event_for_release(session, company, accepted_at)
+        if dated is not None and dated.id != found.id and not has_period_key(dated) \
+                and fold_event(session, found, into=dated):
+            found = dated
     if found is not None:
         if period_end is not None and not has_period_key(found):
             rekey_event(session, found, period_key_for(period_end))

@@ -91,11 +91,15 @@ def apply_calendar_rows(
     passed without a report and the other source now lists a later day.
     """
     report = SyncReport()
+    settled: set[int] = set()
     for row in rows:
         company = find_company(session, row.ticker)
         if company is None:
             report.unknown_tickers.add(row.ticker)
             continue
+        if company.fiscal_year_end_month and saved_id(company) not in settled:
+            settled.add(saved_id(company))
+            settle_fiscal_keys(session, company)  # events named by fiscal quarter before it was known
         learned = _learn_fiscal_year_end(company, row)
         event, created = _locate_event(session, company, row, now=now)
         learned |= _learn_fiscal_year_end_from_event(company, event, row)
@@ -200,12 +204,22 @@ def settle_fiscal_keys(session: Session, company: Company) -> None:
             event.fiscal_period = key
             event.period_label = label_for_company(company, key)[0]
             session.add(event)
-        elif _only_expected(session, event):
-            session.exec(update(ExpectationRow).where(col(ExpectationRow.event_id) == event.id)
-                         .values(event_id=keyed.id))
-            session.delete(event)
-            logger.info("event %s folded into %s ticker=%s", event.fiscal_period, key, company.ticker)
+        elif not fold_event(session, event, into=keyed):
+            logger.debug("two events of one quarter ticker=%s: %s (dated or reported) and %s",
+                         company.ticker, event.fiscal_period, key)
         session.flush()
+
+
+def fold_event(session: Session, event: EarningsEvent, *, into: EarningsEvent) -> bool:
+    """Move an event that holds nothing but expectations (an own number's quarter, undated) into
+    another event of the same report, and delete it; return False, changing nothing, otherwise."""
+    if not _only_expected(session, event):
+        return False
+    session.exec(update(ExpectationRow).where(col(ExpectationRow.event_id) == event.id).values(event_id=into.id))
+    session.delete(event)
+    session.flush()
+    logger.info("event %s folded into %s", event.fiscal_period, into.fiscal_period)
+    return True
 
 
 def _only_expected(session: Session, event: EarningsEvent) -> bool:

@@ -293,3 +293,30 @@ def test_an_own_quarter_is_folded_into_the_calendars_event_once_the_fiscal_year_
         texts = texts_by_chat(session, nvda_results(session))
         assert "EPS $0.89 vs $0.95 yours (-6.3%) ❌ miss" in texts[ALICE]
         assert "EPS $0.89 vs $0.84 est." in texts[ALICE] and "yours" not in texts[BOB]
+
+
+def test_an_own_quarter_joins_the_calendars_event_known_only_by_its_date(db: Engine) -> None:
+    with Session(db) as session:
+        own_quarter_before_any_calendar(session)
+        # a vendor that names neither the quarter's end month nor its fiscal quarter: keyed by its date
+        apply_calendar_rows(session, [calendar_row(day=(NOW + timedelta(hours=7)).date(), period=None,
+                                                   estimates=(eps("0.84"),))], now=NOW - timedelta(days=2))
+        assert sorted(e.fiscal_period for e in session.exec(select(EarningsEvent)).all()) == [
+            "FY2025Q4", f"date:{(NOW + timedelta(hours=7)).date().isoformat()}"]
+        texts = texts_by_chat(session, nvda_results(session))
+        assert "EPS $0.89 vs $0.95 yours (-6.3%) ❌ miss" in texts[ALICE]
+        assert "EPS $0.89 vs $0.84 est. (+6.0%) ✅ beat" in texts[ALICE] and "yours" not in texts[BOB]
+        [event] = session.exec(select(EarningsEvent)).all()
+        assert (event.fiscal_period, event.period_label) == ("2025-01", "Q4 FY2025")
+
+
+def test_a_quarter_named_before_the_fiscal_year_end_was_learned_is_settled_at_the_next_sync(db: Engine) -> None:
+    with Session(db) as session:
+        own_quarter_before_any_calendar(session)
+        company = session.exec(select(Company)).one()
+        company.fiscal_year_end_month = 1  # learned once, by a version that left the event alone
+        session.add(company)
+        apply_calendar_rows(session, [calendar_row(estimates=(eps("0.84"),))], now=NOW - timedelta(days=2))
+        [event] = session.exec(select(EarningsEvent)).all()
+        assert event.fiscal_period == "2025-01"
+        assert {r.source.split(":")[0] for r in session.exec(select(ExpectationRow)).all()} == {"nasdaq", "chat"}
