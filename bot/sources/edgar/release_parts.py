@@ -85,13 +85,14 @@ _QUARTER_NUMBER = re.compile(
 
 
 def quarter_number(text: str | None) -> int | None:
-    """Return the fiscal quarter (1-4) a phrase names ("fourth quarter ended ...", "Q4 FY25"), if it names one."""
-    match = _QUARTER_NUMBER.search(text or "")
-    if not match:
+    """Return the fiscal quarter (1-4) a phrase names ("fourth quarter ended ...", "Q4 FY25"), if it
+    names one and only one (a title that also announces a "First Quarter Dividend" names none)."""
+    text = text or ""
+    if re.search(r"(?i)\bdividend", text):
         return None
-    if match["ordinal"]:
-        return _ORDINAL_NUMBER[match["ordinal"].lower()]
-    return int(match["q"] or match["n"])
+    numbers = {_ORDINAL_NUMBER[m["ordinal"].lower()] if m["ordinal"] else int(m["q"] or m["n"])
+               for m in _QUARTER_NUMBER.finditer(text)}
+    return numbers.pop() if len(numbers) == 1 else None
 
 
 def quarter_end_date(text: str) -> date | None:

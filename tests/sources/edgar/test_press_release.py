@@ -10,6 +10,7 @@ import pytest
 
 from bot.domain.figures import Basis, Unit
 from bot.sources.edgar.press_release import extract_figures
+from bot.sources.edgar.release_parts import quarter_number
 from tests.sources.edgar.sec_server import RELEASES
 
 CASES = sorted(p.stem for p in RELEASES.glob("*.htm"))
@@ -171,3 +172,18 @@ def test_domain_figures_carry_metric_basis_unit_and_currency() -> None:
 def test_bytes_and_text_give_the_same_figures() -> None:
     body = (RELEASES / "nvda_q4_fy2025_ex99-1.htm").read_bytes()
     assert extract_figures(body).figures == extract_figures(body.decode("utf-8")).figures
+
+
+@pytest.mark.parametrize(("text", "quarter"), [
+    ("fourth quarter ended January 26, 2025", 4),
+    ("fiscal 2025 first quarter ended December 28, 2024", 1),
+    ("Microsoft Cloud and AI Strength Drives Second Quarter Results", 2),
+    ("Q4 FY25", 4),
+    ("4Q24 results", 4),
+    ("quarter ended December 31, 2024", None),
+    # a dividend is not the quarter reported; two quarters named tell nothing
+    ("Reports Results for the Quarter Ended September 30, 2024 and Announces First Quarter Dividend", None),
+    ("Third Quarter Results and Fourth Quarter Outlook", None),
+])
+def test_the_fiscal_quarter_a_release_names_is_read_only_when_it_names_one(text: str, quarter: int | None) -> None:
+    assert quarter_number(text) == quarter
