@@ -6,12 +6,21 @@ from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
 from bot.store.figures import own_source
-from bot.store.tables import Alert, Chat, Delivery, DeliveryStatus, ExpectationRow, Watch
+from bot.store.tables import (
+    Alert,
+    Chat,
+    ChatStatus,
+    Delivery,
+    DeliveryStatus,
+    ExpectationRow,
+    Watch,
+)
 
 
 def stop_deliveries(session: Session, chat_id: int) -> int:
-    """Cancel the chat's pending deliveries, so no sender takes one up while /forget waits for those
-    already on the wire; return how many are on the wire."""
+    """Stop the chat (no alert fans out to it any more) and cancel its pending deliveries, so no
+    sender takes one up while /forget waits for those already on the wire; return how many are."""
+    session.exec(update(Chat).where(col(Chat.chat_id) == chat_id).values(status=ChatStatus.STOPPED))
     pks = select(Chat.id).where(Chat.chat_id == chat_id).scalar_subquery()
     session.exec(update(Delivery).where(col(Delivery.chat_pk) == pks, col(Delivery.status) == DeliveryStatus.PENDING)
                  .values(status=DeliveryStatus.CANCELLED))

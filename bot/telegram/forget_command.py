@@ -59,10 +59,10 @@ class ForgetCommands:
             await query.edit_message_text(KEPT)
             return
         chat_id = chat.id
+        await query.answer()  # at once: Telegram lets a button's answer wait only briefly
         await self._let_sends_land(chat_id)
         forgotten = await self.transactions.run(lambda session: forget_chat(session, chat_id))
         logger.info("chat forgotten: %s", "its rows deleted" if forgotten else "nothing was stored")
-        await query.answer("Forgotten")
         await query.edit_message_text(FORGOTTEN if forgotten else NOTHING_STORED)
 
     async def _let_sends_land(self, chat_id: int) -> None:

@@ -243,7 +243,9 @@ async def test_forget_answers_once_the_message_already_on_its_way_has_landed(bot
         session.add(Delivery(alert_id=later.id, chat_pk=pk, next_attempt_at=utc_now() + timedelta(days=1)))
     await eventually(lambda: bot.api.held_sends == 1)  # the broadcast is on the wire
 
+    answers_before = len(bot.api.callback_answers)
     bot.api.user_clicks(GROUP, menu.message_id, "forget:yes", user_id=ADMIN)
+    await eventually(lambda: len(bot.api.callback_answers) > answers_before)  # the press is answered at once
     # the reminder will never go; the broadcast can't be called back: the answer waits for it
     await eventually(lambda: delivery_statuses(db, pk) == ["cancelled", "sending"])
     assert message_text(bot, GROUP, menu.message_id) != FORGOTTEN
