@@ -279,11 +279,18 @@ def _reach_redis(settings: Settings) -> None:
 
     from bot.delivery.budget import RedisLedger
 
-    ledger = RedisLedger(settings.redis_url.get_secret_value())
+    try:
+        ledger = RedisLedger(settings.redis_url.get_secret_value())
+    except ValueError:  # redis-py could not read it; its words may quote the URL
+        raise SettingsError("REDIS_URL: is not a URL redis can read (redis://HOST:PORT/DB)") from None
     try:
         ledger.check()
     except redis.AuthenticationError:
         raise SettingsError(f"REDIS_URL: Redis at {settings.redis_address} refused the password") from None
+    except (redis.ReadOnlyError, redis.exceptions.NoPermissionError, redis.ResponseError) as exc:
+        raise SettingsError(f"REDIS_URL: Redis at {settings.redis_address} refused the send budget's "
+                            f"script ({type(exc).__name__}): it needs a writable primary and EVALSHA, "
+                            "EVAL and SET for this user") from None
     except redis.RedisError as exc:
         raise SettingsError(f"REDIS_URL: Redis at {settings.redis_address} does not answer "
                             f"({type(exc).__name__}); is it running?") from None

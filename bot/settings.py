@@ -180,8 +180,15 @@ class Settings(BaseSettings):
     @field_validator("redis_url")
     @classmethod
     def _redis_url(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value().startswith(("redis://", "rediss://", "unix://")):
+        if value is None:
+            return None
+        if not value.get_secret_value().startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must be redis://HOST:PORT/DB, rediss://... (TLS) or unix:///PATH")
+        try:
+            urlsplit(value.get_secret_value()).port  # noqa: B018 - a port that is not a number raises
+        except ValueError:
+            raise ValueError("is not a URL that can be read: its port is not a number "
+                             "(a password with / # ? or @ must be percent-encoded)") from None
         return value
 
     @property
