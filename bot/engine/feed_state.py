@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.market_time import as_utc
 from bot.sources.feeds.client import Validators
+from bot.store.companies import find_company
 from bot.store.tables import FeedItemSeen, SourceState
 
 KEY_PREFIX = "feed:"
@@ -128,3 +129,12 @@ def stale_reason(session: Session, state: SourceState, now: datetime) -> str | N
     if newest is not None and as_utc(now) - as_utc(newest) >= SILENT_STALE:
         return "no new item for 30 days"
     return None
+
+
+def feed_name(session: Session, key: str) -> str:
+    """Return a feed's name as users know it, from its bookkeeping key: "feed:NVDA IR" is "NVIDIA IR"
+    (as the race lines and the logs name it), "feed:GlobeNewswire" is "GlobeNewswire"."""
+    bare = key.removeprefix(KEY_PREFIX)
+    if bare.endswith(" IR") and (company := find_company(session, bare.removesuffix(" IR"))) is not None:
+        return ir_feed(company.ticker, "", company.name).name
+    return bare

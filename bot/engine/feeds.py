@@ -32,6 +32,7 @@ from bot.engine.announced import apply_announced_date
 from bot.engine.feed_state import (
     Cursor,
     Feed,
+    feed_name,
     ir_feed,
     last_new_item,
     mark_seen,
@@ -336,7 +337,7 @@ class FeedPoller:
                 self._stale_logged.discard(feed.key)
             elif feed.key not in self._stale_logged:
                 self._stale_logged.add(feed.key)
-                logger.warning("feed %s is stale: %s (last new item %s)", feed.name, reason,
+                logger.warning("feed %s is stale: %s (last new item %s)", feed_name(session, feed.key), reason,
                                last_new_item(session, feed.key))
 
 

@@ -9,9 +9,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.engine.feed_state import KEY_PREFIX as FEED_KEY_PREFIX
-from bot.engine.feed_state import ir_feed, stale_reason
+from bot.engine.feed_state import feed_name, stale_reason
 from bot.engine.race import RaceLine, race_stats
-from bot.store.companies import find_company
 from bot.store.source_state import CALENDAR_ASKED_PREFIX
 from bot.store.tables import Delivery, DeliveryStatus, SourceState
 
@@ -87,11 +86,3 @@ def _health(session: Session, state: SourceState, now: datetime) -> SourceHealth
         stale=stale_reason(session, state, now),
     )
 
-
-def feed_name(session: Session, key: str) -> str:
-    """Return a feed's name as users know it, from its bookkeeping key: "feed:NVDA IR" is "NVIDIA IR"
-    (as the race lines and the logs name it), "feed:GlobeNewswire" is "GlobeNewswire"."""
-    bare = key.removeprefix(FEED_KEY_PREFIX)
-    if bare.endswith(" IR") and (company := find_company(session, bare.removesuffix(" IR"))) is not None:
-        return ir_feed(company.ticker, "", company.name).name
-    return bare
