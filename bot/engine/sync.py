@@ -91,15 +91,12 @@ def apply_calendar_rows(
     passed without a report and the other source now lists a later day.
     """
     report = SyncReport()
-    settled: set[int] = set()
+    _settle_known_fiscal_years(session)
     for row in rows:
         company = find_company(session, row.ticker)
         if company is None:
             report.unknown_tickers.add(row.ticker)
             continue
-        if company.fiscal_year_end_month and saved_id(company) not in settled:
-            settled.add(saved_id(company))
-            settle_fiscal_keys(session, company)  # events named by fiscal quarter before it was known
         learned = _learn_fiscal_year_end(company, row)
         event, created = _locate_event(session, company, row, now=now)
         learned |= _learn_fiscal_year_end_from_event(company, event, row)
@@ -208,6 +205,18 @@ def settle_fiscal_keys(session: Session, company: Company) -> None:
             logger.debug("two events of one quarter ticker=%s: %s (dated or reported) and %s",
                          company.ticker, event.fiscal_period, key)
         session.flush()
+
+
+def _settle_known_fiscal_years(session: Session) -> None:
+    """Settle the companies whose fiscal year end is known but that still have an event named only
+    by fiscal quarter (made before the year end was learned): one statement when there is none."""
+    companies = session.exec(
+        select(Company).join(EarningsEvent, col(EarningsEvent.company_id) == col(Company.id))
+        .where(col(EarningsEvent.fiscal_period).startswith("FY"), col(Company.fiscal_year_end_month).is_not(None))
+        .distinct()
+    ).all()
+    for company in companies:
+        settle_fiscal_keys(session, company)
 
 
 def fold_event(session: Session, event: EarningsEvent, *, into: EarningsEvent) -> bool:
