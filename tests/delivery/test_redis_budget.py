@@ -15,7 +15,7 @@ import pytest
 import redis
 
 from bot.delivery.budget import REDIS_KEY_PREFIX, RedisLedger, SharedSendBudget
-from tests.delivery.test_send_budget import RATE, most_in_one_second, send_for
+from tests.delivery.test_send_budget import RATE, a_pause_holds_the_other, three_stay_under_the_rate
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -41,16 +41,12 @@ def budget_name() -> Iterator[str]:
 @needs_redis
 async def test_three_processes_together_stay_under_the_rate(budget_name: str) -> None:
     ledgers = [RedisLedger(REDIS_URL) for _ in range(3)]
-    budgets = [SharedSendBudget(ledger, rate_per_second=RATE, name=budget_name) for ledger in ledgers]
-    starts: list[float] = []
     try:
-        await asyncio.gather(*(send_for(budget, 3.0, starts) for budget in budgets))
+        await three_stay_under_the_rate([SharedSendBudget(ledger, rate_per_second=RATE, name=budget_name)
+                                         for ledger in ledgers])
     finally:
         for ledger in ledgers:
             ledger.close()
-    assert most_in_one_second(starts) <= RATE
-    assert len(starts) >= 0.85 * RATE * 3.0 - 2, len(starts)  # the rate is used (the headroom is 5%)
-    assert all(budget.used > 0 for budget in budgets)
     stored = redis.Redis.from_url(REDIS_URL).get(REDIS_KEY_PREFIX + budget_name)
     assert stored is not None and float(stored) > time.time() - 5  # the schedule is Redis's
 
@@ -59,13 +55,8 @@ async def test_three_processes_together_stay_under_the_rate(budget_name: str) ->
 async def test_a_pause_one_process_was_told_holds_every_process(budget_name: str) -> None:
     told, other = RedisLedger(REDIS_URL), RedisLedger(REDIS_URL)
     try:
-        first = SharedSendBudget(told, rate_per_second=RATE, name=budget_name)
-        second = SharedSendBudget(other, rate_per_second=RATE, name=budget_name)
-        await second.take()
-        await first.pause(1.5)
-        started = time.monotonic()
-        await second.take()
-        assert time.monotonic() - started >= 1.4
+        await a_pause_holds_the_other(SharedSendBudget(told, rate_per_second=RATE, name=budget_name),
+                                      SharedSendBudget(other, rate_per_second=RATE, name=budget_name))
     finally:
         told.close()
         other.close()

@@ -42,30 +42,40 @@ async def send_for(budget: SharedSendBudget, seconds: float, starts: list[float]
     await asyncio.gather(*(one() for _ in range(senders)))
 
 
-async def test_three_processes_together_stay_under_the_rate(database_url: str, db: Engine) -> None:
-    engines = [make_engine(database_url) for _ in range(3)]
-    budgets = [SharedSendBudget(engine, rate_per_second=RATE) for engine in engines]
+async def three_stay_under_the_rate(budgets: list[SharedSendBudget]) -> None:
+    """Budgets as separate processes have them, sending for 3 s: never over the rate in any second,
+    and the rate used."""
     starts: list[float] = []
-    try:
-        await asyncio.gather(*(send_for(budget, 3.0, starts) for budget in budgets))
-    finally:
-        for engine in engines:
-            engine.dispose()
+    await asyncio.gather(*(send_for(budget, 3.0, starts) for budget in budgets))
     assert most_in_one_second(starts) <= RATE
     # and the rate is used: at least 85% of it over the run (the headroom is 5%)
     assert len(starts) >= 0.85 * RATE * 3.0 - 2, len(starts)
     assert all(budget.used > 0 for budget in budgets)  # every process sent its share
 
 
+async def a_pause_holds_the_other(told: SharedSendBudget, other: SharedSendBudget) -> None:
+    """A 429's pause told to one budget holds the other's next slot."""
+    await other.take()
+    await told.pause(1.5)
+    started = time.monotonic()
+    await other.take()
+    assert time.monotonic() - started >= 1.4
+
+
+async def test_three_processes_together_stay_under_the_rate(database_url: str, db: Engine) -> None:
+    engines = [make_engine(database_url) for _ in range(3)]
+    try:
+        await three_stay_under_the_rate([SharedSendBudget(engine, rate_per_second=RATE) for engine in engines])
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+
 async def test_a_pause_one_process_was_told_holds_every_process(database_url: str) -> None:
     told, other = make_engine(database_url), make_engine(database_url)
     try:
-        first, second = SharedSendBudget(told, rate_per_second=RATE), SharedSendBudget(other, rate_per_second=RATE)
-        await second.take()
-        await first.pause(1.5)
-        started = time.monotonic()
-        await second.take()
-        assert time.monotonic() - started >= 1.4
+        await a_pause_holds_the_other(SharedSendBudget(told, rate_per_second=RATE),
+                                      SharedSendBudget(other, rate_per_second=RATE))
     finally:
         told.dispose()
         other.dispose()
